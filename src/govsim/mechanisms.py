@@ -1,0 +1,246 @@
+"""Mechanisms shared by the rule sets: small pure functions named after the theory.
+
+Every function here is deterministic given its arguments (randomness comes in
+through an explicit ``numpy.random.Generator``) and touches no model state, so
+each can be unit-tested on hand-made numbers. The rule sets in
+:mod:`govsim.paradigms` combine them differently; that is all that separates
+the paradigms.
+
+Knowledge lives on ``K = len(DIMENSIONS)`` dimensions. A problem's *need* is a
+probability vector over them; an agent's *knowledge* is a vector in [0, 1]^K.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DIMENSIONS: tuple[str, ...] = ("professional", "procedural", "local", "experiential", "political")
+"""Knowledge dimensions (MODEL-SKETCH: where each kind of agent's knowledge lies)."""
+
+K = len(DIMENSIONS)
+PROFESSIONAL, PROCEDURAL, LOCAL, EXPERIENTIAL, POLITICAL = range(K)
+UNIFORM = np.full(K, 1.0 / K)
+
+# Rungs of the co-creation ladder (T9).
+RUNG_OWN_WELFARE = 1
+RUNG_VOLUNTEER = 2
+RUNG_PANEL = 3
+RUNG_CROWDSOURCING = 4
+RUNG_DIALOGUE = 5
+RUNG_NETWORK = 6
+LADDER_TOP = 6
+
+
+def normalise(v: np.ndarray) -> np.ndarray:
+    """Clip ``v`` at zero and scale it to sum to one (uniform if it is all zero)."""
+    v = np.clip(np.asarray(v, dtype=float), 0.0, None)
+    s = v.sum()
+    return v / s if s > 0 else UNIFORM.copy()
+
+
+def overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Overlap of two probability vectors, ``sum(min(a, b))`` in [0, 1] (1 = identical)."""
+    return float(np.minimum(a, b).sum())
+
+
+def pool_knowledge(knowledge: np.ndarray) -> np.ndarray:
+    """Coverage of each dimension by a group, ``c_d = 1 - prod_i (1 - k_id)`` (T8, T14).
+
+    A dimension is covered if *someone* in the group knows it, so coverage grows
+    with the diversity of members, not with their number alone. An empty group
+    covers nothing.
+    """
+    knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
+    if knowledge.shape[0] == 0:
+        return np.zeros(K)
+    return 1.0 - np.prod(1.0 - knowledge, axis=0)
+
+
+def knowledge_diversity(knowledge: np.ndarray) -> float:
+    """How different members' knowledge is: ``1 - mean pairwise cosine similarity`` in [0, 1].
+
+    Groups of one kind (all administrators) score near 0; groups that mix
+    citizens, employees, administrators and politicians score high (T8, T13).
+    """
+    knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
+    m = knowledge.shape[0]
+    if m < 2:
+        return 0.0
+    norms = np.linalg.norm(knowledge, axis=1, keepdims=True)
+    unit = knowledge / np.where(norms > 0, norms, 1.0)
+    sim = unit @ unit.T
+    mean_off = (sim.sum() - np.trace(sim)) / (m * (m - 1))
+    return float(np.clip(1.0 - mean_off, 0.0, 1.0))
+
+
+def perceive_need(
+    need: np.ndarray,
+    coverage: np.ndarray,
+    visibility: np.ndarray,
+    noise: float,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """The need as a group defines it: ``normalise(need * coverage * visibility + noise * e)``.
+
+    A group sees a dimension only as far as it knows it (``coverage``) and as far
+    as its steering lets it look (``visibility``: NPM's counting regime hides
+    unmeasured dimensions, T3). ``e`` is a Dirichlet(1) draw.
+    """
+    seen = need * coverage * visibility
+    if seen.sum() > 0:
+        seen = seen / seen.sum()
+    return normalise((1.0 - noise) * seen + noise * rng.dirichlet(np.ones(K)))
+
+
+def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.random.Generator) -> np.ndarray:
+    """Send a definition through ``links`` links of the chain of command (T1).
+
+    At each link the message keeps a share ``fidelity`` and the rest is replaced by
+    the link's own Dirichlet(1) reading: ``v <- f v + (1 - f) e``.
+    """
+    for _ in range(links):
+        view = normalise(fidelity * view + (1.0 - fidelity) * rng.dirichlet(np.ones(K)))
+    return view
+
+
+def conflict_level(positions: np.ndarray, trust: float, management: float) -> float:
+    """Conflict in a group, ``2 std(positions) * (1 - trust) * (1 - management)`` in [0, 1] (T15, T17).
+
+    Preference positions lie in [0, 1] so ``2 std`` is at most 1. Trust between
+    members softens conflict; process management (hands-on metagovernance) and
+    framing (hands-off) lower it further through ``management``.
+    """
+    positions = np.asarray(positions, dtype=float)
+    if positions.size < 2:
+        return 0.0
+    spread = min(1.0, 2.0 * float(positions.std()))
+    return float(np.clip(spread * (1.0 - trust) * (1.0 - management), 0.0, 1.0))
+
+
+def muddy_compromise(direction: np.ndarray, conflict: float) -> np.ndarray:
+    """Blend a solution towards an unfocused average as conflict rises (T15).
+
+    ``a' = (1 - conflict) a + conflict * uniform``: a compromise that gives every
+    member something fits the actual need less.
+    """
+    return normalise((1.0 - conflict) * direction + conflict * UNIFORM)
+
+
+def solution_fit(direction: np.ndarray, need: np.ndarray, coverage: np.ndarray) -> float:
+    """How well a solution fits the true need: ``sum_d min(a_d, n_d) * c_d`` in [0, 1].
+
+    The solution must aim at the right dimensions (``a`` against ``n``) and its
+    designers must know how to act on them (coverage ``c``) (T6, T8).
+    """
+    return float(np.sum(np.minimum(direction, need) * coverage))
+
+
+def recombine_novelty(diversity: float, slack: float, constraint: float, rng: np.random.Generator) -> float:
+    """Novelty of a design: ``diversity * slack * (1 - constraint) * u``, u ~ U(0.5, 1.5), in [0, 1].
+
+    New ideas come from recombining knowledge that differs between designers
+    (``diversity``, T8); they need room to think differently (``slack``: the
+    discretion and intrinsic motivation of those designing, T4, T5); steering
+    from outside narrows them (``constraint``: rules, framing, over-steering, T16).
+    """
+    return float(np.clip(diversity * slack * (1.0 - constraint) * rng.uniform(0.5, 1.5), 0.0, 1.0))
+
+
+def employee_effort(motivation: np.ndarray, pressure: np.ndarray, extrinsic_weight: float) -> np.ndarray:
+    """Effort from intrinsic motivation plus extrinsic pressure: ``1 - (1 - m)(1 - w p)`` (T3, T5)."""
+    return 1.0 - (1.0 - motivation) * (1.0 - extrinsic_weight * pressure)
+
+
+def steered_share(pressure: np.ndarray, motivation: np.ndarray, discretion: np.ndarray) -> np.ndarray:
+    """Share of effort pulled to what control looks at: ``p (1 - m d)`` (T3, T4).
+
+    Under targets (NPM) that is the measured dimensions, under rules (OPA) the
+    procedure. Employees with intrinsic motivation *and* discretion keep working
+    on the actual need (professional judgement, T27).
+    """
+    return np.clip(pressure * (1.0 - motivation * discretion), 0.0, 1.0)
+
+
+def crowd_out_motivation(
+    motivation: np.ndarray,
+    pressure: np.ndarray,
+    discretion: np.ndarray,
+    crowding: float,
+    support: float,
+) -> np.ndarray:
+    """One step of intrinsic motivation: ``m + s d (1 - m) - c p m`` (T3, T5, T27).
+
+    Control pressure ``p`` crowds intrinsic motivation out at rate ``c``; trusted
+    discretion ``d`` sustains it at rate ``s``. Fixed point ``s d / (s d + c p)``.
+    """
+    m = motivation + support * discretion * (1.0 - motivation) - crowding * pressure * motivation
+    return np.clip(m, 0.0, 1.0)
+
+
+def service_quality(effort: np.ndarray, share: np.ndarray, focus: np.ndarray, plan: np.ndarray) -> np.ndarray:
+    """Quality delivered against a plan: ``effort * overlap((1 - s) plan + s focus, plan)``.
+
+    Effort steered to the focus of control (``share`` of it) only counts where
+    the focus happens to coincide with what the plan needs (T3, T4).
+    """
+    focus_overlap = float(np.minimum(focus, plan).sum())
+    return effort * ((1.0 - share) + share * focus_overlap)
+
+
+def mobilise_resources(resources: np.ndarray, willingness: np.ndarray, role_weight: float) -> float:
+    """Citizen resources brought into a service: ``mean(r * w) * role_weight`` in [0, 1] (T5, T12).
+
+    ``role_weight`` is what the citizen's role lets them bring: nothing for a
+    subject or a customer, full for a co-creator.
+    """
+    if resources.size == 0:
+        return 0.0
+    return float(np.clip(np.mean(resources * willingness) * role_weight, 0.0, 1.0))
+
+
+def implementation_resistance(trust: np.ndarray, ownership: np.ndarray) -> float:
+    """Resistance among those affected: ``mean((1 - trust)(1 - ownership))`` in [0, 1] (T8)."""
+    if trust.size == 0:
+        return 0.0
+    return float(np.mean((1.0 - trust) * (1.0 - ownership)))
+
+
+def participation_effect(level: np.ndarray, influence: float, threshold: float, rate: float) -> np.ndarray:
+    """Taking part moves trust/efficacy by its quality: ``x + rate (influence - threshold)`` (T7, T11).
+
+    Real influence (above the threshold) builds trust and efficacy; tokenistic
+    participation (below it) lowers them.
+    """
+    return np.clip(level + rate * (influence - threshold), 0.0, 1.0)
+
+
+def select_recruits(
+    candidates: np.ndarray,
+    willingness: np.ndarray,
+    resources: np.ndarray,
+    bias: float,
+    outreach: float,
+    seats: int,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Recruit citizens to an arena (T15, T17 network design, T26).
+
+    Each candidate accepts with probability ``w * (r / max r)^bias``, raised by
+    ``outreach`` towards ``w``: self-selection favours the resourceful unless the
+    network is designed to reach everyone. At most ``seats`` of those who accept
+    are taken, at random.
+    """
+    if candidates.size == 0 or seats <= 0:
+        return candidates[:0]
+    rmax = max(float(resources.max()), 1e-9)
+    p_self = willingness * (resources / rmax) ** bias
+    p = (1.0 - outreach) * p_self + outreach * np.sqrt(willingness)
+    accept = candidates[rng.random(candidates.size) < p]
+    if accept.size > seats:
+        accept = rng.choice(accept, size=seats, replace=False)
+    return np.sort(accept)
+
+
+def spread_over_network(values: np.ndarray, weights, rate: float) -> np.ndarray:
+    """Diffuse a citizen attribute over the row-normalised network: ``(1 - r) x + r W x`` (T11)."""
+    return (1.0 - rate) * values + rate * (weights @ values)

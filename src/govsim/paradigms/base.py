@@ -1,0 +1,120 @@
+"""The interface every paradigm's rule set implements.
+
+A rule set answers the questions of THEORY.md §1 for each phase of a step:
+who notices and defines a problem and how well they see it, who designs the
+solution, how it is decided, how employees are steered and measured, and which
+role citizens play. Agents never branch on the paradigm's name; the model asks
+the current rule set.
+
+To add a paradigm: write one file with a ``Paradigm`` subclass and its ``Params``
+model, and add it to ``REGISTRY`` in ``govsim/paradigms/__init__.py``. The
+scenario schema, the CLI and the contract tests pick it up from the registry.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from govsim import mechanisms as mech
+from govsim.problems import Group, Problem
+
+if TYPE_CHECKING:  # pragma: no cover
+    from govsim.model import GovModel
+
+
+class ParadigmParams(BaseModel):
+    """Base of each paradigm's parameter table in a scenario file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+@dataclass(frozen=True)
+class Steering:
+    """How a rule set steers front-line employees in one step (T1, T3, T27).
+
+    pressure: control pressure on each employee (targets, rules), in [0, 1].
+    discretion: room for professional judgement, in [0, 1].
+    focus: probability vector over knowledge dimensions that control looks at.
+    overhead: share of working time spent documenting for control (counting regime, T3).
+    """
+
+    pressure: np.ndarray
+    discretion: float
+    focus: np.ndarray
+    overhead: float
+
+
+class Paradigm(ABC):
+    """A switchable rule set (THEORY.md §1)."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    public_sector_as: ClassVar[str]
+    citizen_role: ClassVar[str]
+    allows_exit: ClassVar[bool] = False
+    coproduction: ClassVar[float] = 0.0
+    theory: ClassVar[tuple[str, ...]] = ()
+    Params: ClassVar[type[ParadigmParams]]
+
+    def __init__(self, params: ParadigmParams) -> None:
+        self.params = params
+
+    # Phase 2 -------------------------------------------------------------
+    @abstractmethod
+    def visibility(self, model: GovModel) -> np.ndarray:
+        """Per-dimension weight of what this steering lets the public sector see."""
+
+    @abstractmethod
+    def notice(self, model: GovModel, problem: Problem) -> tuple[float, str]:
+        """Probability that ``problem`` is noticed this step, and by which kind of agent."""
+
+    @abstractmethod
+    def define(self, model: GovModel, problem: Problem) -> None:
+        """Form the defining group and set ``problem.defined`` (and its cost and delay)."""
+
+    # Phase 3 -------------------------------------------------------------
+    @abstractmethod
+    def design(self, model: GovModel, problem: Problem) -> bool:
+        """Design a solution; ``False`` if no design came out this step (deadlock)."""
+
+    # Phase 4 -------------------------------------------------------------
+    @abstractmethod
+    def decide(self, model: GovModel, problem: Problem) -> bool:
+        """Decide on the design; ``False`` sends it back to design."""
+
+    # Phase 5 -------------------------------------------------------------
+    @abstractmethod
+    def steer(self, model: GovModel) -> Steering:
+        """Control pressure, discretion and focus for employees this step."""
+
+    def clarity(self, model: GovModel, problem: Problem) -> float:
+        """How fixed responsibilities for implementation are (T15); 1 for hierarchy and contracts."""
+        return 1.0
+
+    # Shared pieces -------------------------------------------------------
+    @staticmethod
+    def design_with(model: GovModel, problem: Problem, group: Group, direction: np.ndarray,
+                    slack: float, constraint: float) -> None:
+        """Record a design made by ``group`` aiming at ``direction``: fit, diversity, novelty."""
+        knowledge = model.knowledge_of(group)
+        problem.coverage = mech.pool_knowledge(knowledge)
+        problem.direction = direction
+        problem.fit = mech.solution_fit(direction, problem.need, problem.coverage)
+        problem.diversity = mech.knowledge_diversity(knowledge)
+        problem.novelty = mech.recombine_novelty(problem.diversity, slack, constraint, model.rng)
+
+    @staticmethod
+    def employee_slack(model: GovModel, rows: np.ndarray) -> float:
+        """Room to think differently: mean of discretion x motivation of the employees designing (T4, T5)."""
+        if rows.size == 0:
+            return 0.0
+        e = model.employees
+        return float(np.mean(e.discretion[rows] * e.motivation[rows]))
+
+    def describe(self) -> str:
+        return f"{self.label}: the public sector as {self.public_sector_as}; citizens as {self.citizen_role}s"

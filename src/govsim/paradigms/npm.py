@@ -1,0 +1,102 @@
+"""New Public Management: the public sector as a *service provider* (THEORY.md §1, T2–T4).
+
+Politicians set targets once a period and step back; managers decide within
+them. Performance measurement sees only the measured dimensions, so problems
+elsewhere go unnoticed and solutions lean to what is counted (T3). Targets add
+extrinsic effort but crowd out intrinsic motivation and pull effort to the
+measured dimensions (T3, T4); counting costs working time. Providers compete;
+a dissatisfied customer can exit to another provider (T2), and the provider
+that loses customers feels more pressure. Design stays inside one provider's
+silo: competition blocks knowledge sharing (T4).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import Field
+
+from govsim import mechanisms as mech
+from govsim.paradigms.base import Paradigm, ParadigmParams, Steering
+from govsim.problems import Group
+
+Dimension = Literal["professional", "procedural", "local", "experiential", "political"]
+
+
+class NPMParams(ParadigmParams):
+    target_pressure: float = Field(0.6, ge=0, le=1, description="Pressure of performance targets on employees.", json_schema_extra={"theory": "T2, T3"})
+    measured: tuple[Dimension, ...] = Field(("professional", "procedural"), min_length=1, strict=False, description="Knowledge dimensions the performance measurement counts.", json_schema_extra={"theory": "T3"})
+    unmeasured_visibility: float = Field(0.2, ge=0, le=1, description="How much of an unmeasured dimension managers still see.", json_schema_extra={"theory": "T3"})
+    measurement_overhead: float = Field(0.15, ge=0, le=0.9, description="Share of employees' time spent documenting for the counting regime.", json_schema_extra={"theory": "T3"})
+    discretion: float = Field(0.4, ge=0, le=1, description="Room for professional judgement within targets.", json_schema_extra={"theory": "T4"})
+    competition: float = Field(0.5, ge=0, le=1, description="Extra pressure on a provider per share of customers it lost last step.", json_schema_extra={"theory": "T2, T3"})
+    exit_threshold: float = Field(0.4, ge=0, le=1, description="Satisfaction below which a customer considers leaving their provider.", json_schema_extra={"theory": "T2"})
+    exit_rate: float = Field(0.25, ge=0, le=1, description="Chance per step that a dissatisfied customer exits.", json_schema_extra={"theory": "T2"})
+    customer_expectation_growth: float = Field(0.004, ge=0, le=0.1, description="Extra rise of expectations per step for citizens cast as customers.", json_schema_extra={"theory": "T3"})
+    target_period: int = Field(12, ge=1, le=120, description="Steps between target-setting rounds of politicians.", json_schema_extra={"theory": "T1"})
+    target_hours: float = Field(8.0, ge=0, le=100, description="Politician hours per target-setting round.", json_schema_extra={"theory": "T1"})
+    manager_hours: float = Field(4.0, ge=0, le=100, description="Manager hours per stage of a problem.", json_schema_extra={"theory": "T2"})
+    team_size: int = Field(2, ge=1, le=20, description="Employees of one provider who define and design a solution.", json_schema_extra={"theory": "T4"})
+
+
+class NPM(Paradigm):
+    name = "npm"
+    label = "New Public Management"
+    public_sector_as = "a service provider"
+    citizen_role = "customer"
+    allows_exit = True
+    coproduction = 0.0
+    theory = ("T1", "T2", "T3", "T4")
+    Params = NPMParams
+
+    def _measured_mask(self) -> np.ndarray:
+        mask = np.zeros(mech.K)
+        for d in self.params.measured:
+            mask[mech.DIMENSIONS.index(d)] = 1.0
+        return mask
+
+    def visibility(self, model):
+        mask = self._measured_mask()
+        return mask + (1.0 - mask) * self.params.unmeasured_visibility
+
+    def notice(self, model, problem):
+        # Performance data flags a problem in proportion to its need on what is counted.
+        return float(np.dot(problem.need, self.visibility(model))), "administrator"
+
+    def _team(self, model, problem) -> Group:
+        provider = model.main_provider(problem)
+        return Group(employees=model.pick_employees(problem, self.params.team_size, provider=provider),
+                     administrators=model.pick_administrators(1))
+
+    def define(self, model, problem):
+        group = self._team(model, problem)
+        cov = mech.pool_knowledge(model.knowledge_of(group))
+        problem.defined = mech.perceive_need(problem.need, cov, self.visibility(model), 0.1, model.rng)
+        problem.group = group
+        model.spend("administrators", group.administrators, self.params.manager_hours, problem)
+        problem.ready_at = model.steps + 1
+
+    def design(self, model, problem):
+        p = self.params
+        group = problem.group
+        slack = self.employee_slack(model, group.employees)
+        self.design_with(model, problem, group, problem.defined, slack, p.measurement_overhead)
+        model.spend("administrators", group.administrators, p.manager_hours, problem)
+        problem.ready_at = model.steps + 1
+        return True
+
+    def decide(self, model, problem):
+        # Managers decide within the targets; politicians are not involved (T1, T20).
+        model.spend("administrators", problem.group.administrators, self.params.manager_hours, problem)
+        problem.ready_at = model.steps + 1
+        return True
+
+    def steer(self, model):
+        p = self.params
+        if model.steps % p.target_period == 0:
+            model.spend_politicians(np.arange(model.politicians.n), p.target_hours, None, policy=True)
+        loss = model.provider_loss[model.employees.provider]
+        pressure = np.clip(p.target_pressure + p.competition * loss, 0.0, 1.0)
+        return Steering(pressure=pressure, discretion=p.discretion, focus=mech.normalise(self._measured_mask()),
+                        overhead=p.measurement_overhead)

@@ -1,0 +1,104 @@
+"""Old Public Administration: the public sector as an *authority* (THEORY.md §1, T1, T20).
+
+Information travels up the chain of command (citizens -> employees ->
+administrators -> politicians) and the decision back down; each link keeps only
+part of the message (T1). Rules slow every stage and pull employees' effort
+towards procedure. Administrators design standard solutions; politicians
+handle the case and pass the recommendation (decoupling, T20). Citizens are
+subjects: at most they are heard on an almost-finished proposal (T7).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field
+
+from govsim import mechanisms as mech
+from govsim.paradigms.base import Paradigm, ParadigmParams, Steering
+from govsim.problems import Group
+
+
+class OPAParams(ParadigmParams):
+    chain_fidelity: float = Field(0.8, ge=0, le=1, description="Share of a definition kept at each link of the chain of command.", json_schema_extra={"theory": "T1"})
+    chain_links: int = Field(3, ge=1, le=10, description="Links a problem travels up the chain (citizen -> employee -> administrator -> politician).", json_schema_extra={"theory": "T1"})
+    rule_delay: int = Field(2, ge=0, le=24, description="Steps each stage waits for rule-bound procedure.", json_schema_extra={"theory": "T1"})
+    rule_pressure: float = Field(0.4, ge=0, le=1, description="Control pressure of rules and zero-error policy on employees.", json_schema_extra={"theory": "T27"})
+    discretion: float = Field(0.3, ge=0, le=1, description="Room for employees' professional judgement under rules.", json_schema_extra={"theory": "T1"})
+    standardisation: float = Field(0.6, ge=0, le=1, description="How far solutions come from the rulebook rather than new design.", json_schema_extra={"theory": "T6"})
+    hearing_share: float = Field(0.3, ge=0, le=1, description="Share of decisions preceded by a public hearing of affected citizens.", json_schema_extra={"theory": "T7"})
+    hearing_seats: int = Field(10, ge=0, le=200, description="Citizens heard at a hearing.", json_schema_extra={"theory": "T7"})
+    hearing_completeness: float = Field(0.9, ge=0, le=1, description="How finished a proposal is when it is sent to hearing.", json_schema_extra={"theory": "T7"})
+    link_hours: float = Field(3.0, ge=0, le=100, description="Administrator hours per link a case passes.", json_schema_extra={"theory": "T1"})
+    case_hours: float = Field(2.0, ge=0, le=100, description="Politician hours of case handling per decision.", json_schema_extra={"theory": "T20"})
+
+
+class OPA(Paradigm):
+    name = "opa"
+    label = "Old Public Administration"
+    public_sector_as = "an authority"
+    citizen_role = "subject"
+    allows_exit = False
+    coproduction = 0.0
+    theory = ("T1", "T6", "T7", "T20", "T27")
+    Params = OPAParams
+
+    def visibility(self, model):
+        return np.ones(mech.K)
+
+    def notice(self, model, problem):
+        # Noticed at the front of the chain: a front-line employee and a case officer.
+        emp = model.pick_employees(problem, 1)
+        adm = model.pick_administrators(1)
+        cov = mech.pool_knowledge(model.knowledge_of(Group(employees=emp, administrators=adm)))
+        return float(np.dot(problem.need, cov)), "employee"
+
+    def define(self, model, problem):
+        p = self.params
+        emp = model.pick_employees(problem, 1)
+        adm = model.pick_administrators(1)
+        pol = model.pick_politicians(1)
+        group = Group(employees=emp, administrators=adm, politicians=pol)
+        front = mech.pool_knowledge(model.knowledge_of(Group(employees=emp)))
+        seen = mech.perceive_need(problem.need, front, self.visibility(model), 0.1, model.rng)
+        problem.defined = mech.pass_along_chain(seen, p.chain_links, p.chain_fidelity, model.rng)
+        problem.group = group
+        problem.political_ownership = 1.0 / 3.0  # the top of the chain defines
+        model.spend("administrators", adm, p.link_hours * p.chain_links, problem)
+        model.spend_politicians(pol, p.case_hours, problem, policy=False)
+        problem.ready_at = model.steps + p.rule_delay
+
+    def design(self, model, problem):
+        p = self.params
+        adm = model.pick_administrators(1)
+        emp = model.pick_employees(problem, 1)
+        group = Group(employees=emp, administrators=adm)
+        # The definition comes back down one link before administrators act on it.
+        direction = mech.pass_along_chain(problem.defined, 1, p.chain_fidelity, model.rng)
+        slack = self.employee_slack(model, emp)
+        self.design_with(model, problem, group, direction, slack, p.standardisation)
+        model.spend("administrators", adm, p.link_hours, problem)
+        problem.ready_at = model.steps + p.rule_delay
+        return True
+
+    def decide(self, model, problem):
+        p = self.params
+        pol = model.pick_politicians(1)
+        model.spend_politicians(pol, p.case_hours, problem, policy=False)
+        if model.rng.random() < p.hearing_share and p.hearing_seats > 0:
+            # Hearing on an almost-finished proposal: tokenistic participation (T7).
+            heard = model.pick_willing_citizens(problem.affected, p.hearing_seats)
+            influence = float(np.mean(model.politicians.openness[pol])) * (1.0 - p.hearing_completeness)
+            view = mech.perceive_need(problem.need, mech.pool_knowledge(model.citizens.knowledge[heard]),
+                                      np.ones(mech.K), 0.1, model.rng)
+            problem.direction = mech.normalise((1 - influence) * problem.direction + influence * view)
+            problem.fit = mech.solution_fit(problem.direction, problem.need, problem.coverage)
+            model.record_participation(problem, heard, mech.RUNG_PANEL, influence)
+        problem.ready_at = model.steps + p.rule_delay
+        return True  # decoupling: the recommendation is passed (T20)
+
+    def steer(self, model):
+        p = self.params
+        focus = np.zeros(mech.K)
+        focus[mech.PROCEDURAL] = 1.0
+        return Steering(pressure=np.full(model.employees.n, p.rule_pressure), discretion=p.discretion,
+                        focus=focus, overhead=0.0)

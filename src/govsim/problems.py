@@ -1,0 +1,130 @@
+"""Societal problems and the stream in which they arrive (T6, T19).
+
+A problem is the unit of work of the public sector in govsim. It carries its
+true need (hidden from agents), the citizens it touches and, as it moves
+through the phases of :meth:`govsim.model.GovModel.step`, what each phase did to
+it: who defined it and how well, what was designed, decided and delivered, and
+what it cost. Problems are few (a handful a step), so they are plain objects.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from govsim.mechanisms import K
+
+EMPTY = np.zeros(0, dtype=np.int64)
+DRIVERS = ("problem", "challenge", "ambition")
+"""T19's drivers. Problems are felt first by citizens, challenges by the
+administration, ambitions by politicians: each driver raises the salience of
+the problem to a different kind of agent when it is noticed (T10)."""
+
+
+class Stage(enum.IntEnum):
+    """Where a problem is in its life."""
+
+    ARRIVED = 0
+    DEFINED = 1
+    DESIGNED = 2
+    DECIDED = 3
+    CLOSED = 4
+
+
+@dataclass(frozen=True)
+class Group:
+    """Members of a group working on a problem, as row indices into each population."""
+
+    citizens: np.ndarray = field(default_factory=lambda: EMPTY)
+    employees: np.ndarray = field(default_factory=lambda: EMPTY)
+    administrators: np.ndarray = field(default_factory=lambda: EMPTY)
+    politicians: np.ndarray = field(default_factory=lambda: EMPTY)
+
+    def size(self) -> int:
+        return int(self.citizens.size + self.employees.size + self.administrators.size + self.politicians.size)
+
+
+@dataclass
+class Problem:
+    """One societal problem and everything that happened to it."""
+
+    id: int
+    arrived: int
+    driver: str
+    wickedness: float
+    need: np.ndarray
+    affected: np.ndarray
+    stage: Stage = Stage.ARRIVED
+    ready_at: int = 0
+    paradigm: str = ""
+    initiator: str = ""
+    group: Group = field(default_factory=Group)
+    defined: np.ndarray | None = None
+    definition_quality: float = 0.0
+    direction: np.ndarray | None = None
+    coverage: np.ndarray | None = None
+    fit: float = 0.0
+    novelty: float = 0.0
+    diversity: float = 0.0
+    conflict: float = 0.0
+    muddy: bool = False
+    influence: float = 0.0
+    rung: int = 0
+    political_ownership: float = 0.0
+    clarity: float = 1.0
+    rounds: int = 0
+    attempts: int = 0
+    public_hours: float = 0.0
+    citizen_resources: float = 0.0
+    quality: float = 0.0
+    value: float = 0.0
+    implemented: bool = False
+    solved: bool = False
+    outcome: str = ""
+    closed_at: int = -1
+
+    @property
+    def age(self) -> int:
+        return self.closed_at - self.arrived if self.closed_at >= 0 else -1
+
+
+class ProblemStream:
+    """Draws new problems from its own random stream (common random numbers).
+
+    The stream uses only its own generator and only the problem settings, so
+    under one seed every paradigm meets the identical sequence of problems.
+    """
+
+    def __init__(self, rng: np.random.Generator, rate: float, wickedness: float, reach: int,
+                 neighbourhood) -> None:
+        self.rng = rng
+        self.rate = rate
+        self.wickedness = wickedness
+        self.reach = reach
+        self.neighbourhood = neighbourhood
+        self.next_id = 0
+
+    def draw(self, step: int) -> list[Problem]:
+        """Problems arriving at ``step``: Poisson(rate) many, each with wickedness, need and reach."""
+        rng = self.rng
+        n = int(rng.poisson(self.rate))
+        out = []
+        for _ in range(n):
+            # Wickedness ~ Beta with the configured mean (concentration 4).
+            mean = min(max(self.wickedness, 1e-3), 1 - 1e-3)
+            w = float(rng.beta(4 * mean, 4 * (1 - mean)))
+            # Wicked problems need more dimensions at once (T6): 1 + round(w (K - 1)).
+            m = 1 + int(round(w * (K - 1)))
+            dims = rng.choice(K, size=m, replace=False)
+            need = np.zeros(K)
+            need[dims] = rng.dirichlet(np.full(m, 2.0))
+            driver = DRIVERS[int(rng.integers(len(DRIVERS)))]
+            origin = int(rng.integers(self.neighbourhood.n))
+            size = max(1, int(rng.poisson(self.reach)))
+            affected = self.neighbourhood(origin, size)
+            out.append(Problem(id=self.next_id, arrived=step, driver=driver, wickedness=w,
+                               need=need, affected=affected, ready_at=step))
+            self.next_id += 1
+        return out
