@@ -86,8 +86,8 @@ class EmployeeParams(Section):
     """Front-line employees (T3, T5, T27)."""
 
     initial_motivation: float = _f(0.7, 0, 1, "Mean initial intrinsic motivation.", "T5")
-    crowding_out: float = _f(0.05, 0, 1, "Rate at which control pressure crowds out intrinsic motivation.", "T3")
-    autonomy_support: float = _f(0.03, 0, 1, "Rate at which discretion sustains intrinsic motivation.", "T27")
+    crowding_out: float = _f(0.04, 0, 1, "Rate at which control pressure crowds out intrinsic motivation.", "T3")
+    autonomy_support: float = _f(0.06, 0, 1, "Rate at which discretion sustains intrinsic motivation.", "T27")
     extrinsic_weight: float = _f(0.6, 0, 1, "How much pressure adds to effort.", "T2")
     implementation_team: int = _f(3, 1, 50, "Employees who implement a solution.", "T1")
     implementation_hours: float = _f(10.0, 0, 1000, "Hours each implementing employee spends.", "T8")

@@ -20,6 +20,8 @@ DIMENSIONS: tuple[str, ...] = ("professional", "procedural", "local", "experient
 K = len(DIMENSIONS)
 PROFESSIONAL, PROCEDURAL, LOCAL, EXPERIENTIAL, POLITICAL = range(K)
 UNIFORM = np.full(K, 1.0 / K)
+ROUTINE_NEED = np.array([0.35, 0.25, 0.10, 0.25, 0.05])
+"""What routine services need: mostly professional, procedural and experiential knowledge."""
 
 # Rungs of the co-creation ladder (T9).
 RUNG_OWN_WELFARE = 1
@@ -43,34 +45,32 @@ def overlap(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.minimum(a, b).sum())
 
 
-def pool_knowledge(knowledge: np.ndarray) -> np.ndarray:
-    """Coverage of each dimension by a group, ``c_d = 1 - prod_i (1 - k_id)`` (T8, T14).
+def pool_knowledge(knowledge: np.ndarray, sharing: float = 1.0) -> np.ndarray:
+    """Coverage of each dimension by a group, ``c_d = 1 - prod_i (1 - s k_id)`` (T8, T14).
 
-    A dimension is covered if *someone* in the group knows it, so coverage grows
-    with the diversity of members, not with their number alone. An empty group
-    covers nothing.
+    A dimension is covered if *someone* in the group knows it and shares it, so
+    coverage grows with the diversity of members, not with their number alone.
+    ``sharing`` (s, in [0, 1]) is how freely members share what they know:
+    conflict blocks it (T15). An empty group covers nothing.
     """
     knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
     if knowledge.shape[0] == 0:
         return np.zeros(K)
-    return 1.0 - np.prod(1.0 - knowledge, axis=0)
+    return 1.0 - np.prod(1.0 - sharing * knowledge, axis=0)
 
 
 def knowledge_diversity(knowledge: np.ndarray) -> float:
-    """How different members' knowledge is: ``1 - mean pairwise cosine similarity`` in [0, 1].
+    """Breadth of distinct expertise in a group: ``mean_d max_i k_id`` in [0, 1] (T8, T13).
 
-    Groups of one kind (all administrators) score near 0; groups that mix
-    citizens, employees, administrators and politicians score high (T8, T13).
+    Each kind of agent is expert on different dimensions, so a group of one kind
+    (all employees) has a strong holder on one or two dimensions only, while a
+    group that mixes citizens, employees, administrators and politicians has
+    one on every dimension. More members of the same kind add little.
     """
     knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
-    m = knowledge.shape[0]
-    if m < 2:
+    if knowledge.shape[0] == 0:
         return 0.0
-    norms = np.linalg.norm(knowledge, axis=1, keepdims=True)
-    unit = knowledge / np.where(norms > 0, norms, 1.0)
-    sim = unit @ unit.T
-    mean_off = (sim.sum() - np.trace(sim)) / (m * (m - 1))
-    return float(np.clip(1.0 - mean_off, 0.0, 1.0))
+    return float(knowledge.max(axis=0).mean())
 
 
 def perceive_need(
@@ -104,17 +104,18 @@ def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.rand
 
 
 def conflict_level(positions: np.ndarray, trust: float, management: float) -> float:
-    """Conflict in a group, ``2 std(positions) * (1 - trust) * (1 - management)`` in [0, 1] (T15, T17).
+    """Conflict in a group, ``2 std(positions) * (1 - trust / 2) * (1 - management)`` in [0, 1] (T15, T17).
 
     Preference positions lie in [0, 1] so ``2 std`` is at most 1. Trust between
-    members softens conflict; process management (hands-on metagovernance) and
-    framing (hands-off) lower it further through ``management``.
+    members softens conflict (at most halving it); process management (hands-on
+    metagovernance) lowers it further through ``management``. Framing acts
+    earlier, by pulling positions together.
     """
     positions = np.asarray(positions, dtype=float)
     if positions.size < 2:
         return 0.0
     spread = min(1.0, 2.0 * float(positions.std()))
-    return float(np.clip(spread * (1.0 - trust) * (1.0 - management), 0.0, 1.0))
+    return float(np.clip(spread * (1.0 - 0.5 * trust) * (1.0 - management), 0.0, 1.0))
 
 
 def muddy_compromise(direction: np.ndarray, conflict: float) -> np.ndarray:

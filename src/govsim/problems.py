@@ -76,8 +76,12 @@ class Problem:
     clarity: float = 1.0
     rounds: int = 0
     attempts: int = 0
+    learning: float = 0.0
+    designed_at: int = -1
+    legitimacy: float = 0.0
+    decided_at: int = -1
     public_hours: float = 0.0
-    citizen_resources: float = 0.0
+    citizen_hours: float = 0.0
     quality: float = 0.0
     value: float = 0.0
     implemented: bool = False

@@ -48,7 +48,7 @@ class Citizens:
         self.last_participated = np.full(n, -(10**9), dtype=np.int64)
         self.last_rung = np.zeros(n, dtype=np.int64)
         self.participations = np.zeros(n, dtype=np.int64)
-        self.role = np.zeros(n, dtype=np.int64)
+        self.role_code = np.zeros(n, dtype=np.int64)
 
 
 class Employees:

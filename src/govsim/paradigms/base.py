@@ -92,6 +92,10 @@ class Paradigm(ABC):
     def steer(self, model: GovModel) -> Steering:
         """Control pressure, discretion and focus for employees this step."""
 
+    def expectation_push(self) -> float:
+        """Extra rise of citizens' expectations per step that this role casting brings (T3)."""
+        return 0.0
+
     def clarity(self, model: GovModel, problem: Problem) -> float:
         """How fixed responsibilities for implementation are (T15); 1 for hierarchy and contracts."""
         return 1.0
@@ -99,14 +103,17 @@ class Paradigm(ABC):
     # Shared pieces -------------------------------------------------------
     @staticmethod
     def design_with(model: GovModel, problem: Problem, group: Group, direction: np.ndarray,
-                    slack: float, constraint: float) -> None:
+                    slack: float, constraint: float, sharing: float = 1.0) -> None:
         """Record a design made by ``group`` aiming at ``direction``: fit, diversity, novelty."""
         knowledge = model.knowledge_of(group)
-        problem.coverage = mech.pool_knowledge(knowledge)
+        problem.coverage = mech.pool_knowledge(knowledge, sharing)
         problem.direction = direction
         problem.fit = mech.solution_fit(direction, problem.need, problem.coverage)
         problem.diversity = mech.knowledge_diversity(knowledge)
         problem.novelty = mech.recombine_novelty(problem.diversity, slack, constraint, model.rng)
+        problem.learning = model.learn(group, problem.coverage, problem.conflict)
+        problem.designed_at = model.steps
+        model.designs.append(problem)
 
     @staticmethod
     def employee_slack(model: GovModel, rows: np.ndarray) -> float:

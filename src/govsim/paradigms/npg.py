@@ -32,7 +32,7 @@ class NPGParams(ParadigmParams):
     deadlock_threshold: float = Field(0.35, ge=0, le=1, description="Conflict above which an arena cannot agree this round.", json_schema_extra={"theory": "T15"})
     muddy_threshold: float = Field(0.15, ge=0, le=1, description="Conflict above which a solution counts as a muddy compromise.", json_schema_extra={"theory": "T15"})
     max_rounds: int = Field(4, ge=1, le=50, description="Deliberation rounds before a deadlocked arena gives up.", json_schema_extra={"theory": "T15"})
-    meeting_hours: float = Field(3.0, ge=0, le=100, description="Hours each public member spends per arena round.", json_schema_extra={"theory": "T24"})
+    meeting_hours: float = Field(6.0, ge=0, le=100, description="Hours each public member spends per arena round.", json_schema_extra={"theory": "T24"})
     dialogue_noise: float = Field(0.3, ge=0, le=1, description="Misunderstanding in an arena when members do not trust each other.", json_schema_extra={"theory": "T11"})
 
 
@@ -145,7 +145,7 @@ class NPG(Paradigm):
         ])
         slack = float(slack_parts.mean()) if slack_parts.size else 0.0
         constraint = 0.5 * meta.framing + meta.participation * control  # over-steering narrows ideas (T16)
-        self.design_with(model, problem, group, direction, slack, constraint)
+        self.design_with(model, problem, group, direction, slack, constraint, sharing=1.0 - conflict)
         problem.ready_at = model.steps + 1
         return True
 

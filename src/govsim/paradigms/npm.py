@@ -92,6 +92,9 @@ class NPM(Paradigm):
         problem.ready_at = model.steps + 1
         return True
 
+    def expectation_push(self):
+        return self.params.customer_expectation_growth
+
     def steer(self, model):
         p = self.params
         if model.steps % p.target_period == 0:

@@ -1,0 +1,207 @@
+"""Outcome indicators and the three indices: efficiency, democracy, innovation (T19).
+
+Each indicator is a pure function of model state, in [0, 1], higher is better.
+Event-based indicators read the problems closed, designed or decided within the
+last ``outcomes.window`` steps and are 0 when no such event happened (nothing
+delivered is nothing delivered). An index is the unweighted mean of its
+family's indicators. The registry below is used by the data collector, the
+runner, the CLI and the browser view alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from govsim.mechanisms import LADDER_TOP
+
+if TYPE_CHECKING:  # pragma: no cover
+    from govsim.model import GovModel
+
+FAMILIES = ("efficiency", "democracy", "innovation")
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    family: str
+    theory: str
+    func: Callable[[GovModel], float]
+
+    @property
+    def doc(self) -> str:
+        return (self.func.__doc__ or "").strip().splitlines()[0]
+
+
+def _since(model: GovModel) -> int:
+    return model.steps - model.config.outcomes.window
+
+
+def _closed(model):
+    t = _since(model)
+    return [p for p in model.closed if p.closed_at > t]
+
+
+def _implemented(model):
+    return [p for p in _closed(model) if p.implemented]
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return float(np.mean(values)) if values else 0.0
+
+
+# --------------------------------------------------------------------------- efficiency
+def value_per_cost(model) -> float:
+    """r / (1 + r), r = value delivered (fit x quality of solved and unsolved solutions) per 100 public hours."""
+    closed = _closed(model)
+    hours = sum(p.public_hours for p in closed)
+    if hours <= 0:
+        return 0.0
+    r = 100.0 * sum(p.value for p in closed) / hours
+    return r / (1.0 + r)
+
+
+def share_solved(model) -> float:
+    """Problems solved / problems closed (solved, unsolved, failed, deadlocked, expired) in the window."""
+    closed = _closed(model)
+    return sum(p.solved for p in closed) / len(closed) if closed else 0.0
+
+
+def implementation_success(model) -> float:
+    """Implemented / (implemented + failed in implementation) in the window."""
+    closed = [p for p in _closed(model) if p.implemented or p.outcome == "failed"]
+    return sum(p.implemented for p in closed) / len(closed) if closed else 0.0
+
+
+def speed(model) -> float:
+    """1 / (1 + mean steps from arrival to solution / 12) over problems solved in the window."""
+    solved = [p.age for p in _closed(model) if p.solved]
+    return 1.0 / (1.0 + np.mean(solved) / 12.0) if solved else 0.0
+
+
+def resources_mobilised(model) -> float:
+    """Citizen hours / (citizen + public hours) spent on problems closed in the window."""
+    closed = _closed(model)
+    cit = sum(p.citizen_hours for p in closed)
+    pub = sum(p.public_hours for p in closed)
+    return cit / (cit + pub) if cit + pub > 0 else 0.0
+
+
+def service_quality(model) -> float:
+    """Mean quality of routine services citizens received this step."""
+    return float(np.mean(model.provider_quality[model.citizens.provider]))
+
+
+# --------------------------------------------------------------------------- democracy
+def _recent(model) -> np.ndarray:
+    return model.citizens.last_participated > _since(model)
+
+
+def participation_rate(model) -> float:
+    """Share of citizens who took part in anything in the window."""
+    return float(_recent(model).mean())
+
+
+def participation_depth(model) -> float:
+    """Mean ladder rung (T9) of the latest participation of recent participants / 6."""
+    recent = _recent(model)
+    return float(model.citizens.last_rung[recent].mean() / LADDER_TOP) if recent.any() else 0.0
+
+
+def inclusion(model) -> float:
+    """min / max of the participation rates of the less and the more resourceful half (T26); 0 if none."""
+    recent, hi = _recent(model), model.citizens.high_resource
+    r_hi = float(recent[hi].mean()) if hi.any() else 0.0
+    r_lo = float(recent[~hi].mean()) if (~hi).any() else 0.0
+    top = max(r_hi, r_lo)
+    return min(r_hi, r_lo) / top if top > 0 else 0.0
+
+
+def trust(model) -> float:
+    """Mean citizens' trust in government."""
+    return float(model.citizens.trust.mean())
+
+
+def legitimacy(model) -> float:
+    """Mean legitimacy of decisions in the window: (political ownership + citizens' voice) / 2."""
+    t = _since(model)
+    return _mean(p.legitimacy for p in model.decisions if p.decided_at > t)
+
+
+def influence(model) -> float:
+    """Mean influence of citizens on the solutions decided in the window (0 where none took part)."""
+    t = _since(model)
+    return _mean(p.influence for p in model.decisions if p.decided_at > t)
+
+
+def policy_time(model) -> float:
+    """Politicians' hours on policy development / their available hours in the window (T20–T22)."""
+    log = model.hours_log[-model.config.outcomes.window:]
+    available = sum(h[2] for h in log)
+    return min(1.0, sum(h[0] for h in log) / available) if available > 0 else 0.0
+
+
+# --------------------------------------------------------------------------- innovation
+def novel_adoption(model) -> float:
+    """Share of implemented solutions whose novelty is at least ``outcomes.novelty_threshold``."""
+    impl = _implemented(model)
+    thr = model.config.outcomes.novelty_threshold
+    return sum(p.novelty >= thr for p in impl) / len(impl) if impl else 0.0
+
+
+def novelty_fit(model) -> float:
+    """Mean novelty x fit of implemented solutions."""
+    return _mean(p.novelty * p.fit for p in _implemented(model))
+
+
+def diversity(model) -> float:
+    """Mean breadth of expertise (mean over dimensions of the best holder) of groups that designed in the window."""
+    t = _since(model)
+    return _mean(p.diversity for p in model.designs if p.designed_at > t)
+
+
+def learning(model) -> float:
+    """Mean mutual learning per design in the window (knowledge gained / learning rate)."""
+    t = _since(model)
+    return _mean(p.learning for p in model.designs if p.designed_at > t)
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    Indicator("value_per_cost", "efficiency", "T8, T19", value_per_cost),
+    Indicator("share_solved", "efficiency", "T19", share_solved),
+    Indicator("implementation_success", "efficiency", "T8, T15", implementation_success),
+    Indicator("speed", "efficiency", "T1", speed),
+    Indicator("resources_mobilised", "efficiency", "T5, T12", resources_mobilised),
+    Indicator("service_quality", "efficiency", "T2, T3", service_quality),
+    Indicator("participation_rate", "democracy", "T8, T11", participation_rate),
+    Indicator("participation_depth", "democracy", "T9", participation_depth),
+    Indicator("inclusion", "democracy", "T26", inclusion),
+    Indicator("trust", "democracy", "T3, T11", trust),
+    Indicator("legitimacy", "democracy", "T8, T21", legitimacy),
+    Indicator("influence", "democracy", "T7, T11", influence),
+    Indicator("policy_time", "democracy", "T20, T22", policy_time),
+    Indicator("novel_adoption", "innovation", "T4, T8", novel_adoption),
+    Indicator("novelty_fit", "innovation", "T8", novelty_fit),
+    Indicator("diversity", "innovation", "T8, T13", diversity),
+    Indicator("learning", "innovation", "T8", learning),
+)
+
+
+def compute_outcomes(model) -> dict[str, float]:
+    """Every indicator, then each family's index (mean of its indicators)."""
+    out = {ind.name: float(ind.func(model)) for ind in INDICATORS}
+    for fam in FAMILIES:
+        out[fam] = float(np.mean([out[i.name] for i in INDICATORS if i.family == fam]))
+    return out
+
+
+def reporters() -> dict[str, Callable]:
+    """Model reporters for Mesa's DataCollector, reading the outcomes computed once per step."""
+    cols = {"paradigm": lambda m: m.paradigm.name, "metagovernance": lambda m: m.meta.setting}
+    for name in (*FAMILIES, *(i.name for i in INDICATORS)):
+        cols[name] = (lambda n: lambda m: m.outcomes[n])(name)
+    return cols
