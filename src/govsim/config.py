@@ -116,7 +116,7 @@ class ProblemParams(Section):
     wickedness: float = _f(0.5, 0, 1, "Mean wickedness: how many knowledge dimensions a problem needs.", "T6")
     reach: int = _f(30, 1, 100_000, "Mean citizens a problem touches.", "T19")
     max_age: int = _f(24, 1, 10_000, "Steps after which an unsolved problem is written off.", "T6")
-    solve_threshold: float = _f(0.3, 0, 1, "Value (fit x quality) a solution must reach to count as solving the problem.", "T19")
+    solve_threshold: float = _f(0.15, 0, 1, "Value (fit x quality) a solution must reach to count as solving the problem.", "T19")
     harm: float = _f(0.2, 0, 1, "Drop in experienced service for citizens living with an open problem.", "T6")
 
 

@@ -46,17 +46,18 @@ def overlap(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def pool_knowledge(knowledge: np.ndarray, sharing: float = 1.0) -> np.ndarray:
-    """Coverage of each dimension by a group, ``c_d = 1 - prod_i (1 - s k_id)`` (T8, T14).
+    """What a group can bring to bear on each dimension: ``c_d = s * max_i k_id`` (T8, T14).
 
-    A dimension is covered if *someone* in the group knows it and shares it, so
-    coverage grows with the diversity of members, not with their number alone.
-    ``sharing`` (s, in [0, 1]) is how freely members share what they know:
-    conflict blocks it (T15). An empty group covers nothing.
+    A dimension is covered as well as the group's best holder knows it and
+    shares it, so coverage grows with the *diversity* of members, not with more
+    members of the same kind. ``sharing`` (s, in [0, 1]) is how freely members
+    share what they know: conflict blocks it (T15). An empty group covers
+    nothing.
     """
     knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
     if knowledge.shape[0] == 0:
         return np.zeros(K)
-    return 1.0 - np.prod(1.0 - sharing * knowledge, axis=0)
+    return sharing * knowledge.max(axis=0)
 
 
 def knowledge_diversity(knowledge: np.ndarray) -> float:
@@ -79,17 +80,22 @@ def perceive_need(
     visibility: np.ndarray,
     noise: float,
     rng: np.random.Generator,
+    wickedness: float = 0.0,
 ) -> np.ndarray:
-    """The need as a group defines it: ``normalise(need * coverage * visibility + noise * e)``.
+    """The need as a group defines it: ``normalise((1 - u) seen + u e)``.
 
-    A group sees a dimension only as far as it knows it (``coverage``) and as far
-    as its steering lets it look (``visibility``: NPM's counting regime hides
-    unmeasured dimensions, T3). ``e`` is a Dirichlet(1) draw.
+    ``seen = need * coverage * visibility``: a group sees a dimension only as far
+    as it knows it (``coverage``) and as far as its steering lets it look
+    (``visibility``: NPM's counting regime hides unmeasured dimensions, T3).
+    Uncertainty ``u = noise + wickedness * (1 - need . coverage)``: wicked
+    problems are uncertain, unless the group knows the dimensions they touch
+    (T6). ``e`` is a Dirichlet(1) draw.
     """
     seen = need * coverage * visibility
     if seen.sum() > 0:
         seen = seen / seen.sum()
-    return normalise((1.0 - noise) * seen + noise * rng.dirichlet(np.ones(K)))
+    u = float(np.clip(noise + wickedness * (1.0 - float(np.dot(need, coverage))), 0.0, 1.0))
+    return normalise((1.0 - u) * seen + u * rng.dirichlet(np.ones(K)))
 
 
 def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.random.Generator) -> np.ndarray:
@@ -128,12 +134,16 @@ def muddy_compromise(direction: np.ndarray, conflict: float) -> np.ndarray:
 
 
 def solution_fit(direction: np.ndarray, need: np.ndarray, coverage: np.ndarray) -> float:
-    """How well a solution fits the true need: ``sum_d min(a_d, n_d) * c_d`` in [0, 1].
+    """How well a solution fits the true need: ``overlap(a, n) * prod_d c_d ^ n_d`` in [0, 1].
 
-    The solution must aim at the right dimensions (``a`` against ``n``) and its
-    designers must know how to act on them (coverage ``c``) (T6, T8).
+    The solution must aim at the right dimensions (overlap of ``a`` with ``n``)
+    and its designers must be able to act on *every* dimension the need
+    touches: the need-weighted geometric mean of coverage ``c`` punishes any
+    uncovered dimension, so wicked problems, which touch many, defeat narrow
+    groups (T6, T8).
     """
-    return float(np.sum(np.minimum(direction, need) * coverage))
+    capability = float(np.exp(np.sum(need * np.log(np.clip(coverage, 1e-3, 1.0)))))
+    return overlap(direction, need) * capability
 
 
 def recombine_novelty(diversity: float, slack: float, constraint: float, rng: np.random.Generator) -> float:

@@ -113,8 +113,9 @@ def participation_depth(model) -> float:
 
 
 def inclusion(model) -> float:
-    """min / max of the participation rates of the less and the more resourceful half (T26); 0 if none."""
-    recent, hi = _recent(model), model.citizens.high_resource
+    """min / max of the less and the more resourceful half's rates of taking part in panels,
+    dialogues or arenas (rung 3 and up) in the window (T26); 0 if nobody did."""
+    recent, hi = model.citizens.last_deliberated > _since(model), model.citizens.high_resource
     r_hi = float(recent[hi].mean()) if hi.any() else 0.0
     r_lo = float(recent[~hi].mean()) if (~hi).any() else 0.0
     top = max(r_hi, r_lo)

@@ -317,6 +317,8 @@ class GovModel(mesa.Model):
             recent = c.last_participated[rows] == now
             c.last_rung[rows] = np.where(recent, np.maximum(c.last_rung[rows], rung), rung)
             c.last_participated[rows] = now
+            if rung >= mech.RUNG_PANEL:
+                c.last_deliberated[rows] = now
             c.participations[rows] += 1
 
     def _exit(self, now: int) -> None:

@@ -47,6 +47,7 @@ class Citizens:
         self.provider = rng.integers(0, providers, size=n)
         self.last_participated = np.full(n, -(10**9), dtype=np.int64)
         self.last_rung = np.zeros(n, dtype=np.int64)
+        self.last_deliberated = np.full(n, -(10**9), dtype=np.int64)
         self.participations = np.zeros(n, dtype=np.int64)
         self.role_code = np.zeros(n, dtype=np.int64)
 
@@ -57,7 +58,7 @@ class Employees:
     def __init__(self, n: int, rng: np.random.Generator, cfg, providers: int) -> None:
         self.n = n
         self.knowledge = _profile(rng, n, [PROFESSIONAL], 0.75, 0.1)
-        self.knowledge[:, EXPERIENTIAL] = rng.beta(2.0, 4.0, size=n)
+        self.knowledge[:, EXPERIENTIAL] = rng.beta(1.5, 6.0, size=n)
         self.motivation = np.clip(rng.normal(cfg.initial_motivation, 0.1, size=n), 0, 1)
         self.pressure = np.zeros(n)
         self.discretion = np.full(n, 0.5)
@@ -86,7 +87,7 @@ class Politicians:
     def __init__(self, n: int, rng: np.random.Generator, cfg) -> None:
         self.n = n
         self.knowledge = _profile(rng, n, [POLITICAL], 0.8, 0.1)
-        self.knowledge[:, LOCAL] = rng.beta(2.0, 3.0, size=n)
+        self.knowledge[:, LOCAL] = rng.beta(1.5, 6.0, size=n)
         self.position = rng.random(n)
         self.openness = np.clip(rng.normal(cfg.openness, 0.1, size=n), 0, 1)
         self.legitimacy = np.full(n, 0.5)

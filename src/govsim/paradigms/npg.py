@@ -97,7 +97,7 @@ class NPG(Paradigm):
         group = self._recruit(model, problem)
         cov = mech.pool_knowledge(model.knowledge_of(group))
         noise = 0.1 + p.dialogue_noise * (1.0 - self._trust(model, group))
-        problem.defined = mech.perceive_need(problem.need, cov, self.visibility(model), noise, model.rng)
+        problem.defined = mech.perceive_need(problem.need, cov, self.visibility(model), noise, model.rng, problem.wickedness)
         problem.group = group
         # Network design services the network: recruiting and mandating costs admin time (T17).
         self._meet(model, problem, group, extra_admin=meta.design + meta.framing)
@@ -135,7 +135,7 @@ class NPG(Paradigm):
             share = 1.0 - control
         influence = share * (1.0 - meta.participation * control)
         admin_cov = mech.pool_knowledge(model.knowledge_of(Group(administrators=adm)))
-        admin_view = mech.perceive_need(problem.need, admin_cov, self.visibility(model), 0.1, model.rng)
+        admin_view = mech.perceive_need(problem.need, admin_cov, self.visibility(model), 0.1, model.rng, problem.wickedness)
         direction = mech.normalise(influence * arena_view + (1.0 - influence) * admin_view)
         problem.influence = influence
         slack_parts = np.concatenate([

@@ -72,7 +72,7 @@ class NPM(Paradigm):
     def define(self, model, problem):
         group = self._team(model, problem)
         cov = mech.pool_knowledge(model.knowledge_of(group))
-        problem.defined = mech.perceive_need(problem.need, cov, self.visibility(model), 0.1, model.rng)
+        problem.defined = mech.perceive_need(problem.need, cov, self.visibility(model), 0.1, model.rng, problem.wickedness)
         problem.group = group
         model.spend("administrators", group.administrators, self.params.manager_hours, problem)
         problem.ready_at = model.steps + 1

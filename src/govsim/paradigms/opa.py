@@ -59,7 +59,7 @@ class OPA(Paradigm):
         pol = model.pick_politicians(1)
         group = Group(employees=emp, administrators=adm, politicians=pol)
         front = mech.pool_knowledge(model.knowledge_of(Group(employees=emp)))
-        seen = mech.perceive_need(problem.need, front, self.visibility(model), 0.1, model.rng)
+        seen = mech.perceive_need(problem.need, front, self.visibility(model), 0.1, model.rng, problem.wickedness)
         problem.defined = mech.pass_along_chain(seen, p.chain_links, p.chain_fidelity, model.rng)
         problem.group = group
         problem.political_ownership = 1.0 / 3.0  # the top of the chain defines
@@ -89,7 +89,7 @@ class OPA(Paradigm):
             heard = model.pick_willing_citizens(problem.affected, p.hearing_seats)
             influence = float(np.mean(model.politicians.openness[pol])) * (1.0 - p.hearing_completeness)
             view = mech.perceive_need(problem.need, mech.pool_knowledge(model.citizens.knowledge[heard]),
-                                      np.ones(mech.K), 0.1, model.rng)
+                                      np.ones(mech.K), 0.1, model.rng, problem.wickedness)
             problem.direction = mech.normalise((1 - influence) * problem.direction + influence * view)
             problem.fit = mech.solution_fit(problem.direction, problem.need, problem.coverage)
             model.record_participation(problem, heard, mech.RUNG_PANEL, influence)
