@@ -112,7 +112,7 @@ class PoliticianParams(Section):
 class ProblemParams(Section):
     """The stream of societal problems (T6, T19)."""
 
-    rate: float = _f(2.0, 0, 100, "Mean new problems per step.", "T19")
+    rate: float = _f(2.0, 0, 100, "Mean new problems per step per 1,000 citizens.", "T19")
     wickedness: float = _f(0.5, 0, 1, "Mean wickedness: how many knowledge dimensions a problem needs.", "T6")
     reach: int = _f(30, 1, 100_000, "Mean citizens a problem touches.", "T19")
     max_age: int = _f(24, 1, 10_000, "Steps after which an unsolved problem is written off.", "T6")

@@ -39,7 +39,8 @@ class GovModel(mesa.Model):
     Args:
         scenario: a :class:`govsim.config.Scenario`, a path to a TOML scenario, a dict, or
             ``None`` for the defaults.
-        rng: root seed (an int) overriding the scenario's ``seed``.
+        rng: root seed (an int, or a numpy Generator to draw one from) overriding the
+            scenario's ``seed``.
 
     Randomness comes from three child streams of the root seed
     (``numpy.random.SeedSequence``): *population* (agents and network),
@@ -49,9 +50,14 @@ class GovModel(mesa.Model):
     numbers).
     """
 
-    def __init__(self, scenario=None, *, rng: int | None = None) -> None:
+    def __init__(self, scenario=None, *, rng: int | np.random.Generator | None = None) -> None:
         cfg = coerce(scenario)
-        seed = int(cfg.seed if rng is None else rng)
+        if rng is None:
+            seed = int(cfg.seed)
+        elif isinstance(rng, np.random.Generator):
+            seed = int(rng.integers(2**63 - 1))
+        else:
+            seed = int(rng)
         super().__init__(rng=seed)
         self.config = cfg
         self.seed = seed
@@ -68,7 +74,7 @@ class GovModel(mesa.Model):
         self.network = small_world(p.citizens, cfg.network.degree, cfg.network.rewire, pop_rng)
         self.weights = row_normalise(self.network)
         self.problem_stream = ProblemStream(
-            np.random.default_rng(prob_seq), cfg.problems.rate, cfg.problems.wickedness,
+            np.random.default_rng(prob_seq), cfg.problems.rate * p.citizens / 1000.0, cfg.problems.wickedness,
             cfg.problems.reach, Neighbourhood(self.network),
         )
 

@@ -19,8 +19,9 @@ from govsim.mechanisms import K
 EMPTY = np.zeros(0, dtype=np.int64)
 DRIVERS = ("problem", "challenge", "ambition")
 """T19's drivers. Problems are felt first by citizens, challenges by the
-administration, ambitions by politicians: each driver raises the salience of
-the problem to a different kind of agent when it is noticed (T10)."""
+administration, ambitions by politicians. Where any kind of agent can
+initiate (NPG, T10), the driver raises the salience of the problem to the
+kind that feels it first (see ``NPG.notice``)."""
 
 
 class Stage(enum.IntEnum):

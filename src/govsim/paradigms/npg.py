@@ -20,6 +20,7 @@ from govsim.paradigms.base import Paradigm, ParadigmParams, Steering
 from govsim.problems import Group
 
 KINDS = ("citizen", "employee", "administrator", "politician")
+FIRST_FELT_BY = {"problem": "citizen", "challenge": "administrator", "ambition": "politician"}
 
 
 class NPGParams(ParadigmParams):
@@ -50,7 +51,14 @@ class NPG(Paradigm):
         return np.ones(mech.K)
 
     def notice(self, model, problem):
-        # Any kind of agent can initiate (T10): the watchers' knowledge of the need adds up.
+        """Any kind of agent can initiate (T10); the driver says who feels it first (T19).
+
+        Each watcher kind k sees ``seen_k = need . coverage_k``; the kind that first
+        feels the driver (citizens a problem, the administration a challenge,
+        politicians an ambition) watches with salience 1, the others with 1/2:
+        ``p = 1 - prod_k (1 - salience_k seen_k)``; the initiator is the kind with the
+        largest ``salience_k seen_k``.
+        """
         watchers = (
             model.pick_willing_citizens(problem.affected, 3),
             model.pick_employees(problem, 1),
@@ -58,9 +66,12 @@ class NPG(Paradigm):
             model.pick_politicians(1),
         )
         stores = (model.citizens, model.employees, model.administrators, model.politicians)
-        seen = [float(np.dot(problem.need, mech.pool_knowledge(s.knowledge[w]))) for s, w in zip(stores, watchers)]
-        cov = mech.pool_knowledge(np.vstack([s.knowledge[w] for s, w in zip(stores, watchers)]))
-        return float(np.dot(problem.need, cov)), KINDS[int(np.argmax(seen))]
+        seen = np.array([float(np.dot(problem.need, mech.pool_knowledge(s.knowledge[w])))
+                         for s, w in zip(stores, watchers)])
+        salience = np.full(len(KINDS), 0.5)
+        salience[KINDS.index(FIRST_FELT_BY[problem.driver])] = 1.0
+        felt = salience * seen
+        return float(1.0 - np.prod(1.0 - felt)), KINDS[int(np.argmax(felt))]
 
     def _recruit(self, model, problem) -> Group:
         """Recruit the arena (T15 hard recruitment, T17 network design, T26 bias)."""
