@@ -77,7 +77,9 @@ class CitizenParams(Section):
     participation_bias: float = _f(1.5, 0, 5, "How strongly self-selection favours resourceful citizens.", "T26")
     tokenism_threshold: float = _f(0.3, 0, 1, "Influence below which taking part lowers trust and efficacy.", "T7, T11")
     participation_effect: float = _f(0.3, 0, 1, "How far one act of participation moves trust and efficacy.", "T11")
-    adaptation: float = _f(0.1, 0, 1, "Rate at which satisfaction, trust and willingness follow experience.", "T11")
+    initial_efficacy: float = _f(0.5, 0, 1, "Mean initial political efficacy (belief that taking part matters).", "T11")
+    adaptation: float = _f(0.1, 0, 1, "Rate at which satisfaction and willingness follow experience.", "T11")
+    trust_adaptation: float = _f(0.03, 0, 1, "Rate at which trust follows satisfaction (trust is slow to win back).", "T3, T11")
     expectation_growth: float = _f(0.002, 0, 0.1, "Rise of expectations per step.", "T6")
     learning_rate: float = _f(0.1, 0, 1, "Share of a group's pooled knowledge each member learns per design.", "T8")
 

@@ -292,7 +292,7 @@ class GovModel(mesa.Model):
             exp[p.affected] = 0.5 * exp[p.affected] + 0.5 * p.value
         felt = np.clip(0.5 + exp - c.expectation, 0.0, 1.0)
         c.satisfaction += a * (felt - c.satisfaction)
-        c.trust += 0.5 * a * (c.satisfaction - c.trust)
+        c.trust += cfg.citizens.trust_adaptation * (c.satisfaction - c.trust)
         growth = cfg.citizens.expectation_growth + self.paradigm.expectation_push()
         c.expectation += 0.25 * a * (exp - c.expectation) + growth * (1.0 - c.expectation)
         self._take_part(now)

@@ -40,7 +40,7 @@ class Citizens:
         self.knowledge[:, EXPERIENTIAL] = rng.beta(1.2, 2.0, size=n)
         self.position = rng.random(n)
         self.trust = np.clip(rng.normal(cfg.initial_trust, 0.1, size=n), 0, 1)
-        self.efficacy = np.clip(rng.normal(0.5, 0.1, size=n), 0, 1)
+        self.efficacy = np.clip(rng.normal(cfg.initial_efficacy, 0.1, size=n), 0, 1)
         self.willingness = np.clip(rng.normal(cfg.initial_willingness, 0.1, size=n) * (0.5 + self.resources), 0, 1)
         self.satisfaction = np.full(n, 0.5)
         self.expectation = np.full(n, 0.5)
