@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
+from govsim.fields import param
 from govsim.metagovernance import SETTINGS
 from govsim.paradigms import REGISTRY
 
@@ -34,9 +35,6 @@ class ScenarioError(ValueError):
         super().__init__(f"{source}: {where}{message}")
 
 
-def _f(default: Any, lo: float | None, hi: float | None, description: str, theory: str, **kw: Any) -> Any:
-    """A field with its range, meaning and THEORY provenance in one place."""
-    return Field(default, ge=lo, le=hi, description=description, json_schema_extra={"theory": theory}, **kw)
 
 
 class Section(BaseModel):
@@ -47,11 +45,11 @@ class Section(BaseModel):
 class Population(Section):
     """How many agents of each kind (THEORY.md §1)."""
 
-    citizens: int = _f(1000, 10, 1_000_000, "Citizens on the social network.", "T1")
-    employees: int = _f(60, 2, 100_000, "Front-line employees delivering services.", "T1")
-    administrators: int = _f(10, 1, 10_000, "Administrators (civil servants).", "T1")
-    politicians: int = _f(9, 1, 1_000, "Politicians in the council.", "T1")
-    providers: int = _f(6, 1, 1_000, "Service units employees belong to; competing providers under NPM.", "T2")
+    citizens: int = param(1000, 10, 1_000_000, "Citizens on the social network.", "T1")
+    employees: int = param(60, 2, 100_000, "Front-line employees delivering services.", "T1")
+    administrators: int = param(10, 1, 10_000, "Administrators (civil servants).", "T1")
+    politicians: int = param(9, 1, 1_000, "Politicians in the council.", "T1")
+    providers: int = param(6, 1, 1_000, "Service units employees belong to; competing providers under NPM.", "T2")
 
     @model_validator(mode="after")
     def _providers_staffed(self) -> Population:
@@ -63,85 +61,85 @@ class Population(Section):
 class Network(Section):
     """The citizens' social network (small world)."""
 
-    degree: int = _f(8, 2, 100, "Mean ties per citizen.", "T11")
-    rewire: float = _f(0.1, 0, 1, "Share of ties rewired to random citizens.", "T11")
-    diffusion: float = _f(0.1, 0, 1, "Share of trust and willingness averaged with neighbours each step.", "T11")
+    degree: int = param(8, 2, 100, "Mean ties per citizen.", "T11")
+    rewire: float = param(0.1, 0, 1, "Share of ties rewired to random citizens.", "T11")
+    diffusion: float = param(0.1, 0, 1, "Share of trust and willingness averaged with neighbours each step.", "T11")
 
 
 class CitizenParams(Section):
     """Citizens' starting state and how they respond (T11, T26)."""
 
-    resource_inequality: float = _f(0.6, 0, 3, "Spread (log-sd) of citizens' resources.", "T26")
-    initial_trust: float = _f(0.55, 0, 1, "Mean initial trust in government.", "T11")
-    initial_willingness: float = _f(0.35, 0, 1, "Mean initial willingness to take part.", "T11")
-    participation_bias: float = _f(1.5, 0, 5, "How strongly self-selection favours resourceful citizens.", "T26")
-    tokenism_threshold: float = _f(0.3, 0, 1, "Influence below which taking part lowers trust and efficacy.", "T7, T11")
-    participation_effect: float = _f(0.3, 0, 1, "How far one act of participation moves trust and efficacy.", "T11")
-    initial_efficacy: float = _f(0.5, 0, 1, "Mean initial political efficacy (belief that taking part matters).", "T11")
-    adaptation: float = _f(0.1, 0, 1, "Rate at which satisfaction and willingness follow experience.", "T11")
-    trust_adaptation: float = _f(0.03, 0, 1, "Rate at which trust follows satisfaction (trust is slow to win back).", "T3, T11")
-    expectation_growth: float = _f(0.002, 0, 0.1, "Rise of expectations per step.", "T6")
-    learning_rate: float = _f(0.1, 0, 1, "Share of a group's pooled knowledge each member learns per design.", "T8")
+    resource_inequality: float = param(0.6, 0, 3, "Spread (log-sd) of citizens' resources.", "T26")
+    initial_trust: float = param(0.55, 0, 1, "Mean initial trust in government.", "T11")
+    initial_willingness: float = param(0.35, 0, 1, "Mean initial willingness to take part.", "T11")
+    participation_bias: float = param(1.5, 0, 5, "How strongly self-selection favours resourceful citizens.", "T26")
+    tokenism_threshold: float = param(0.3, 0, 1, "Influence below which taking part lowers trust and efficacy.", "T7, T11")
+    participation_effect: float = param(0.3, 0, 1, "How far one act of participation moves trust and efficacy.", "T11")
+    initial_efficacy: float = param(0.5, 0, 1, "Mean initial political efficacy (belief that taking part matters).", "T11")
+    adaptation: float = param(0.1, 0, 1, "Rate at which satisfaction and willingness follow experience.", "T11")
+    trust_adaptation: float = param(0.03, 0, 1, "Rate at which trust follows satisfaction (trust is slow to win back).", "T3, T11")
+    expectation_growth: float = param(0.002, 0, 0.1, "Rise of expectations per step.", "T6")
+    learning_rate: float = param(0.1, 0, 1, "Share of a group's pooled knowledge each member learns per design.", "T8")
 
 
 class EmployeeParams(Section):
     """Front-line employees (T3, T5, T27)."""
 
-    initial_motivation: float = _f(0.7, 0, 1, "Mean initial intrinsic motivation.", "T5")
-    crowding_out: float = _f(0.04, 0, 1, "Rate at which control pressure crowds out intrinsic motivation.", "T3")
-    autonomy_support: float = _f(0.06, 0, 1, "Rate at which discretion sustains intrinsic motivation.", "T27")
-    extrinsic_weight: float = _f(0.6, 0, 1, "How much pressure adds to effort.", "T2")
-    implementation_team: int = _f(3, 1, 50, "Employees who implement a solution.", "T1")
-    implementation_hours: float = _f(10.0, 0, 1000, "Hours each implementing employee spends.", "T8")
+    initial_motivation: float = param(0.7, 0, 1, "Mean initial intrinsic motivation.", "T5")
+    crowding_out: float = param(0.04, 0, 1, "Rate at which control pressure crowds out intrinsic motivation.", "T3")
+    autonomy_support: float = param(0.06, 0, 1, "Rate at which discretion sustains intrinsic motivation.", "T27")
+    extrinsic_weight: float = param(0.6, 0, 1, "How much pressure adds to effort.", "T2")
+    implementation_team: int = param(3, 1, 50, "Employees who implement a solution.", "T1")
+    implementation_hours: float = param(10.0, 0, 1000, "Hours each implementing employee spends.", "T8")
 
 
 class AdministratorParams(Section):
     """Administrators (civil servants, T25)."""
 
-    hours: float = _f(40.0, 1, 1000, "Hours per step each administrator has for problems.", "T24")
-    facilitation_skill: float = _f(0.6, 0, 1, "Mean skill at facilitating an arena.", "T25")
-    control_orientation: float = _f(0.5, 0, 1, "Mean urge to steer from inside.", "T16")
+    hours: float = param(40.0, 1, 1000, "Hours per step each administrator has for problems.", "T24")
+    facilitation_skill: float = param(0.6, 0, 1, "Mean skill at facilitating an arena.", "T25")
+    control_orientation: float = param(0.5, 0, 1, "Mean urge to steer from inside.", "T16")
 
 
 class PoliticianParams(Section):
     """Politicians (T20–T24)."""
 
-    hours: float = _f(20.0, 1, 1000, "Hours per step each politician has for cases and policy.", "T22")
-    openness: float = _f(0.6, 0, 1, "Mean willingness to share power with citizens.", "T24")
-    election_interval: int = _f(48, 1, 1000, "Steps between elections, where legitimacy follows citizens' trust.", "T1")
+    hours: float = param(20.0, 1, 1000, "Hours per step each politician has for cases and policy.", "T22")
+    openness: float = param(0.6, 0, 1, "Mean willingness to share power with citizens.", "T24")
+    election_interval: int = param(48, 1, 1000, "Steps between elections, where legitimacy follows citizens' trust.", "T1")
 
 
 class ProblemParams(Section):
     """The stream of societal problems (T6, T19)."""
 
-    rate: float = _f(2.0, 0, 100, "Mean new problems per step per 1,000 citizens.", "T19")
-    wickedness: float = _f(0.5, 0, 1, "Mean wickedness: how many knowledge dimensions a problem needs.", "T6")
-    reach: int = _f(30, 1, 100_000, "Mean citizens a problem touches.", "T19")
-    max_age: int = _f(24, 1, 10_000, "Steps after which an unsolved problem is written off.", "T6")
-    solve_threshold: float = _f(0.15, 0, 1, "Value (fit x quality) a solution must reach to count as solving the problem.", "T19")
-    harm: float = _f(0.2, 0, 1, "Drop in experienced service for citizens living with an open problem.", "T6")
+    rate: float = param(2.0, 0, 100, "Mean new problems per step per 1,000 citizens.", "T19")
+    wickedness: float = param(0.5, 0, 1, "Mean wickedness: how many knowledge dimensions a problem needs.", "T6")
+    reach: int = param(30, 1, 100_000, "Mean citizens a problem touches.", "T19")
+    max_age: int = param(24, 1, 10_000, "Steps after which an unsolved problem is written off.", "T6")
+    solve_threshold: float = param(0.15, 0, 1, "Value (fit x quality) a solution must reach to count as solving the problem.", "T19")
+    harm: float = param(0.2, 0, 1, "Drop in experienced service for citizens living with an open problem.", "T6")
 
 
 class MetagovernanceTools(Section):
     """Strength of each metagovernance tool when its setting is active (T17)."""
 
-    design: float = _f(0.7, 0, 1, "Network design: outreach in recruitment (hands-off).", "T17")
-    framing: float = _f(0.5, 0, 1, "Goal and framework steering (hands-off).", "T17")
-    process: float = _f(0.7, 0, 1, "Process management by the facilitator (hands-on).", "T17")
-    participation: float = _f(0.5, 0, 1, "Network participation: steering from inside (hands-on).", "T16, T17")
+    design: float = param(0.7, 0, 1, "Network design: outreach in recruitment (hands-off).", "T17")
+    framing: float = param(0.5, 0, 1, "Goal and framework steering (hands-off).", "T17")
+    process: float = param(0.7, 0, 1, "Process management by the facilitator (hands-on).", "T17")
+    participation: float = param(0.5, 0, 1, "Network participation: steering from inside (hands-on).", "T16, T17")
 
 
 class Outcomes(Section):
     """How the outcome indices are read (T19)."""
 
-    window: int = _f(24, 1, 10_000, "Steps over which event-based indicators are averaged.", "T19")
-    novelty_threshold: float = _f(0.3, 0, 1, "Novelty above which an adopted solution counts as new.", "T8")
+    window: int = param(24, 1, 10_000, "Steps over which event-based indicators are averaged.", "T19")
+    novelty_threshold: float = param(0.3, 0, 1, "Novelty above which an adopted solution counts as new.", "T8")
 
 
 class Reform(Section):
     """A switch of rule set during a run."""
 
-    step: int = _f(..., 0, 1_000_000, "Step at which the reform takes effect.", "T1")
+    step: int = param(..., 0, 1_000_000, "Step at which the reform takes effect.", "T1")
     paradigm: str = Field(..., description="Rule set from this step on.", json_schema_extra={"theory": "T1"})
     metagovernance: str | None = Field(None, description="Metagovernance setting from this step on (unchanged if absent).", json_schema_extra={"theory": "T16"})
 
@@ -173,8 +171,8 @@ class _ScenarioBase(Section):
     description: str = Field("", description="What the scenario is for.", json_schema_extra={"theory": "-"})
     paradigm: str = Field("opa", description=f"Rule set at the start: one of {', '.join(REGISTRY)}.", json_schema_extra={"theory": "T1"})
     metagovernance: str = Field("none", description=f"Metagovernance of networks: one of {', '.join(SETTINGS)}.", json_schema_extra={"theory": "T16, T17"})
-    steps: int = _f(120, 1, 100_000, "Steps to run (one step is about a month).", "T19")
-    seed: int = _f(0, 0, 2**63 - 1, "Root seed of all random streams.", "-")
+    steps: int = param(120, 1, 100_000, "Steps to run (one step is about a month).", "T19")
+    seed: int = param(0, 0, 2**63 - 1, "Root seed of all random streams.", "-")
     reforms: tuple[Reform, ...] = Field((), strict=False, description="Paradigm switches during the run, as [[reforms]] tables.", json_schema_extra={"theory": "T1"})
     population: Population = Population()
     network: Network = Network()

@@ -13,9 +13,9 @@ trust (T27); citizens co-produce (T5, T12).
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field
 
 from govsim import mechanisms as mech
+from govsim.fields import param
 from govsim.paradigms.base import Paradigm, ParadigmParams, Steering
 from govsim.problems import Group
 
@@ -24,17 +24,17 @@ FIRST_FELT_BY = {"problem": "citizen", "challenge": "administrator", "ambition":
 
 
 class NPGParams(ParadigmParams):
-    arena_citizens: int = Field(10, ge=0, le=200, description="Citizen seats in a co-creation arena (Gentofte: 10).", json_schema_extra={"theory": "T22"})
-    arena_employees: int = Field(3, ge=0, le=50, description="Front-line employees in an arena.", json_schema_extra={"theory": "T12"})
-    arena_politicians: int = Field(3, ge=0, le=50, description="Politician seats in an arena (Gentofte: 5 per 10 citizens).", json_schema_extra={"theory": "T22"})
-    discretion: float = Field(0.8, ge=0, le=1, description="Room for professional judgement under trust-based steering.", json_schema_extra={"theory": "T27"})
-    support_pressure: float = Field(0.05, ge=0, le=1, description="Residual control pressure under supportive control.", json_schema_extra={"theory": "T5"})
-    responsibility_clarity: float = Field(0.6, ge=0, le=1, description="Chance that implementation has someone responsible without a mandate from metagovernance.", json_schema_extra={"theory": "T15"})
-    deadlock_threshold: float = Field(0.35, ge=0, le=1, description="Conflict above which an arena cannot agree this round.", json_schema_extra={"theory": "T15"})
-    muddy_threshold: float = Field(0.15, ge=0, le=1, description="Conflict above which a solution counts as a muddy compromise.", json_schema_extra={"theory": "T15"})
-    max_rounds: int = Field(4, ge=1, le=50, description="Deliberation rounds before a deadlocked arena gives up.", json_schema_extra={"theory": "T15"})
-    meeting_hours: float = Field(6.0, ge=0, le=100, description="Hours each public member spends per arena round.", json_schema_extra={"theory": "T24"})
-    dialogue_noise: float = Field(0.3, ge=0, le=1, description="Misunderstanding in an arena when members do not trust each other.", json_schema_extra={"theory": "T11"})
+    arena_citizens: int = param(10, 0, 200, "Citizen seats in a co-creation arena (Gentofte: 10).", "T22")
+    arena_employees: int = param(3, 0, 50, "Front-line employees in an arena.", "T12")
+    arena_politicians: int = param(3, 0, 50, "Politician seats in an arena (Gentofte: 5 per 10 citizens).", "T22")
+    discretion: float = param(0.8, 0, 1, "Room for professional judgement under trust-based steering.", "T27")
+    support_pressure: float = param(0.05, 0, 1, "Residual control pressure under supportive control.", "T5")
+    responsibility_clarity: float = param(0.6, 0, 1, "Chance that implementation has someone responsible without a mandate from metagovernance.", "T15")
+    deadlock_threshold: float = param(0.35, 0, 1, "Conflict above which an arena cannot agree this round.", "T15")
+    muddy_threshold: float = param(0.15, 0, 1, "Conflict above which a solution counts as a muddy compromise.", "T15")
+    max_rounds: int = param(4, 1, 50, "Deliberation rounds before a deadlocked arena gives up.", "T15")
+    meeting_hours: float = param(6.0, 0, 100, "Hours each public member spends per arena round.", "T24")
+    dialogue_noise: float = param(0.3, 0, 1, "Misunderstanding in an arena when members do not trust each other.", "T11")
 
 
 class NPG(Paradigm):

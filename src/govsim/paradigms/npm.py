@@ -15,9 +15,9 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from pydantic import Field
 
 from govsim import mechanisms as mech
+from govsim.fields import param
 from govsim.paradigms.base import Paradigm, ParadigmParams, Steering
 from govsim.problems import Group
 
@@ -25,19 +25,19 @@ Dimension = Literal["professional", "procedural", "local", "experiential", "poli
 
 
 class NPMParams(ParadigmParams):
-    target_pressure: float = Field(0.6, ge=0, le=1, description="Pressure of performance targets on employees.", json_schema_extra={"theory": "T2, T3"})
-    measured: tuple[Dimension, ...] = Field(("professional", "procedural"), min_length=1, strict=False, description="Knowledge dimensions the performance measurement counts.", json_schema_extra={"theory": "T3"})
-    unmeasured_visibility: float = Field(0.2, ge=0, le=1, description="How much of an unmeasured dimension managers still see.", json_schema_extra={"theory": "T3"})
-    measurement_overhead: float = Field(0.15, ge=0, le=0.9, description="Share of employees' time spent documenting for the counting regime.", json_schema_extra={"theory": "T3"})
-    discretion: float = Field(0.4, ge=0, le=1, description="Room for professional judgement within targets.", json_schema_extra={"theory": "T4"})
-    competition: float = Field(0.5, ge=0, le=1, description="Extra pressure on a provider per share of customers it lost last step.", json_schema_extra={"theory": "T2, T3"})
-    exit_threshold: float = Field(0.4, ge=0, le=1, description="Satisfaction below which a customer considers leaving their provider.", json_schema_extra={"theory": "T2"})
-    exit_rate: float = Field(0.25, ge=0, le=1, description="Chance per step that a dissatisfied customer exits.", json_schema_extra={"theory": "T2"})
-    customer_expectation_growth: float = Field(0.004, ge=0, le=0.1, description="Extra rise of expectations per step for citizens cast as customers.", json_schema_extra={"theory": "T3"})
-    target_period: int = Field(12, ge=1, le=120, description="Steps between target-setting rounds of politicians.", json_schema_extra={"theory": "T1"})
-    target_hours: float = Field(8.0, ge=0, le=100, description="Politician hours per target-setting round.", json_schema_extra={"theory": "T1"})
-    manager_hours: float = Field(4.0, ge=0, le=100, description="Manager hours per stage of a problem.", json_schema_extra={"theory": "T2"})
-    team_size: int = Field(2, ge=1, le=20, description="Employees of one provider who define and design a solution.", json_schema_extra={"theory": "T4"})
+    target_pressure: float = param(0.6, 0, 1, "Pressure of performance targets on employees.", "T2, T3")
+    measured: tuple[Dimension, ...] = param(("professional", "procedural"), None, None, "Knowledge dimensions the performance measurement counts.", "T3", min_length=1, strict=False)
+    unmeasured_visibility: float = param(0.2, 0, 1, "How much of an unmeasured dimension managers still see.", "T3")
+    measurement_overhead: float = param(0.15, 0, 0.9, "Share of employees' time spent documenting for the counting regime.", "T3")
+    discretion: float = param(0.4, 0, 1, "Room for professional judgement within targets.", "T4")
+    competition: float = param(0.5, 0, 1, "Extra pressure on a provider per share of customers it lost last step.", "T2, T3")
+    exit_threshold: float = param(0.4, 0, 1, "Satisfaction below which a customer considers leaving their provider.", "T2")
+    exit_rate: float = param(0.25, 0, 1, "Chance per step that a dissatisfied customer exits.", "T2")
+    customer_expectation_growth: float = param(0.004, 0, 0.1, "Extra rise of expectations per step for citizens cast as customers.", "T3")
+    target_period: int = param(12, 1, 120, "Steps between target-setting rounds of politicians.", "T1")
+    target_hours: float = param(8.0, 0, 100, "Politician hours per target-setting round.", "T1")
+    manager_hours: float = param(4.0, 0, 100, "Manager hours per stage of a problem.", "T2")
+    team_size: int = param(2, 1, 20, "Employees of one provider who define and design a solution.", "T4")
 
 
 class NPM(Paradigm):

@@ -11,25 +11,25 @@ subjects: at most they are heard on an almost-finished proposal (T7).
 from __future__ import annotations
 
 import numpy as np
-from pydantic import Field
 
 from govsim import mechanisms as mech
+from govsim.fields import param
 from govsim.paradigms.base import Paradigm, ParadigmParams, Steering
 from govsim.problems import Group
 
 
 class OPAParams(ParadigmParams):
-    chain_fidelity: float = Field(0.8, ge=0, le=1, description="Share of a definition kept at each link of the chain of command.", json_schema_extra={"theory": "T1"})
-    chain_links: int = Field(3, ge=1, le=10, description="Links a problem travels up the chain (citizen -> employee -> administrator -> politician).", json_schema_extra={"theory": "T1"})
-    rule_delay: int = Field(2, ge=0, le=24, description="Steps each stage waits for rule-bound procedure.", json_schema_extra={"theory": "T1"})
-    rule_pressure: float = Field(0.4, ge=0, le=1, description="Control pressure of rules and zero-error policy on employees.", json_schema_extra={"theory": "T27"})
-    discretion: float = Field(0.3, ge=0, le=1, description="Room for employees' professional judgement under rules.", json_schema_extra={"theory": "T1"})
-    standardisation: float = Field(0.6, ge=0, le=1, description="How far solutions come from the rulebook rather than new design.", json_schema_extra={"theory": "T6"})
-    hearing_share: float = Field(0.3, ge=0, le=1, description="Share of decisions preceded by a public hearing of affected citizens.", json_schema_extra={"theory": "T7"})
-    hearing_seats: int = Field(10, ge=0, le=200, description="Citizens heard at a hearing.", json_schema_extra={"theory": "T7"})
-    hearing_completeness: float = Field(0.9, ge=0, le=1, description="How finished a proposal is when it is sent to hearing.", json_schema_extra={"theory": "T7"})
-    link_hours: float = Field(3.0, ge=0, le=100, description="Administrator hours per link a case passes.", json_schema_extra={"theory": "T1"})
-    case_hours: float = Field(2.0, ge=0, le=100, description="Politician hours of case handling per decision.", json_schema_extra={"theory": "T20"})
+    chain_fidelity: float = param(0.8, 0, 1, "Share of a definition kept at each link of the chain of command.", "T1")
+    chain_links: int = param(3, 1, 10, "Links a problem travels up the chain (citizen -> employee -> administrator -> politician).", "T1")
+    rule_delay: int = param(2, 0, 24, "Steps each stage waits for rule-bound procedure.", "T1")
+    rule_pressure: float = param(0.4, 0, 1, "Control pressure of rules and zero-error policy on employees.", "T27")
+    discretion: float = param(0.3, 0, 1, "Room for employees' professional judgement under rules.", "T1")
+    standardisation: float = param(0.6, 0, 1, "How far solutions come from the rulebook rather than new design.", "T6")
+    hearing_share: float = param(0.3, 0, 1, "Share of decisions preceded by a public hearing of affected citizens.", "T7")
+    hearing_seats: int = param(10, 0, 200, "Citizens heard at a hearing.", "T7")
+    hearing_completeness: float = param(0.9, 0, 1, "How finished a proposal is when it is sent to hearing.", "T7")
+    link_hours: float = param(3.0, 0, 100, "Administrator hours per link a case passes.", "T1")
+    case_hours: float = param(2.0, 0, 100, "Politician hours of case handling per decision.", "T20")
 
 
 class OPA(Paradigm):
