@@ -1,0 +1,5 @@
+import sys
+
+from govsim.cli import main
+
+sys.exit(main())
