@@ -241,7 +241,10 @@ def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
         return data
     if not isinstance(parent, str) or not parent:
         raise ScenarioError(src, "extends", "must be the path of another scenario file, as a string")
-    base = _read_toml((path.parent / parent).resolve(), (*seen, path))
+    parent_path = (path.parent / parent).resolve()
+    if not parent_path.is_file():
+        raise ScenarioError(src, "extends", f"no such file {parent!r} (looked for {parent_path})")
+    base = _read_toml(parent_path, (*seen, path))
     return _merge(base, data)
 
 

@@ -24,6 +24,8 @@ FIRST_FELT_BY = {"problem": "citizen", "challenge": "administrator", "ambition":
 
 
 class NPGParams(ParadigmParams):
+    """New Public Governance: co-creation arenas and their network problems (T5–T15, T22, T27)."""
+
     arena_citizens: int = param(10, 0, 200, "Citizen seats in a co-creation arena (Gentofte: 10).", "T22")
     arena_employees: int = param(3, 0, 50, "Front-line employees in an arena.", "T12")
     arena_politicians: int = param(3, 0, 50, "Politician seats in an arena (Gentofte: 5 per 10 citizens).", "T22")

@@ -25,6 +25,8 @@ Dimension = Literal["professional", "procedural", "local", "experiential", "poli
 
 
 class NPMParams(ParadigmParams):
+    """New Public Management: targets, measurement, competition and exit (T2–T4)."""
+
     target_pressure: float = param(0.6, 0, 1, "Pressure of performance targets on employees.", "T2, T3")
     measured: tuple[Dimension, ...] = param(("professional", "procedural"), None, None, "Knowledge dimensions the performance measurement counts.", "T3", min_length=1, strict=False)
     unmeasured_visibility: float = param(0.2, 0, 1, "How much of an unmeasured dimension managers still see.", "T3")

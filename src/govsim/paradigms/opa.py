@@ -19,6 +19,8 @@ from govsim.problems import Group
 
 
 class OPAParams(ParadigmParams):
+    """Old Public Administration: the chain of command and rules (T1, T7, T20, T27)."""
+
     chain_fidelity: float = param(0.8, 0, 1, "Share of a definition kept at each link of the chain of command.", "T1")
     chain_links: int = param(3, 1, 10, "Links a problem travels up the chain (citizen -> employee -> administrator -> politician).", "T1")
     rule_delay: int = param(2, 0, 24, "Steps each stage waits for rule-bound procedure.", "T1")

@@ -1,0 +1,108 @@
+"""Property tests: any valid config keeps the indices in [0, 1]; mangled files never crash the loader."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from govsim.config import ScenarioError, load_scenario
+from govsim.metagovernance import SETTINGS
+from govsim.metrics import FAMILIES, INDICATORS
+from govsim.paradigms import REGISTRY
+from govsim.runner import simulate
+
+ROOT = Path(__file__).resolve().parents[1]
+unit = st.floats(0.0, 1.0, allow_nan=False)
+
+
+@st.composite
+def configs(draw):
+    employees = draw(st.integers(2, 30))
+    return {
+        "paradigm": draw(st.sampled_from(sorted(REGISTRY))),
+        "metagovernance": draw(st.sampled_from(SETTINGS)),
+        "steps": draw(st.integers(1, 15)),
+        "seed": draw(st.integers(0, 2**32)),
+        "population": {
+            "citizens": draw(st.integers(10, 300)),
+            "employees": employees,
+            "providers": draw(st.integers(1, employees)),
+            "administrators": draw(st.integers(1, 5)),
+            "politicians": draw(st.integers(1, 9)),
+        },
+        "network": {"degree": draw(st.integers(2, 12)), "rewire": draw(unit)},
+        "problems": {"wickedness": draw(unit), "rate": draw(st.floats(0, 20)), "reach": draw(st.integers(1, 200))},
+        "citizens": {"initial_trust": draw(unit), "participation_bias": draw(st.floats(0, 5))},
+        "npm": {"target_pressure": draw(unit), "exit_rate": draw(unit)},
+        "npg": {"deadlock_threshold": draw(unit), "arena_citizens": draw(st.integers(0, 30))},
+        "metagovernance_tools": {"process": draw(unit), "participation": draw(unit)},
+    }
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(configs())
+def test_any_valid_config_keeps_indices_in_unit_interval(cfg):
+    df = simulate(cfg)
+    cols = [*FAMILIES, *(i.name for i in INDICATORS)]
+    values = df[cols].to_numpy(dtype=float)
+    assert len(df) == cfg["steps"]
+    assert not np.isnan(values).any()
+    assert (values >= 0).all() and (values <= 1).all()
+
+
+SOURCE = (ROOT / "scenarios" / "npg.toml").read_text()
+TOKENS = ["", "=", "[", "]", '"', "x", "-1", "1e999", "nan", "[[reforms]]", "paradigm", "\n", "true", "{", "é"]
+
+
+@st.composite
+def mangled(draw):
+    text = SOURCE
+    for _ in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["delete", "insert", "replace", "swap", "value"]))
+        i = draw(st.integers(0, max(0, len(text) - 1)))
+        if kind == "delete":
+            text = text[:i] + text[i + draw(st.integers(1, 20)):]
+        elif kind == "insert":
+            text = text[:i] + draw(st.sampled_from(TOKENS)) + text[i:]
+        elif kind == "replace":
+            text = text[:i] + draw(st.characters(codec="utf-8")) + text[i + 1:]
+        elif kind == "swap":
+            lines = text.splitlines()
+            a, b = draw(st.integers(0, len(lines) - 1)), draw(st.integers(0, len(lines) - 1))
+            lines[a], lines[b] = lines[b], lines[a]
+            text = "\n".join(lines)
+        else:
+            lines = text.splitlines()
+            j = draw(st.integers(0, len(lines) - 1))
+            if "=" in lines[j]:
+                key = lines[j].split("=")[0]
+                lines[j] = f"{key}= {draw(st.sampled_from(TOKENS[1:]))}"
+            text = "\n".join(lines)
+    return text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mangled())
+def test_mangled_files_load_or_give_the_clean_error(tmp_path, text):
+    path = tmp_path / "mangled.toml"
+    path.write_text(text, encoding="utf-8")
+    try:
+        load_scenario(path)
+    except ScenarioError as err:
+        assert str(path.resolve()) in str(err) or str(path) in str(err)
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(mangled())
+def test_mangled_files_through_the_cli(tmp_path, text):
+    path = tmp_path / "mangled.toml"
+    path.write_text(text, encoding="utf-8")
+    res = subprocess.run([sys.executable, "-m", "govsim", "validate", str(path)], capture_output=True, text=True,
+                         timeout=60)
+    assert res.returncode in (0, 2)
+    assert "Traceback" not in res.stderr
