@@ -139,7 +139,7 @@ class Outcomes(Section):
 class Reform(Section):
     """A switch of rule set during a run."""
 
-    step: int = param(..., 0, 1_000_000, "Step at which the reform takes effect.", "T1")
+    step: int = param(..., 1, 1_000_000, "Step at which the reform takes effect (the first step is 1).", "T1")
     paradigm: str = Field(..., description="Rule set from this step on.", json_schema_extra={"theory": "T1"})
     metagovernance: str | None = Field(None, description="Metagovernance setting from this step on (unchanged if absent).", json_schema_extra={"theory": "T16"})
 
