@@ -66,7 +66,7 @@ def value_per_cost(model) -> float:
 
 
 def share_solved(model) -> float:
-    """Problems solved / problems closed (solved, unsolved, failed, deadlocked, expired) in the window."""
+    """Problems solved / problems closed (solved, unsolved, failed, deadlock, expired) in the window."""
     closed = _closed(model)
     return sum(p.solved for p in closed) / len(closed) if closed else 0.0
 
