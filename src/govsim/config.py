@@ -61,7 +61,7 @@ class Population(Section):
 class Network(Section):
     """The citizens' social network (small world)."""
 
-    degree: int = param(8, 2, 100, "Mean ties per citizen.", "T11")
+    degree: int = param(8, 2, 100, "Ties per citizen in the ring before rewiring (odd values are rounded down to even).", "T11")
     rewire: float = param(0.1, 0, 1, "Share of ties rewired to random citizens.", "T11")
     diffusion: float = param(0.1, 0, 1, "Share of trust and willingness averaged with neighbours each step.", "T11")
 
@@ -76,7 +76,7 @@ class CitizenParams(Section):
     tokenism_threshold: float = param(0.3, 0, 1, "Influence below which taking part lowers trust and efficacy.", "T7, T11")
     participation_effect: float = param(0.3, 0, 1, "How far one act of participation moves trust and efficacy.", "T11")
     initial_efficacy: float = param(0.5, 0, 1, "Mean initial political efficacy (belief that taking part matters).", "T11")
-    adaptation: float = param(0.1, 0, 1, "Rate at which satisfaction and willingness follow experience.", "T11")
+    adaptation: float = param(0.1, 0, 1, "Rate at which satisfaction follows experience, willingness follows efficacy, and (at a quarter of it) expectations follow experience.", "T11")
     trust_adaptation: float = param(0.03, 0, 1, "Rate at which trust follows satisfaction (trust is slow to win back).", "T3, T11")
     expectation_growth: float = param(0.002, 0, 0.1, "Rise of expectations per step.", "T6")
     learning_rate: float = param(0.1, 0, 1, "Share of a group's pooled knowledge each member learns per design.", "T8")
@@ -106,7 +106,7 @@ class PoliticianParams(Section):
 
     hours: float = param(20.0, 1, 1000, "Hours per step each politician has for cases and policy.", "T22")
     openness: float = param(0.6, 0, 1, "Mean willingness to share power with citizens.", "T24")
-    election_interval: int = param(48, 1, 1000, "Steps between elections, where legitimacy follows citizens' trust.", "T1")
+    election_interval: int = param(48, 1, 1000, "Steps between elections, at which politicians' legitimacy is set to citizens' mean trust (recorded for inspection; no other mechanism reads it yet).", "T1")
 
 
 class ProblemParams(Section):

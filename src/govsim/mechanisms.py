@@ -236,9 +236,10 @@ def select_recruits(
 ) -> np.ndarray:
     """Recruit citizens to an arena (T15, T17 network design, T26).
 
-    Each candidate accepts with probability ``w * (r / max r)^bias``, raised by
-    ``outreach`` towards ``w``: self-selection favours the resourceful unless the
-    network is designed to reach everyone. At most ``seats`` of those who accept
+    Each candidate accepts with probability
+    ``(1 - outreach) * w * (r / max r)^bias + outreach * sqrt(w)``: self-selection
+    favours the resourceful unless the network is designed to reach everyone, and
+    outreach (personal invitation) also lifts acceptance among the less willing. At most ``seats`` of those who accept
     are taken, at random.
     """
     if candidates.size == 0 or seats <= 0:

@@ -119,7 +119,8 @@ class GovModel(mesa.Model):
     def step(self) -> None:
         """Advance one step (about a month). The phases, in order:
 
-        0. ``reform``: apply a paradigm switch scheduled for this step.
+        0. ``reform``: apply a reform scheduled for this step (rule set and, optionally,
+           metagovernance setting).
         1. ``arrive_problems``: new problems arrive from the problem stream (T6, T19).
         2. ``notice_and_define``: open problems are noticed and defined by whom the rule set
            says, seeing what their knowledge and steering let them see (T1, T3, T8, T10).
@@ -441,11 +442,12 @@ class GovModel(mesa.Model):
             p.group = Group(citizens=rows, employees=p.group.employees,
                             administrators=p.group.administrators, politicians=p.group.politicians)
 
-    def learn(self, g: Group, coverage: np.ndarray, conflict: float) -> float:
+    def learn(self, g: Group, coverage: np.ndarray) -> float:
         """Mutual learning: members move towards the group's pooled knowledge (T8).
 
-        ``k += lr (1 - conflict) max(c - k, 0)``; returns the mean gain per member and
-        dimension divided by ``lr``, in [0, 1].
+        ``k += lr max(c - k, 0)``, where the coverage ``c`` already reflects how freely
+        members shared (conflict lowers it in arenas); returns the mean gain per member
+        and dimension divided by ``lr``, in [0, 1].
         """
         lr = self.config.citizens.learning_rate
         gains = []
@@ -453,7 +455,7 @@ class GovModel(mesa.Model):
                             (self.administrators, g.administrators), (self.politicians, g.politicians)):
             if rows.size == 0:
                 continue
-            gap = np.maximum(coverage - store.knowledge[rows], 0.0) * (1.0 - conflict)
+            gap = np.maximum(coverage - store.knowledge[rows], 0.0)
             store.knowledge[rows] += lr * gap
             gains.append(gap)
         return float(np.mean(np.vstack(gains))) if gains else 0.0

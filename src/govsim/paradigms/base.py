@@ -85,7 +85,7 @@ class Paradigm(ABC):
     # Phase 4 -------------------------------------------------------------
     @abstractmethod
     def decide(self, model: GovModel, problem: Problem) -> bool:
-        """Decide on the design; ``False`` sends it back to design."""
+        """Decide on the design; returning ``False`` sends it back to design (no shipped rule set does)."""
 
     # Phase 5 -------------------------------------------------------------
     @abstractmethod
@@ -111,7 +111,7 @@ class Paradigm(ABC):
         problem.fit = mech.solution_fit(direction, problem.need, problem.coverage)
         problem.diversity = mech.knowledge_diversity(knowledge)
         problem.novelty = mech.recombine_novelty(problem.diversity, slack, constraint, model.rng)
-        problem.learning = model.learn(group, problem.coverage, problem.conflict)
+        problem.learning = model.learn(group, problem.coverage)
         problem.designed_at = model.steps
         model.designs.append(problem)
 

@@ -33,7 +33,7 @@ class NPGParams(ParadigmParams):
     support_pressure: float = param(0.05, 0, 1, "Residual control pressure under supportive control.", "T5")
     responsibility_clarity: float = param(0.6, 0, 1, "Chance that implementation has someone responsible without a mandate from metagovernance.", "T15")
     deadlock_threshold: float = param(0.35, 0, 1, "Conflict above which an arena cannot agree this round.", "T15")
-    muddy_threshold: float = param(0.15, 0, 1, "Conflict above which a solution counts as a muddy compromise.", "T15")
+    muddy_threshold: float = param(0.15, 0, 1, "Conflict above which a solution is flagged as a muddy compromise (for inspection; the blur itself grows with conflict).", "T15")
     max_rounds: int = param(4, 1, 50, "Deliberation rounds before a deadlocked arena gives up.", "T15")
     meeting_hours: float = param(6.0, 0, 100, "Hours each public member spends per arena round.", "T24")
     dialogue_noise: float = param(0.3, 0, 1, "Misunderstanding in an arena when members do not trust each other.", "T11")
@@ -146,7 +146,8 @@ class NPG(Paradigm):
             share = float(model.politicians.openness[group.politicians].mean())
         else:
             share = 1.0 - control
-        influence = share * (1.0 - meta.participation * control)
+        # Citizens can only influence what they take part in.
+        influence = share * (1.0 - meta.participation * control) if group.citizens.size else 0.0
         admin_cov = mech.pool_knowledge(model.knowledge_of(Group(administrators=adm)))
         admin_view = mech.perceive_need(problem.need, admin_cov, self.visibility(model), 0.1, model.rng, problem.wickedness)
         direction = mech.normalise(influence * arena_view + (1.0 - influence) * admin_view)

@@ -6,8 +6,8 @@ elsewhere go unnoticed and solutions lean to what is counted (T3). Targets add
 extrinsic effort but crowd out intrinsic motivation and pull effort to the
 measured dimensions (T3, T4); counting costs working time. Providers compete;
 a dissatisfied customer can exit to another provider (T2), and the provider
-that loses customers feels more pressure. Design stays inside one provider's
-silo: competition blocks knowledge sharing (T4).
+that loses customers feels more pressure. Definition and design stay inside
+one provider's team: competing providers do not pool what they know (silos, T3, T4).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Old Public Administration: the public sector as an *authority* (THEORY.md §1, T1, T20).
 
-Information travels up the chain of command (citizens -> employees ->
-administrators -> politicians) and the decision back down; each link keeps only
-part of the message (T1). Rules slow every stage and pull employees' effort
+A front-line employee defines the problem from what they know, and the
+definition travels up the chain of command (employee -> administrator ->
+politician) and the decision back down; each link keeps only part of the
+message (T1). Citizens' own knowledge enters only through hearings. Rules slow every stage and pull employees' effort
 towards procedure. Administrators design standard solutions; politicians
 handle the case and pass the recommendation (decoupling, T20). Citizens are
 subjects: at most they are heard on an almost-finished proposal (T7).
@@ -22,7 +23,7 @@ class OPAParams(ParadigmParams):
     """Old Public Administration: the chain of command and rules (T1, T7, T20, T27)."""
 
     chain_fidelity: float = param(0.8, 0, 1, "Share of a definition kept at each link of the chain of command.", "T1")
-    chain_links: int = param(3, 1, 10, "Links a problem travels up the chain (citizen -> employee -> administrator -> politician).", "T1")
+    chain_links: int = param(3, 1, 10, "Links a definition passes on its way up the chain from the front-line employee.", "T1")
     rule_delay: int = param(2, 0, 24, "Steps each stage waits for rule-bound procedure.", "T1")
     rule_pressure: float = param(0.4, 0, 1, "Control pressure of rules and zero-error policy on employees.", "T27")
     discretion: float = param(0.3, 0, 1, "Room for employees' professional judgement under rules.", "T1")
