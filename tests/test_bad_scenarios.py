@@ -11,9 +11,9 @@ from govsim.config import Scenario, ScenarioError, with_overrides
 
 BAD = {
     "syntax": ('paradigm = "npg\nsteps = 10\n', ["not valid TOML"]),
-    "unknown_top": ('populaton = 5\n', ["populaton", "did you mean 'population'"]),
-    "unknown_in_table": ('[population]\ncitizns = 300\n', ["population.citizns", "did you mean 'citizens'"]),
-    "wrong_type": ('[population]\ncitizens = "many"\n', ["population.citizens", "valid integer", "from 10 to 1000000"]),
+    "unknown_top": ('populaton = 5\n', ["populaton", "Did you mean 'population'"]),
+    "unknown_in_table": ('[population]\ncitizns = 300\n', ["population.citizns", "Did you mean 'citizens'"]),
+    "wrong_type": ('[population]\ncitizens = "many"\n', ["population.citizens", "must be a whole number", "from 10 to 1000000"]),
     "out_of_range": ('[population]\ncitizens = -5\n', ["population.citizens", "from 10 to 1000000"]),
     "unknown_paradigm": ('paradigm = "nwp"\n', ["paradigm", "opa, npm, npg"]),
     "unknown_setting": ('metagovernance = "hands_up"\n', ["metagovernance", "none, hands_off, hands_on"]),
