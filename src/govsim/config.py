@@ -277,7 +277,8 @@ class _ScenarioBase(Section):
             seen.add(r.step)
             if steps is not None and r.step > steps:
                 raise ValueError(f"the reform at step {r.step} comes after the last step ({steps}) and would "
-                                 f"never take effect; allowed: steps from 1 to {steps}, or more steps")
+                                 f"never take effect; a reform's step must be from 1 to {steps} (the last "
+                                 "step): remove the reform or run more steps")
         return v
 
     def content_hash(self) -> str:
@@ -503,8 +504,8 @@ def _explain(source: str, err: ValidationError, origin: Origins | None = None,
     if e["type"] not in ("missing", "value_error") and not isinstance(got, dict):
         text += f" (got {got!r})"
     allowed = _allowed(loc, root)
-    if e["type"] == "value_error" and allowed.startswith("allowed: a table"):
-        allowed = ""
+    if e["type"] == "value_error":
+        allowed = ""  # the validator's own message says what is allowed
     if allowed and "allowed:" not in text and "[[reforms]]" not in text:
         text += f"; {allowed}"
     return ScenarioError(where, dotted or None, text)
