@@ -425,8 +425,8 @@ def _allowed(loc: tuple, root: type[BaseModel] | None = None) -> str:
         lo = getattr(m, "ge", lo)
         hi = getattr(m, "le", hi)
     if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
-        return (f"allowed: a table, written [{loc[-1]}] on its own line followed by its fields, "
-                "as listed in docs/scenarios.md")
+        return (f"it is a table: write [{loc[-1]}] on a line of its own, then one field per line "
+                "(docs/scenarios.md lists them)")
     if loc[-1] == "reforms":
         return "allowed: one [[reforms]] table (double brackets) per reform, each with step and paradigm"
     name = getattr(field.annotation, "__name__", "")
