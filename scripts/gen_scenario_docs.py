@@ -32,7 +32,15 @@ Values are typed: `citizens = "1000"` (a string) is refused where an integer is 
 - **overrides**: `govsim run FILE --set population.citizens=5000` on the command line, or
   `govsim.simulate(path, overrides={"population.citizens": 5000})` in Python, set fields by
   dotted path and are validated like a file.
-- A bad file is refused with one line naming the file, the field and what is allowed (exit 2).
+  A table as the value (`--set 'population={citizens=5000}'`, or
+  `overrides={"population": {"citizens": 5000}}`) is merged into the existing table: its
+  other fields keep their values. Numpy numbers are accepted wherever numbers are.
+- A file must set at least one field: an empty file is refused rather than run with the
+  defaults. Each reform must fall within the run (`step` at most `steps`, also after
+  `--steps`) and no two reforms may share a step. Files are UTF-8; a byte-order mark is
+  accepted.
+- A bad file is refused with one line naming the file (for a value inherited through
+  `extends`, the file that set it), the field and what is allowed (exit 2).
 
 Theory IDs (T1–T28) link to the claims in [theory.md](theory.md), the model's theory in its own words.
 """
