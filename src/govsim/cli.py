@@ -82,18 +82,18 @@ def _announce_build(scenario, quiet: bool):
 
 
 def cmd_run(args) -> int:
-    out = None
-    if args.out:
-        try:
-            out = check_writable(args.out)  # before the run, so a bad path costs nothing
-        except OutputError as exc:
-            raise UsageError(f"--out {exc}") from None
     from govsim.runner import prepare, simulate
 
     overrides = _parse_set(args.set or [])
     extra = {**overrides, **({"steps": args.steps} if args.steps is not None else {}),
              **({"seed": args.seed} if args.seed is not None else {})}
     scenario = prepare(args.scenario, overrides=extra, source=f"{args.scenario} with the command-line options")
+    out = None
+    if args.out:
+        try:
+            out = check_writable(args.out)  # before the run, so a bad path costs nothing
+        except OutputError as exc:
+            raise UsageError(f"--out {exc}") from None
     built = _announce_build(scenario, args.quiet)
     df = simulate(scenario, progress=not args.quiet, on_built=built)
     print(_summary(df, scenario, extra))
