@@ -46,6 +46,9 @@ def provenance(scenario) -> dict[str, Any]:
     }
 
 
+_provenance = provenance
+
+
 def prepare(scenario_or_path, *, steps: int | None = None, seed: int | None = None,
             overrides: dict[str, Any] | None = None):
     """The validated scenario a run will use (overrides, steps and seed applied)."""
@@ -59,7 +62,8 @@ def prepare(scenario_or_path, *, steps: int | None = None, seed: int | None = No
 
 
 def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | None = None,
-             overrides: dict[str, Any] | None = None, progress: bool = False) -> pd.DataFrame:
+             overrides: dict[str, Any] | None = None, progress: bool = False,
+             provenance: bool = True) -> pd.DataFrame:
     """Run one scenario and return one row per step.
 
     Args:
@@ -68,6 +72,8 @@ def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | Non
         overrides: dotted field paths to values, e.g. ``{"population.citizens": 10000}``,
             validated like a file (a bad one raises :class:`govsim.config.ScenarioError`).
         progress: show a progress bar on stderr.
+        provenance: record ``df.attrs["provenance"]`` (runs git once; sweeps record it once per sweep
+            and pass False).
 
     Returns:
         A DataFrame with columns ``step, paradigm, metagovernance, efficiency, democracy,
@@ -93,5 +99,6 @@ def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | Non
     df.insert(0, "step", range(1, len(df) + 1))
     cols = ["step", "paradigm", "metagovernance", *FAMILIES, *(i.name for i in INDICATORS)]
     df = df[cols]
-    df.attrs["provenance"] = provenance(scenario)
+    if provenance:
+        df.attrs["provenance"] = _provenance(scenario)
     return df
