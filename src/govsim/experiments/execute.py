@@ -128,6 +128,25 @@ def run_chunk(tasks: list[Task], ctx: dict) -> list[Outcome]:
 
 # --------------------------------------------------------------------------- plan
 
+def check_labels(exp: Experiment, design: Design) -> None:
+    """The analysis' reference and contrasts must name design points."""
+    from govsim.experiments.schema import ExperimentError
+
+    labels = [p.label for p in design.points]
+    a = exp.spec.analysis
+    named = [("analysis.reference", a.reference)] if a.reference else []
+    named += [(f"analysis.contrasts.{i}", lab) for i, pair in enumerate(a.contrasts) for lab in pair]
+    for fld, lab in named:
+        if lab not in labels:
+            import difflib
+
+            near = difflib.get_close_matches(lab, labels, n=1)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            shown = ", ".join(labels[:12]) + (", ..." if len(labels) > 12 else "")
+            raise ExperimentError(exp.path, fld, f"{lab!r} is not the label of a design point{hint} "
+                                  f"Labels: {shown}")
+
+
 def design_columns(exp: Experiment, design: Design) -> list[str]:
     cols = ["paradigm", "metagovernance"]
     for p in design.points:
@@ -271,6 +290,7 @@ def run_sweep(experiment: Experiment | str | Path, out: str | Path, *, workers: 
         experiment = load_experiment(experiment, replications=replications, steps=steps, seed=seed)
     exp = experiment
     design = build_design(exp)
+    check_labels(exp, design)
     seeds = replication_seeds(exp.seed, exp.replications)
     cols = design_columns(exp, design)
     values = point_values(exp, design, cols)

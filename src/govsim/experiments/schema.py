@@ -82,6 +82,9 @@ class Analysis(_Section):
 
     reference: str = Field("", description="Label of the design point that paired differences are taken "
                            "against (every other point minus it); empty: the first point.")
+    contrasts: tuple[list[str], ...] = Field(
+        (), strict=False, description="Paired differences to report as [point, reference] label pairs, e.g. "
+        "[[\"NPG hands-on\", \"NPG hands-off\"]]; empty: every point minus `reference`.")
     statistic: str = Field("mean", description="Which window summary the tables, intervals and sensitivity "
                            "indices use.")
     confidence: float = Field(0.95, ge=0.5, le=0.999, description="Confidence level of the intervals.")
@@ -90,6 +93,14 @@ class Analysis(_Section):
     @classmethod
     def _known_stat(cls, v):
         return _known((v,), STATISTICS, "statistic")[0]
+
+    @field_validator("contrasts")
+    @classmethod
+    def _pairs(cls, v):
+        for pair in v:
+            if len(pair) != 2:
+                raise ValueError(f"each contrast is a [point, reference] pair of labels (got {pair!r})")
+        return v
 
 
 class ExperimentSchema(_Section):
