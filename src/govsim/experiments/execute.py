@@ -361,7 +361,9 @@ def run_sweep(experiment: Experiment | str | Path, out: str | Path, *, workers: 
             summary.seconds = time.perf_counter() - t0
             if bar is not None:
                 bar.close()
-            complete = summary.skipped + summary.ran == total
+            finished_ids, summary.failed = store._finished()  # what is on disk, even after a Ctrl-C mid-write
+            summary.ran = len(finished_ids) - summary.skipped
+            complete = len(finished_ids) == total
             manifest["status"] = "complete" if complete else "interrupted" if summary.interrupted else "incomplete"
             manifest["updated"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
             manifest["counts"] = {"runs": total, "finished": summary.skipped + summary.ran,
@@ -377,11 +379,23 @@ def _auto_chunk(n_tasks: int, n_workers: int) -> int:
     return max(1, min(16, math.ceil(n_tasks / (4 * n_workers))))
 
 
+def _mp_context():
+    """A fork server that has imported the model once (workers fork from it and start at once);
+    spawn where there is no fork server. (Mesa's batch runner forces the global method to spawn.)"""
+    import multiprocessing as mp
+
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["govsim.experiments.execute", "govsim.model", "govsim.runner"])
+        return ctx
+    return mp.get_context("spawn")
+
+
 def _run_pool(chunks: list[list[Task]], ctx: dict, record, n_workers: int) -> None:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     pending = list(reversed(chunks))
-    with ProcessPoolExecutor(max_workers=n_workers, initializer=init_worker) as pool:
+    with ProcessPoolExecutor(max_workers=n_workers, initializer=init_worker, mp_context=_mp_context()) as pool:
         running = set()
         try:
             while pending or running:

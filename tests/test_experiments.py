@@ -1,0 +1,330 @@
+"""Sweeps: seeds, storage, resume after SIGKILL and Ctrl-C, equal results on any backend, failures, manifest."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import govsim
+from govsim.experiments.execute import run_sweep, simulate_run
+from govsim.experiments.schema import ExperimentError, load_experiment
+from govsim.experiments.seeds import replication_seeds
+from govsim.experiments.store import load_results
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = ROOT / "tests" / "experiments"
+TINY = FIX / "tiny.toml"
+LONG = FIX / "tiny_long.toml"
+ENV = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def govsim_cli(*args, cwd=ROOT, **kw):
+    return subprocess.run([sys.executable, "-m", "govsim", *args], capture_output=True, text=True, cwd=cwd,
+                          env=ENV, timeout=300, **kw)
+
+
+def assert_same(a, b):
+    pd.testing.assert_frame_equal(a.runs, b.runs)
+    pd.testing.assert_frame_equal(a.series, b.series)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """tiny.toml run in this process (one worker)."""
+    out = tmp_path_factory.mktemp("ref") / "tiny"
+    summary = run_sweep(TINY, out, workers=1, progress=False)
+    assert summary.ran == 12 and summary.failed == 0 and not summary.interrupted
+    return load_results(out)
+
+
+@pytest.fixture(scope="module")
+def long_reference(tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "long"
+    run_sweep(LONG, out, workers=2, progress=False)
+    return load_results(out)
+
+
+# --------------------------------------------------------------------------- tables and seeds
+
+def test_runs_and_series_tables(reference):
+    runs, series = reference.runs, reference.series
+    assert list(runs["run_id"]) == list(range(12))
+    assert set(runs["status"]) == {"ok"} and runs["error"].isna().all()
+    assert list(runs["label"][:4]) == ["OPA", "NPM", "NPG hands-off", "NPG hands-on"]
+    assert list(runs["paradigm"][:4]) == ["opa", "npm", "npg", "npg"]
+    assert list(runs["metagovernance"][:4]) == ["none", "none", "hands_off", "hands_on"]
+    # summaries over the collection window (last 6 of 12 steps), recomputed from the series
+    for _, run in runs.iterrows():
+        s = series[series["run_id"] == run["run_id"]]
+        assert list(s["step"]) == list(range(1, 13))
+        assert run["efficiency_mean"] == pytest.approx(s["efficiency"].tail(6).mean())
+        assert run["democracy_final"] == pytest.approx(s["democracy"].iloc[-1])
+    assert len(series) == 12 * 12
+    assert {"efficiency", "democracy", "innovation", "trust", "learning"} <= set(series.columns)
+
+
+def test_common_random_numbers_and_recorded_seeds(reference):
+    runs = reference.runs
+    seeds = replication_seeds(7, 3)
+    assert len(set(seeds)) == 3
+    for r, seed in enumerate(seeds):
+        assert set(runs.loc[runs["replication"] == r, "seed"]) == {seed}
+    # replication seeds are spawned, so they do not depend on how many replications there are
+    assert replication_seeds(7, 5)[:3] == seeds
+    # every point of a replication is the run simulate() gives for that seed
+    row = runs.iloc[5]
+    df = govsim.simulate(None, steps=12, seed=int(row["seed"]),
+                         overrides={"population.citizens": 200, "population.employees": 20, "paradigm": "npm"})
+    mine = reference.series[reference.series["run_id"] == row["run_id"]]
+    assert list(mine["efficiency"]) == list(df["efficiency"])
+
+
+def test_manifest_contents(reference):
+    m = reference.manifest
+    text = TINY.read_text()
+    assert m["experiment"]["content"] == text
+    assert m["experiment"]["sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    assert m["root_seed"] == 7 and m["replication_seeds"] == replication_seeds(7, 3)
+    assert {"govsim", "mesa", "numpy", "python"} <= set(m["versions"])
+    assert m["versions"]["python"] == sys.version.split()[0]
+    import mesa
+    import numpy
+
+    assert m["versions"]["mesa"] == mesa.__version__ and m["versions"]["numpy"] == numpy.__version__
+    git = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    if git.returncode == 0:
+        assert m["git"] == git.stdout.strip()
+    assert m["design"]["kind"] == "points"
+    assert [p["label"] for p in m["design"]["points"]] == ["OPA", "NPM", "NPG hands-off", "NPG hands-on"]
+    assert m["design"]["points"][2]["overrides"] == {"paradigm": "npg", "metagovernance": "hands_off"}
+    assert m["settings"]["steps"] == 12 and m["settings"]["window"] == 6
+    assert m["base_scenario"]["population"]["citizens"] == 200
+    assert m["status"] == "complete" and m["counts"] == {"runs": 12, "finished": 12, "failed": 0}
+
+
+def test_load_results_is_public_and_tables_are_documented(reference):
+    assert govsim.load_results is load_results
+    doc = (ROOT / "docs" / "results.md").read_text()
+    for col in [*reference.runs.columns, *reference.series.columns]:
+        if col.endswith(("_mean", "_final")):
+            continue  # documented as <column>_<statistic>
+        assert f"`{col}`" in doc, f"column {col} is not documented in docs/results.md"
+
+
+# --------------------------------------------------------------------------- backends
+
+def test_two_workers_give_the_same_results(reference, tmp_path):
+    run_sweep(TINY, tmp_path / "w2", workers=2, chunk_size=1, progress=False)
+    res = load_results(tmp_path / "w2")
+    assert len(list((tmp_path / "w2" / "runs").glob("part-*.parquet"))) == 12  # one chunk per run
+    assert_same(res, reference)
+
+
+def test_dask_local_cluster_gives_the_same_results(reference, tmp_path):
+    summary = run_sweep(TINY, tmp_path / "dask", dask=2, chunk_size=2, progress=False)
+    assert summary.ran == 12 and summary.failed == 0
+    assert_same(load_results(tmp_path / "dask"), reference)
+
+
+def test_more_replications_extend_an_existing_folder(reference, tmp_path):
+    out = tmp_path / "grow"
+    run_sweep(TINY, out, workers=1, replications=2, progress=False)
+    assert len(load_results(out).runs) == 8
+    s = run_sweep(TINY, out, workers=1, replications=3, progress=False)
+    assert s.skipped == 8 and s.ran == 4
+    assert_same(load_results(out), reference)
+
+
+# --------------------------------------------------------------------------- failures
+
+def fail_for_npm(scenario):
+    """A run function that raises for NPM's design point (the sweep must record it and go on)."""
+    if scenario.paradigm == "npm":
+        raise RuntimeError(f"injected failure for seed {scenario.seed}")
+    return simulate_run(scenario)
+
+
+def test_a_failing_run_is_recorded_and_the_sweep_goes_on(reference, tmp_path):
+    out = tmp_path / "fail"
+    summary = run_sweep(TINY, out, workers=2, run_function=fail_for_npm, progress=False)
+    assert summary.failed == 3 and summary.ran == 12 and len(summary.failures) == 3
+    res = load_results(out)
+    bad = res.runs[res.runs["status"] == "failed"]
+    assert list(bad["label"]) == ["NPM"] * 3 and list(bad["replication"]) == [0, 1, 2]
+    for _, row in bad.iterrows():
+        assert "Traceback" in row["error"] and "fail_for_npm" in row["error"]
+        assert f"injected failure for seed {row['seed']}" in row["error"]
+        assert pd.isna(row["efficiency_mean"])
+    assert not res.series["run_id"].isin(bad["run_id"]).any()
+    good = res.runs["status"] == "ok"
+    ref_good = reference.runs[reference.runs["label"] != "NPM"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(res.runs[good].reset_index(drop=True), ref_good)
+    assert res.manifest["counts"]["failed"] == 3
+    # the analysis reports them and still summarises the rest
+    from govsim.experiments.report import analyze
+
+    rep = analyze(out, figures=False)
+    assert "3 failed run(s)" in rep.text and "injected failure" in rep.text
+    assert list(rep.tables["points"]["label"]) == ["OPA", "NPG hands-off", "NPG hands-on"]
+
+
+# --------------------------------------------------------------------------- interruption and resume
+
+def _start(out: Path):
+    return subprocess.Popen([sys.executable, "-m", "govsim", "sweep", str(LONG), "--out", str(out), "--workers",
+                             "2", "--chunk-size", "1", "--quiet"], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _wait_for_parts(proc, out: Path, n: int, timeout: float = 120) -> int:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        parts = list((out / "runs").glob("part-*.parquet")) if (out / "runs").is_dir() else []
+        if len(parts) >= n:
+            return len(parts)
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    raise AssertionError("the sweep wrote no chunks in time")
+
+
+def test_sigkill_of_the_process_group_then_resume_equals_an_uninterrupted_sweep(long_reference, tmp_path):
+    out = tmp_path / "killed"
+    proc = _start(out)
+    _wait_for_parts(proc, out, 4)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    before = load_results(out)
+    assert 4 <= len(before.runs) < 24, "the sweep should have been killed part-way"
+    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+    # debris a killed writer can leave: a half-written temporary and a series part without its runs part
+    (out / "runs" / ".part-000999.parquet.tmp-12345").write_bytes(b"PAR1 half written")
+    (out / "series" / "part-000999.parquet").write_bytes(b"not committed")
+    res = govsim_cli("sweep", str(LONG), "--out", str(out), "--workers", "2", "--quiet")
+    assert res.returncode == 0, res.stderr
+    assert f"{len(before.runs)} from before" in res.stdout
+    assert not (out / "runs" / ".part-000999.parquet.tmp-12345").exists()
+    assert not (out / "series" / "part-000999.parquet").exists()
+    assert_same(load_results(out), long_reference)
+
+
+def test_ctrl_c_keeps_what_finished_and_resume_completes(long_reference, tmp_path):
+    out = tmp_path / "interrupted"
+    proc = _start(out)
+    _wait_for_parts(proc, out, 3)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends to the foreground group on Ctrl-C
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "resume" in stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    kept = load_results(out)
+    assert manifest["status"] == "interrupted" and manifest["counts"]["finished"] == len(kept.runs) < 24
+    ids = set(kept.runs["run_id"])
+    ref_rows = long_reference.runs[long_reference.runs["run_id"].isin(ids)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept.runs, ref_rows)
+    assert govsim_cli("sweep", str(LONG), "--out", str(out), "--quiet").returncode == 0
+    assert_same(load_results(out), long_reference)
+
+
+def test_a_folder_of_another_experiment_is_refused(reference, tmp_path):
+    out = tmp_path / "one"
+    run_sweep(TINY, out, workers=1, replications=1, progress=False)
+    res = govsim_cli("sweep", str(FIX / "tiny_morris.toml"), "--out", str(out), "--quiet")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert res.stderr.count("\n") == 1 and "different experiment" in res.stderr and str(out) in res.stderr
+    res = govsim_cli("sweep", str(TINY), "--out", str(out), "--steps", "5", "--quiet")
+    assert res.returncode == 2 and "steps = 12, not 5" in res.stderr
+    with pytest.raises(ExperimentError, match="not empty"):
+        (tmp_path / "other").mkdir()
+        (tmp_path / "other" / "data.csv").write_text("x\n")
+        run_sweep(TINY, tmp_path / "other", workers=1, progress=False)
+
+
+# --------------------------------------------------------------------------- sensitivity designs
+
+@pytest.mark.parametrize("name", ["tiny_sobol", "tiny_morris"])
+def test_sensitivity_indices_have_the_right_shape_and_a_dead_factor_scores_zero(tmp_path, name):
+    from govsim.experiments import analysis
+    from govsim.experiments.report import analyze
+
+    exp = load_experiment(FIX / f"{name}.toml")
+    out = tmp_path / name
+    summary = run_sweep(exp, out, workers=2, progress=False)
+    n_points = 8 * (3 + 2) if name == "tiny_sobol" else 10 * (3 + 1)
+    assert summary.total == n_points and summary.failed == 0
+    rep = analyze(out)
+    metrics = analysis.metrics_of(rep_manifest := load_results(out, series=False).manifest)
+    assert metrics == ["efficiency_mean", "democracy_mean", "innovation_mean"]
+    assert rep_manifest["design"]["problem"]["names"] == ["problems.rate", "citizens.initial_trust", "npg.discretion"]
+    kind = name.split("_")[1]
+    ind = rep.tables[kind]
+    assert len(ind) == 3 * 3 and list(ind["factor"][:3]) == rep_manifest["design"]["problem"]["names"]
+    dead = ind[ind["factor"] == "npg.discretion"]  # OPA never reads the [npg] table
+    live = ind[ind["factor"] == "problems.rate"]
+    if kind == "sobol":
+        assert set(ind.columns) >= {"S1", "S1_conf", "ST", "ST_conf"}
+        assert (dead[["S1", "ST"]].abs() < 0.02).all().all()
+        assert (live["ST"] > 0.1).any()
+    else:
+        assert set(ind.columns) >= {"mu", "mu_star", "mu_star_conf", "sigma"}
+        assert (dead[["mu_star", "sigma"]].abs() < 1e-9).all().all()
+        assert (live["mu_star"] > 0.01).all()
+    assert (out / "figures" / f"{kind}.png").stat().st_size > 1000
+    assert (out / "tables" / f"{kind}.csv").is_file()
+    assert f"{kind}.png" in (out / "report.html").read_text()
+
+
+# --------------------------------------------------------------------------- compare and analyze
+
+def test_compare_on_a_tiny_setting_writes_table_figures_and_report(tmp_path):
+    out = tmp_path / "cmp"
+    res = govsim_cli("compare", "--out", str(out), "--replications", "2", "--steps", "6", "--workers", "2",
+                     "--quiet", cwd=tmp_path)  # run from a folder that is not the checkout
+    assert res.returncode == 0, res.stderr
+    for label in ("OPA", "NPM", "NPG none", "NPG hands-off", "NPG hands-on"):
+        assert label in res.stdout
+    assert "NPG hands-off - NPM" in res.stdout and "±unpaired" in res.stdout and "95% CI" in res.stdout
+    page = (out / "report.html").read_text()
+    for fig in ("indices_over_time", "final_indices", "tradeoff"):
+        path = out / "figures" / f"{fig}.png"
+        assert path.stat().st_size > 5000 and f"figures/{fig}.png" in page
+    points = pd.read_csv(out / "tables" / "points.csv")
+    assert list(points["label"]) == ["OPA", "NPM", "NPG none", "NPG hands-off", "NPG hands-on"]
+    assert (points["n"] == 2).all() and (points["efficiency_mean_lo"] <= points["efficiency_mean"]).all()
+    diffs = pd.read_csv(out / "tables" / "differences.csv")
+    assert len(diffs) == 5 * 3  # the default experiment's five contrasts x three indices
+    assert (diffs["paired_lo"] <= diffs["diff"]).all() and (diffs["diff"] <= diffs["paired_hi"]).all()
+
+
+def test_default_experiment_ships_inside_the_package():
+    from govsim.experiments.commands import default_experiment
+
+    packaged = ROOT / "src" / "govsim" / "experiments" / "paradigm_comparison.toml"
+    assert packaged.read_text() == (ROOT / "experiments" / "paradigm_comparison.toml").read_text()
+    exp = load_experiment(default_experiment())
+    assert exp.replications >= 20 and {p["label"] for p in exp.points} == {
+        "OPA", "NPM", "NPG none", "NPG hands-off", "NPG hands-on"}
+    for path in (ROOT / "experiments").glob("*.toml"):
+        load_experiment(path)  # every shipped experiment is valid
+
+
+def test_help_stays_light():
+    code = ("import sys; from govsim.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in ('pandas', 'mesa', 'pydantic', 'numpy', 'dask', 'SALib') if m in sys.modules))")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV)
+    assert res.stdout.strip() == "[]"
+    assert all(cmd in govsim_cli("--help").stdout for cmd in ("compare", "sweep", "analyze"))
+
+
+def test_experiment_docs_are_up_to_date():
+    res = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_experiment_docs.py"), "--check"],
+                         capture_output=True, text=True, env=ENV)
+    assert res.returncode == 0, res.stdout + res.stderr
