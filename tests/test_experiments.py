@@ -113,11 +113,17 @@ def test_manifest_contents(reference):
 
 def test_load_results_is_public_and_tables_are_documented(reference):
     assert govsim.load_results is load_results
+    from govsim.metrics import INDICATORS
+
     doc = (ROOT / "docs" / "results.md").read_text()
-    for col in [*reference.runs.columns, *reference.series.columns]:
+    indicators = [i.name for i in INDICATORS]
+    assert list(reference.series.columns[-len(indicators):]) == indicators  # "every indicator"
+    for col in [*reference.runs.columns, *reference.series.columns[:-len(indicators)]]:
         if col.endswith(("_mean", "_final")):
             continue  # documented as <column>_<statistic>
         assert f"`{col}`" in doc, f"column {col} is not documented in docs/results.md"
+    for key in reference.manifest:
+        assert f"`{key}`" in doc, f"manifest key {key} is not documented in docs/results.md"
 
 
 # --------------------------------------------------------------------------- backends
