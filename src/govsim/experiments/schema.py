@@ -283,7 +283,7 @@ def _check_level(source: str, field: str, base, path: str, value) -> None:
         elif exc.field in (path, None):
             msg = f"level {value!r}: {exc.message}"
         else:  # the level broke a rule that spans fields (e.g. providers <= employees)
-            msg = f"level {value!r}: {exc.field}: {exc.message}"
+            msg = f"level {value!r}: {exc.field}: {exc.message.split('; allowed: a table')[0]}"
         raise _err(source, field, msg) from None
 
 
@@ -304,7 +304,7 @@ def _factor(source: str, base, path: str, spec, kind: str) -> Factor:
     if isinstance(spec, dict) and _is_range(spec):
         for key in spec:
             if key not in RANGE_KEYS:
-                near = difflib.get_close_matches(str(key), RANGE_KEYS, n=1)
+                near = difflib.get_close_matches(str(key), RANGE_KEYS, n=1, cutoff=0.5)
                 hint = f"; did you mean '{near[0]}'?" if near else ""
                 raise _err(source, f"{field}.{key}", f"unknown field{hint} Valid fields here: {', '.join(RANGE_KEYS)}")
         lo, hi = spec.get("min"), spec.get("max")
