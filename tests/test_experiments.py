@@ -141,6 +141,19 @@ def test_dask_local_cluster_gives_the_same_results(reference, tmp_path):
     assert_same(load_results(tmp_path / "dask"), reference)
 
 
+def test_resume_on_a_running_dask_scheduler(reference, tmp_path):
+    from distributed import LocalCluster
+
+    out = tmp_path / "sched"
+    run_sweep(TINY, out, workers=1, replications=2, progress=False)  # started on the local pool ...
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
+                      dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+        s = run_sweep(TINY, out, scheduler=cluster.scheduler_address, progress=False)  # ... resumed on Dask
+    assert s.skipped == 8 and s.ran == 4
+    assert_same(load_results(out), reference)
+
+
 def test_more_replications_extend_an_existing_folder(reference, tmp_path):
     out = tmp_path / "grow"
     run_sweep(TINY, out, workers=1, replications=2, progress=False)
@@ -214,7 +227,7 @@ def test_sigkill_of_the_process_group_then_resume_equals_an_uninterrupted_sweep(
     # debris a killed writer can leave: a half-written temporary and a series part without its runs part
     (out / "runs" / ".part-000999.parquet.tmp-12345").write_bytes(b"PAR1 half written")
     (out / "series" / "part-000999.parquet").write_bytes(b"not committed")
-    res = govsim_cli("sweep", str(LONG), "--out", str(out), "--workers", "2", "--quiet")
+    res = govsim_cli("sweep", str(LONG), "--out", str(out), "--workers", "1", "--quiet")
     assert res.returncode == 0, res.stderr
     assert f"{len(before.runs)} from before" in res.stdout
     assert not (out / "runs" / ".part-000999.parquet.tmp-12345").exists()
@@ -236,7 +249,7 @@ def test_ctrl_c_keeps_what_finished_and_resume_completes(long_reference, tmp_pat
     ids = set(kept.runs["run_id"])
     ref_rows = long_reference.runs[long_reference.runs["run_id"].isin(ids)].reset_index(drop=True)
     pd.testing.assert_frame_equal(kept.runs, ref_rows)
-    assert govsim_cli("sweep", str(LONG), "--out", str(out), "--quiet").returncode == 0
+    assert govsim_cli("sweep", str(LONG), "--out", str(out), "--workers", "1", "--quiet").returncode == 0
     assert_same(load_results(out), long_reference)
 
 
@@ -292,7 +305,7 @@ def test_sensitivity_indices_have_the_right_shape_and_a_dead_factor_scores_zero(
 
 def test_compare_on_a_tiny_setting_writes_table_figures_and_report(tmp_path):
     out = tmp_path / "cmp"
-    res = govsim_cli("compare", "--out", str(out), "--replications", "2", "--steps", "6", "--workers", "2",
+    res = govsim_cli("compare", "--out", str(out), "--replications", "2", "--steps", "6", "--workers", "1",
                      "--quiet", cwd=tmp_path)  # run from a folder that is not the checkout
     assert res.returncode == 0, res.stderr
     for label in ("OPA", "NPM", "NPG none", "NPG hands-off", "NPG hands-on"):

@@ -86,13 +86,17 @@ _BASE_CACHE: dict[str, Any] = {}
 
 
 def _base(ctx: dict):
+    """The validated base scenario, validated once per worker process (thread-safe)."""
     key = ctx["base_hash"]
-    if key not in _BASE_CACHE:
+    base = _BASE_CACHE.get(key)
+    if base is None:
         from govsim.config import validate
 
-        _BASE_CACHE.clear()
-        _BASE_CACHE[key] = validate(ctx["base"], "base scenario")
-    return _BASE_CACHE[key]
+        base = validate(ctx["base"], "base scenario")
+        if len(_BASE_CACHE) > 8:
+            _BASE_CACHE.clear()
+        _BASE_CACHE[key] = base
+    return base
 
 
 def init_worker() -> None:
