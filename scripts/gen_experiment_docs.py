@@ -71,6 +71,10 @@ statistics = ["mean", "final"]
   *r* of every design point runs with the same seed, so the points of a replication share their
   citizens, network and problem stream (common random numbers) and their differences are paired.
 - **Statistics** over the collection window: STATISTICS.
+- **Analysis:** `govsim analyze` gives each design point's mean with a Student-t interval over
+  replications, paired differences (within replications) next to the unpaired (Welch) interval,
+  and, for `sobol` and `morris` designs, the indices computed with SALib from each design
+  point's mean over its replications (with bootstrap confidence intervals).
 - The file's SHA-256 is recorded in the results folder; a folder made by a different file is
   refused, so edit a copy to run a variant.
 """

@@ -311,6 +311,7 @@ def test_compare_on_a_tiny_setting_writes_table_figures_and_report(tmp_path):
     for label in ("OPA", "NPM", "NPG none", "NPG hands-off", "NPG hands-on"):
         assert label in res.stdout
     assert "NPG hands-off - NPM" in res.stdout and "±unpaired" in res.stdout and "95% CI" in res.stdout
+    assert "times narrower than the unpaired one" in res.stdout
     page = (out / "report.html").read_text()
     for fig in ("indices_over_time", "final_indices", "tradeoff"):
         path = out / "figures" / f"{fig}.png"

@@ -56,6 +56,10 @@ def differences_text(diff: pd.DataFrame, conf: float) -> str:
         lines.append(f"{name:<{width}}{analysis_name(r['metric']):<12}"
                      f"{_fmt_ci(r['diff'], r['paired_lo'], r['paired_hi'], True):<28}"
                      f"{r['paired_half']:>9.3f}{r['unpaired_half']:>11.3f}")
+    ratio = (diff["unpaired_half"] / diff["paired_half"]).replace([float("inf")], float("nan")).dropna()
+    if len(ratio):
+        lines.append(f"Pairing by replication: the paired interval is {ratio.median():.2f} times narrower than the "
+                     f"unpaired one (median over these rows; from {ratio.min():.2f} to {ratio.max():.2f}).")
     return "\n".join(lines)
 
 
@@ -117,14 +121,17 @@ def analyze(folder: str | Path, *, reference: str | None = None, figures: bool =
         else:
             desc = runs[runs["status"] == "ok"][metrics].describe().T[["mean", "std", "min", "max"]]
             parts.append("Indices over all runs:\n" + desc.to_string(float_format=lambda v: f"{v:.3f}"))
-        if kind == "sobol":
-            ind = analysis.sobol_indices(runs, m, metrics, conf)
-            tables["sobol"] = ind
-            parts.append(sobol_text(ind))
-        elif kind == "morris":
-            ind = analysis.morris_indices(runs, m, metrics, conf)
-            tables["morris"] = ind
-            parts.append(morris_text(ind))
+        try:
+            if kind == "sobol":
+                ind = analysis.sobol_indices(runs, m, metrics, conf)
+                tables["sobol"] = ind
+                parts.append(sobol_text(ind))
+            elif kind == "morris":
+                ind = analysis.morris_indices(runs, m, metrics, conf)
+                tables["morris"] = ind
+                parts.append(morris_text(ind))
+        except ValueError as exc:
+            raise ExperimentError(str(folder), None, f"cannot compute {kind} indices: {exc}") from None
 
         if figures:
             cols = [analysis_name(x) for x in metrics]
@@ -174,7 +181,8 @@ def _html(manifest: dict, text: str, tables: dict, figs: list[Path], folder: Pat
     body.append("<h2>Tables</h2>")
     for name, t in tables.items():
         body.append(f'<h3>{name} (<a href="tables/{name}.csv">CSV</a>)</h3>')
-        body.append(t.to_html(index=False, float_format=lambda x: f"{x:.4f}", border=0))
+        more = f"<p>First 100 of {len(t)} rows; all in the CSV file.</p>" if len(t) > 100 else ""
+        body.append(t.head(100).to_html(index=False, float_format=lambda x: f"{x:.4f}", border=0) + more)
     body.append('<h2>Data</h2><p>Runs and series: <code>govsim.load_results("{}")</code>; '
                 'the experiment, versions and design: <a href="manifest.json">manifest.json</a>.</p>'
                 .format(html.escape(str(folder))))
