@@ -128,11 +128,24 @@ def test_load_results_is_public_and_tables_are_documented(reference):
 
 # --------------------------------------------------------------------------- backends
 
+def pid_logging_run(log: str, scenario):
+    """The real run, noting which process ran it."""
+    with open(log, "a") as fh:
+        fh.write(f"{os.getpid()}\n")
+    return simulate_run(scenario)
+
+
 def test_two_workers_give_the_same_results(reference, tmp_path):
-    run_sweep(TINY, tmp_path / "w2", workers=2, chunk_size=1, progress=False)
+    import functools
+
+    log = tmp_path / "pids"
+    run_sweep(TINY, tmp_path / "w2", workers=2, chunk_size=1, progress=False,
+              run_function=functools.partial(pid_logging_run, str(log)))
     res = load_results(tmp_path / "w2")
     assert len(list((tmp_path / "w2" / "runs").glob("part-*.parquet"))) == 12  # one chunk per run
     assert_same(res, reference)
+    pids = log.read_text().split()
+    assert len(pids) == 12 and len(set(pids)) <= 2 and str(os.getpid()) not in pids  # one pool for all 12 chunks
 
 
 def test_dask_local_cluster_gives_the_same_results(reference, tmp_path):
