@@ -107,7 +107,10 @@ def _sweep(experiment: Path, out: str, args) -> int:
 def cmd_sweep(args) -> int:
     path = Path(args.experiment)
     out = args.out or str(Path("results") / path.stem)
-    return _sweep(path, out, args)
+    code = _sweep(path, out, args)
+    if code != 130:
+        print(f"tables and figures: govsim analyze {out}")
+    return code
 
 
 def cmd_compare(args) -> int:
