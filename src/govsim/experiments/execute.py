@@ -330,7 +330,7 @@ def run_sweep(experiment: Experiment | str | Path, out: str | Path, *, workers: 
                     summary.failed += 1
                     summary.failures.append(f"run {o.run_id} (point {t.point_id} '{labels[t.point_id]}', "
                                             f"replication {t.replication}, seed {t.seed}): "
-                                            f"{(o.error or '').strip().splitlines()[-1]}")
+                                            f"{''.join((o.error or '').strip().splitlines()[-1:])}")
             store.write_chunk(rows, frames)
             summary.ran += len(outcomes)
             if bar is not None:
@@ -365,7 +365,7 @@ def run_sweep(experiment: Experiment | str | Path, out: str | Path, *, workers: 
             summary.seconds = time.perf_counter() - t0
             if bar is not None:
                 bar.close()
-            finished_ids, summary.failed = store._finished()  # what is on disk, even after a Ctrl-C mid-write
+            finished_ids, summary.failed = store.finished()  # what is on disk, even after a Ctrl-C mid-write
             summary.ran = len(finished_ids) - summary.skipped
             complete = len(finished_ids) == total
             manifest["status"] = "complete" if complete else "interrupted" if summary.interrupted else "incomplete"

@@ -104,7 +104,7 @@ class Store:
         self.runs_dir.mkdir(exist_ok=True)
         self.series_dir.mkdir(exist_ok=True)
         self._clean()
-        done, failed = self._finished()
+        done, failed = self.finished()
         runs, series = _parts(self.runs_dir), _parts(self.series_dir)
         self.next_part = max([*runs, *series, 0]) + 1
         self.write_manifest(manifest)
@@ -139,7 +139,7 @@ class Store:
             if n not in runs:
                 path.unlink(missing_ok=True)
 
-    def _finished(self) -> tuple[set[int], int]:
+    def finished(self) -> tuple[set[int], int]:
         import pyarrow.parquet as pq
 
         done: set[int] = set()
