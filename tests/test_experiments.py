@@ -361,3 +361,41 @@ def test_experiment_docs_are_up_to_date():
     res = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_experiment_docs.py"), "--check"],
                          capture_output=True, text=True, env=ENV)
     assert res.returncode == 0, res.stdout + res.stderr
+
+
+# --------------------------------------------------------------------------- analysis arithmetic
+
+def _synthetic_runs(n=12, seed=1):
+    """Two design points whose outcomes share a replication effect (what common random numbers give)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    world = rng.normal(0, 0.2, n)              # the replication's luck, shared by both points
+    a = 0.5 + world + rng.normal(0, 0.01, n)
+    b = 0.6 + world + rng.normal(0, 0.01, n)
+    rows = [{"run_id": 2 * r + p, "point_id": p, "label": lab, "replication": r, "status": "ok", "y_mean": v}
+            for r in range(n) for p, (lab, v) in enumerate((("A", a[r]), ("B", b[r])))]
+    return pd.DataFrame(rows), a, b
+
+
+def test_intervals_and_paired_differences_match_textbook_formulas():
+    import numpy as np
+    from scipy import stats
+
+    from govsim.experiments import analysis
+
+    runs, a, b = _synthetic_runs()
+    table = analysis.point_table(runs, ["y_mean"], 0.95)
+    lo, hi = stats.t.interval(0.95, len(a) - 1, loc=a.mean(), scale=stats.sem(a))
+    assert table.loc[0, "y_mean_lo"] == pytest.approx(lo) and table.loc[0, "y_mean_hi"] == pytest.approx(hi)
+    diff = analysis.paired_differences(runs, ["y_mean"], reference="A").iloc[0]
+    d = b - a
+    lo, hi = stats.t.interval(0.95, len(d) - 1, loc=d.mean(), scale=stats.sem(d))
+    assert diff["diff"] == pytest.approx(d.mean()) and diff["paired_lo"] == pytest.approx(lo)
+    welch = stats.ttest_ind(b, a, equal_var=False).confidence_interval(0.95)
+    assert diff["unpaired_half"] == pytest.approx((welch.high - welch.low) / 2)
+    assert diff["unpaired_half"] > 5 * diff["paired_half"]  # the shared luck cancels only when paired
+    # a replication missing from one point drops out of the pairs
+    fewer = runs[~((runs["label"] == "B") & (runs["replication"] == 3))]
+    assert analysis.paired_differences(fewer, ["y_mean"], reference="A").iloc[0]["pairs"] == len(a) - 1
+    assert np.isfinite(diff["paired_half"])
