@@ -399,3 +399,33 @@ def test_intervals_and_paired_differences_match_textbook_formulas():
     fewer = runs[~((runs["label"] == "B") & (runs["replication"] == 3))]
     assert analysis.paired_differences(fewer, ["y_mean"], reference="A").iloc[0]["pairs"] == len(a) - 1
     assert np.isfinite(diff["paired_half"])
+
+
+# --------------------------------------------------------------------------- designs
+
+def test_designs_cross_sample_and_repeat():
+    from govsim.experiments.designs import build_design
+    from govsim.experiments.schema import parse
+
+    fact = parse('steps = 5\n[factors]\nmetagovernance = ["none", "hands_on"]\n'
+                 '"population.citizens" = { min = 100, max = 300, num = 3 }\n'
+                 '[[design.points]]\nlabel = "NPG"\nparadigm = "npg"\n'
+                 '[[design.points]]\nlabel = "NPM"\nparadigm = "npm"\n', "f.toml")
+    d = build_design(fact)
+    assert len(d.points) == 2 * 2 * 3
+    assert d.points[0].overrides == {"paradigm": "npg", "metagovernance": "none", "population.citizens": 100}
+    assert d.points[0].label == "NPG none citizens=100"
+    assert sorted({p.overrides["population.citizens"] for p in d.points}) == [100, 200, 300]  # integers
+    text = ('steps = 5\nseed = 4\n[factors]\nparadigm = ["opa", "npm", "npg"]\n'
+            '"npg.discretion" = { min = 0.2, max = 0.4 }\n"population.citizens" = { min = 100, max = 300 }\n'
+            '[design]\nkind = "lhs"\nsamples = 30\n')
+    lhs = build_design(parse(text, "l.toml"))
+    assert len(lhs.points) == 30 and lhs.problem["bounds"][0] == [0.0, 3.0]
+    values = pd.DataFrame([p.overrides for p in lhs.points])
+    assert set(values["paradigm"]) == {"opa", "npm", "npg"}
+    assert values["npg.discretion"].between(0.2, 0.4).all() and values["population.citizens"].between(100, 300).all()
+    assert all(isinstance(v, int) for v in values["population.citizens"])
+    again = build_design(parse(text, "l.toml"))
+    assert again.sample == lhs.sample  # the design is drawn from the root seed
+    other = build_design(parse(text.replace("seed = 4", "seed = 5"), "l.toml"))
+    assert other.sample != lhs.sample
