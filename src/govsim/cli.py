@@ -167,6 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=cmd_validate)
     lst = sub.add_parser("list", help="list paradigms and metagovernance settings")
     lst.set_defaults(func=cmd_list)
+    from govsim.experiments.commands import add_commands
+
+    add_commands(sub)
     return parser
 
 

@@ -47,6 +47,9 @@ def provenance(scenario) -> dict[str, Any]:
     }
 
 
+_provenance = provenance
+
+
 def prepare(scenario_or_path, *, steps: int | None = None, seed: int | None = None,
             overrides: Mapping[str, Any] | None = None, source: str = "overrides"):
     """The validated scenario a run will use (overrides, steps and seed applied).
@@ -68,7 +71,7 @@ def prepare(scenario_or_path, *, steps: int | None = None, seed: int | None = No
 
 def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | None = None,
              overrides: Mapping[str, Any] | None = None, progress: bool = False,
-             on_built: Callable[[], None] | None = None) -> pd.DataFrame:
+             on_built: Callable[[], None] | None = None, provenance: bool = True) -> pd.DataFrame:
     """Run one scenario and return one row per step.
 
     Args:
@@ -79,6 +82,8 @@ def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | Non
         progress: show a progress bar on stderr.
         on_built: called once the model (population and network) is built, before the first
             step; the command line uses it to say how long building a large population took.
+        provenance: record ``df.attrs["provenance"]`` (runs git once; sweeps record it once per sweep
+            and pass False).
 
     Returns:
         A DataFrame with columns ``step, paradigm, metagovernance, efficiency, democracy,
@@ -106,5 +111,6 @@ def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | Non
     df.insert(0, "step", range(1, len(df) + 1))
     cols = ["step", "paradigm", "metagovernance", *FAMILIES, *(i.name for i in INDICATORS)]
     df = df[cols]
-    df.attrs["provenance"] = provenance(scenario)
+    if provenance:
+        df.attrs["provenance"] = _provenance(scenario)
     return df
