@@ -61,7 +61,7 @@ statistics = ["mean", "final"]
 - **Every level is checked** against the scenario schema before anything runs: a bad level,
   an unknown path (with the nearest valid name) or a wrong type is one line naming the
   experiment file and the field, e.g.
-  `error: x.toml: field 'factors.population.citizens': level 5: Input should be greater than or equal to 10 (got 5); allowed: int from 10 to 1000000`,
+  `error: x.toml: field 'factors.population.citizens': level 5: must be at least 10 (got 5); allowed: a whole number from 10 to 1000000`,
   and exit code 2, before any run starts.
 - **Design kinds:** DESIGN_KINDS. `points` lists design points as `[[design.points]]` tables
   (or an array of inline tables), each with an optional `label`; any factors are crossed with
