@@ -32,9 +32,17 @@ Values are typed: `citizens = "1000"` (a string) is refused where an integer is 
 - **overrides**: `govsim run FILE --set population.citizens=5000` on the command line, or
   `govsim.simulate(path, overrides={"population.citizens": 5000})` in Python, set fields by
   dotted path and are validated like a file.
-- A bad file is refused with one line naming the file, the field and what is allowed (exit 2).
+  A table as the value (`--set 'population={citizens=5000}'`, or
+  `overrides={"population": {"citizens": 5000}}`) is merged into the existing table: its
+  other fields keep their values. Numpy numbers are accepted wherever numbers are.
+- A file must set at least one field: an empty file is refused rather than run with the
+  defaults. Each reform must fall within the run (`step` at most `steps`, also after
+  `--steps`) and no two reforms may share a step. Files are UTF-8; a byte-order mark is
+  accepted.
+- A bad file is refused with one line naming the file (for a value inherited through
+  `extends`, the file that set it), the field and what is allowed (exit 2).
 
-THEORY IDs refer to the claims in THEORY.md (T1–T28).
+Theory IDs (T1–T28) link to the claims in [theory.md](theory.md), the model's theory in its own words.
 """
 
 
@@ -87,13 +95,33 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
             allowed = "opa, npm, npg (the registered paradigms)"
         elif name == "metagovernance":
             allowed = "none, hands_off, hands_on"
-        rows.append(f"| `{prefix}{name}` | {_type_name(ann)} | {_default(field)} | {allowed} | "
-                    f"{field.description or ''} | {theory} |")
+        cells = [f"`{prefix}{name}`", _type_name(ann), _default(field), allowed, field.description or "",
+                 _theory_links(theory)]
+        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     return rows
 
 
+def _cell(text: str) -> str:
+    """A table cell: ``|`` escaped so it does not end the cell, and no line breaks."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _theory_links(ids: str) -> str:
+    """``"T7, T11"`` -> links to the claims' anchors in docs/theory.md; ``"-"`` stays as it is."""
+    out = []
+    for part in (p.strip() for p in ids.split(",")):
+        if part.startswith("T") and "–" in part:
+            lo, hi = part.split("–")
+            out.append(f"[{part}](theory.md#{lo.lower()})")
+        elif part.startswith("T") and part[1:].isdigit():
+            out.append(f"[{part}](theory.md#{part.lower()})")
+        else:
+            out.append(part)
+    return ", ".join(out)
+
+
 def generate() -> str:
-    head = "| field | type | default | allowed | meaning | THEORY |\n|---|---|---|---|---|---|"
+    head = "| field | type | default | allowed | meaning | theory |\n|---|---|---|---|---|---|"
     parts = [HEADER, "## Top level\n", head, *_rows(Scenario, ""), ""]
     parts += ["## `[[reforms]]`\n", inspect.cleandoc(Reform.__doc__ or ""), "", head, *_rows(Reform, "reforms[]."), ""]
     for name, field in Scenario.model_fields.items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -34,6 +35,10 @@ def test_run_prints_summary_and_writes_csv(tmp_path):
     assert len(df) == 5
     assert {"step", "paradigm", "metagovernance", "efficiency", "democracy", "innovation"} <= set(df.columns)
     assert not list(out.parent.glob(".x.csv.*"))  # no temporary file left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask  # ordinary permissions (0644 under umask 022), not 0600
+    assert (out.parent / "x.csv.provenance.json").is_file()
 
 
 def test_parquet_round_trip_and_seed(tmp_path):

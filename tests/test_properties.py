@@ -106,3 +106,71 @@ def test_mangled_files_through_the_cli(tmp_path, text):
                          timeout=60)
     assert res.returncode in (0, 2)
     assert "Traceback" not in res.stderr
+
+
+# ----------------------------------------------------------------------------- input rules
+
+from govsim.config import Scenario, coerce_seed, validate, with_overrides  # noqa: E402
+
+SEED_MAX = 2**63 - 1
+INT_TYPES = [int, np.int64, np.uint64, np.int32, np.uint32, np.int16, np.int8]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, SEED_MAX), st.sampled_from(INT_TYPES))
+def test_any_whole_seed_in_range_is_accepted_in_any_integer_type(seed, kind):
+    info = np.iinfo(kind) if kind is not int else None
+    if info is not None and not info.min <= seed <= info.max:
+        seed = seed % (int(info.max) + 1)
+    assert coerce_seed(kind(seed)) == seed
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.floats(allow_nan=True), st.booleans(), st.integers(max_value=-1),
+                 st.integers(min_value=SEED_MAX + 1), st.text(max_size=5), st.none(),
+                 st.sampled_from([np.float64(1.0), np.float32(2.0), np.bool_(True), np.array([1])])))
+def test_anything_else_is_refused_naming_the_argument(value):
+    name = "seed" if isinstance(value, str) else "rng"
+    try:
+        coerce_seed(value, name)
+    except ScenarioError as err:
+        assert err.field == name and "\n" not in str(err)
+    else:
+        raise AssertionError(f"{value!r} accepted as a seed")
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 60), st.lists(st.integers(1, 80), max_size=5))
+def test_reforms_are_accepted_exactly_when_inside_the_run_and_at_distinct_steps(steps, reform_steps):
+    data = {"steps": steps, "reforms": [{"step": s, "paradigm": "npm"} for s in reform_steps]}
+    fits = all(s <= steps for s in reform_steps) and len(set(reform_steps)) == len(reform_steps)
+    try:
+        validate(data)
+    except ScenarioError as err:
+        assert not fits and err.field == "reforms"
+    else:
+        assert fits
+
+
+POPULATION = {"citizens": st.integers(10, 5000), "employees": st.integers(10, 500),
+              "administrators": st.integers(1, 50), "politicians": st.integers(1, 30)}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.fixed_dictionaries({}, optional=POPULATION), st.sampled_from([int, np.int64, np.int32]))
+def test_a_table_override_changes_only_the_fields_it_names(values, kind):
+    base = Scenario()
+    table = with_overrides(base, {"population": {k: kind(v) for k, v in values.items()}})
+    dotted = with_overrides(base, {f"population.{k}": v for k, v in values.items()})
+    assert table == dotted
+    for field in ("citizens", "employees", "administrators", "politicians", "providers"):
+        assert getattr(table.population, field) == values.get(field, getattr(base.population, field))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(0, 1, allow_nan=False, width=32), st.integers(1, 500))
+def test_numpy_numbers_validate_like_python_numbers(trust, steps):
+    py = with_overrides(Scenario(), {"citizens.initial_trust": float(trust), "steps": steps})
+    for ft, it in ((np.float32, np.int64), (np.float64, np.int16)):
+        npy = with_overrides(Scenario(), {"citizens.initial_trust": ft(trust), "steps": it(steps)})
+        assert npy == py

@@ -25,6 +25,7 @@ _EXPORTS = {
     "ScenarioError": "govsim.config",
     "REGISTRY": "govsim.paradigms",
     "INDICATORS": "govsim.metrics",
+    "load_results": "govsim.experiments.store",
 }
 
 __all__ = [*_EXPORTS, "__version__"]

@@ -1,25 +1,43 @@
 """Scenario files: TOML mapped to a typed, frozen, validated configuration.
 
-Every field declares its type, range, default, meaning and the THEORY claim it
-serves (``json_schema_extra["theory"]``); ``docs/scenarios.md`` is generated
-from this schema by ``scripts/gen_scenario_docs.py``. Overrides from code go
-through the same validation as files.
+Every field declares its type, range, default, meaning and the theory claim it
+serves (``json_schema_extra["theory"]``, an ID T1–T28 of docs/theory.md);
+``docs/scenarios.md`` is generated from this schema by
+``scripts/gen_scenario_docs.py``. Overrides from code go through the same
+validation as files.
 
 A scenario may start from another with ``extends = "other.toml"`` (a path
-relative to the file) and override a few fields; tables are merged key by key.
+relative to the file) and override a few fields; tables are merged key by key,
+and every value remembers the file it came from, so an error names that file.
+
+Input rules (each refused with a :class:`ScenarioError` naming source and field):
+
+- an empty scenario file (no fields at all) is refused: it would silently run
+  the defaults;
+- a reform after the last step, or two reforms at the same step, is refused;
+- numpy scalars (``np.int64(500)``, ``np.float32(0.5)``) are accepted wherever a
+  Python number is; booleans are not numbers, and a float is not a whole number
+  (``steps = 10.0`` is refused);
+- an override given as a table (``{"population": {"citizens": 500}}``) is merged
+  into the existing table; the table's other fields keep their values.
 """
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import difflib
 import hashlib
 import json
+import os
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
+import numpy as np
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, create_model, field_validator,
+                      model_validator)
 
 from govsim.fields import param
 from govsim.metagovernance import SETTINGS
@@ -35,15 +53,68 @@ class ScenarioError(ValueError):
         super().__init__(f"{source}: {where}{message}")
 
 
+SEED_MAX = 2**63 - 1
+
+
+def coerce_seed(value: Any, name: str = "rng", source: str = "arguments") -> int:
+    """A root seed from a Python or numpy integer, or drawn from a numpy Generator.
+
+    Booleans, floats (even ``1.0``), negative numbers, numbers above 2**63 - 1 and
+    anything else raise :class:`ScenarioError` naming ``name``.
+    """
+    if isinstance(value, np.random.Generator):
+        return int(value.integers(SEED_MAX))
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ScenarioError(source, name, f"must be a whole number from 0 to {SEED_MAX} or a numpy Generator "
+                                          f"(got {value!r}, a {type(value).__name__})")
+    if not 0 <= int(value) <= SEED_MAX:
+        raise ScenarioError(source, name, f"must be a whole number from 0 to {SEED_MAX} (got {int(value)})")
+    return int(value)
+
+
+def plain(value: Any) -> Any:
+    """``value`` with numpy scalars turned into the Python numbers they stand for (recursively)."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.str_):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(plain(v) for v in value)
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return plain(value[()])
+    return value
+
+
+_DEPTH: contextvars.ContextVar[int] = contextvars.ContextVar("govsim_config_depth", default=0)
 
 
 class Section(BaseModel):
     # strict: TOML is typed, so "1000" (a string) is a wrong type for an integer field.
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
+    def __init__(self, /, **data: Any) -> None:
+        """Build from keyword arguments; a bad value raises ScenarioError, like a file."""
+        # Pydantic also calls this for nested tables: only the outermost call translates the error.
+        outer = _DEPTH.get() == 0
+        token = _DEPTH.set(_DEPTH.get() + 1)
+        try:
+            super().__init__(**(plain(data) if outer else data))
+        except ValidationError as err:
+            if not outer:
+                raise
+            raise _explain(f"{type(self).__name__}(...)", err, root=type(self)) from None
+        finally:
+            _DEPTH.reset(token)
+
 
 class Population(Section):
-    """How many agents of each kind (THEORY.md §1)."""
+    """How many agents of each kind (docs/theory.md §1)."""
 
     citizens: int = param(1000, 10, 1_000_000, "Citizens on the social network.", "T1")
     employees: int = param(60, 2, 100_000, "Front-line employees delivering services.", "T1")
@@ -194,6 +265,22 @@ class _ScenarioBase(Section):
     def _known_setting(cls, v: str) -> str:
         return _check_setting(v)
 
+    @field_validator("reforms")
+    @classmethod
+    def _reforms_in_the_run(cls, v: tuple[Reform, ...], info: ValidationInfo) -> tuple[Reform, ...]:
+        steps = info.data.get("steps")
+        seen: set[int] = set()
+        for r in v:
+            if r.step in seen:
+                raise ValueError(f"two reforms at step {r.step}; a step takes one reform: give it both "
+                                 "paradigm and metagovernance in one [[reforms]] table")
+            seen.add(r.step)
+            if steps is not None and r.step > steps:
+                raise ValueError(f"the reform at step {r.step} comes after the last step ({steps}) and would "
+                                 f"never take effect; a reform's step must be from 1 to {steps} (the last "
+                                 "step): remove the reform or run more steps")
+        return v
+
     def content_hash(self) -> str:
         """SHA-256 of the validated content (provenance of results)."""
         blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
@@ -211,7 +298,16 @@ Scenario = create_model(
 
 # --------------------------------------------------------------------------- loading
 
+# Where each value came from: a nested dict mirroring the data, whose leaves are file names.
+Origins = dict
+
+
+def _origins(data: dict, source: str) -> Origins:
+    return {k: _origins(v, source) if isinstance(v, dict) else source for k, v in data.items()}
+
+
 def _merge(base: dict, over: dict) -> dict:
+    """``over`` merged into ``base`` table by table (a table in ``over`` does not replace the whole table)."""
     out = copy.deepcopy(base)
     for k, v in over.items():
         if isinstance(v, dict) and isinstance(out.get(k), dict):
@@ -221,40 +317,85 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _read_toml(path: Path, seen: tuple[Path, ...] = ()) -> dict:
-    src = str(path)
-    if path in seen:
+def _merge_origins(base_from: Origins, over: dict, over_from: Origins) -> Origins:
+    """Where each value of ``_merge(base, over)`` came from."""
+    out = copy.deepcopy(base_from)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge_origins(out[k], v, over_from[k])
+        else:
+            out[k] = copy.deepcopy(over_from[k])
+    return out
+
+
+def _read_toml(path: Path, seen: tuple[Path, ...] = (), name: str | None = None) -> tuple[dict, Origins]:
+    """The merged data of a scenario file and its ``extends`` chain, and the file each value came from."""
+    src = name or str(path)
+    if path.resolve() in seen:
         raise ScenarioError(src, "extends", "scenarios extend each other in a cycle: "
-                            + " -> ".join(p.name for p in (*seen, path)))
+                            + " -> ".join(p.name for p in (*seen, path.resolve())))
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: a byte-order mark, as some editors write, is accepted.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ScenarioError(src, None, "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(src, None, f"cannot read the file ({exc.__class__.__name__}: {exc})") from None
+    except IsADirectoryError:
+        raise ScenarioError(src, None, "is a folder, not a scenario file") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(src, None, "cannot read the file: it is not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise ScenarioError(src, None, f"cannot read the file ({exc.strerror or exc})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(src, None, f"not valid TOML: {exc}") from None
     parent = data.pop("extends", None)
+    origin = _origins(data, src)
     if parent is None:
-        return data
+        return data, origin
     if not isinstance(parent, str) or not parent:
         raise ScenarioError(src, "extends", "must be the path of another scenario file, as a string")
-    parent_path = (path.parent / parent).resolve()
+    parent_path = path.parent / parent
+    parent_name = os.path.normpath(os.path.join(os.path.dirname(src), parent))
     if not parent_path.is_file():
-        raise ScenarioError(src, "extends", f"no such file {parent!r} (looked for {parent_path})")
-    base = _read_toml(parent_path, (*seen, path))
-    return _merge(base, data)
+        raise ScenarioError(src, "extends", f"no such file {parent!r} (looked for {parent_path.resolve()})")
+    base, base_from = _read_toml(parent_path, (*seen, path.resolve()), parent_name)
+    return _merge(base, data), _merge_origins(base_from, data, origin)
 
 
-def _schema_at(loc: tuple) -> type[BaseModel] | None:
-    model: Any = Scenario
+def _source_of(loc: tuple, origin: Origins | None, default: str) -> str:
+    """The file a value at ``loc`` came from (the nearest file that set anything there)."""
+    node: Any = origin
     for part in loc:
-        if isinstance(part, int) or model is None:
-            if model is Scenario.model_fields["reforms"].annotation or part == "reforms":
-                pass
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            break
+    if isinstance(node, str):
+        found = node
+    elif isinstance(node, dict) and node:
+        files = _leaves(node)
+        found = files[-1] if default not in files else default
+    else:
+        found = default
+    return found if found == default else f"{found} (extended by {default})"
+
+
+def _leaves(node: Origins) -> list[str]:
+    out: list[str] = []
+    for v in node.values():
+        out.extend(_leaves(v) if isinstance(v, dict) else [v])
+    return out
+
+
+def _schema_at(loc: tuple, root: type[BaseModel] | None = None) -> type[BaseModel] | None:
+    """The model (table) that holds the field at ``loc``, or None."""
+    model: Any = root or Scenario
+    for part in loc:
+        if isinstance(part, int):
             continue
+        if model is None:
+            return None
         field = getattr(model, "model_fields", {}).get(part)
         if field is None:
             return None
@@ -268,12 +409,15 @@ def _schema_at(loc: tuple) -> type[BaseModel] | None:
     return model
 
 
-def _allowed(loc: tuple) -> str:
-    """What a field allows, read from the schema: type and range."""
-    parent = _schema_at(loc[:-1])
-    if parent is None:
+_TYPE_WORDS = {"int": "a whole number", "float": "a number", "str": "text in quotes", "bool": "true or false"}
+
+
+def _allowed(loc: tuple, root: type[BaseModel] | None = None) -> str:
+    """What a field allows, read from the schema: type and range, in plain words."""
+    if not loc or not isinstance(loc[-1], str):
         return ""
-    field = parent.model_fields.get(loc[-1]) if isinstance(loc[-1], str) else None
+    parent = _schema_at(loc[:-1], root)
+    field = parent.model_fields.get(loc[-1]) if parent is not None else None
     if field is None:
         return ""
     lo = hi = None
@@ -281,69 +425,161 @@ def _allowed(loc: tuple) -> str:
         lo = getattr(m, "ge", lo)
         hi = getattr(m, "le", hi)
     if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
-        return "allowed: a table of the fields documented in docs/scenarios.md"
-    ann = getattr(field.annotation, "__name__", str(field.annotation))
-    rng = f" from {lo} to {hi}" if lo is not None and hi is not None else ""
-    return f"allowed: {ann}{rng}"
+        return (f"it is a table: write [{loc[-1]}] on a line of its own, then one field per line "
+                "(docs/scenarios.md lists them)")
+    if loc[-1] == "reforms":
+        return "allowed: one [[reforms]] table (double brackets) per reform, each with step and paradigm"
+    name = getattr(field.annotation, "__name__", "")
+    if name not in _TYPE_WORDS:
+        return ""
+    words = _TYPE_WORDS[name]
+    if lo is not None and hi is not None:
+        words += f" from {lo:g} to {hi:g}" if name == "float" else f" from {lo} to {hi}"
+    return f"allowed: {words}"
 
 
-def _explain(source: str, err: ValidationError) -> ScenarioError:
+def _plain_words(e: dict) -> str:
+    """A pydantic error in words a student understands (no 'valid tuple' or 'dictionary or instance')."""
+    kind, ctx, loc = e["type"], e.get("ctx") or {}, tuple(e["loc"])
+    if kind == "missing":
+        return "is required but not set"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return "must be a whole number"
+    if kind in ("float_type", "float_parsing"):
+        return "must be a number"
+    if kind == "finite_number":
+        return "must be a finite number"
+    if kind in ("string_type", "str_type"):
+        return "must be text in quotes"
+    if kind in ("bool_type", "bool_parsing"):
+        return "must be true or false"
+    if kind == "greater_than_equal":
+        return f"must be at least {ctx.get('ge')}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le')}"
+    if kind == "greater_than":
+        return f"must be more than {ctx.get('gt')}"
+    if kind == "less_than":
+        return f"must be less than {ctx.get('lt')}"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        if len(loc) >= 2 and loc[0] == "reforms" and isinstance(loc[1], int):
+            return "each reform must be a [[reforms]] table with step and paradigm"
+        return "must be a table of fields, not a single value"
+    if kind in ("tuple_type", "list_type"):
+        if loc == ("reforms",):
+            if isinstance(e.get("input"), dict):
+                return ("reforms are written [[reforms]] (double brackets), one table per reform; "
+                        "[reforms] (single brackets) makes one table, not a list")
+            return "must be a list of [[reforms]] tables"
+        return "must be a list in square brackets, e.g. [\"a\", \"b\"]"
+    if kind == "too_short":
+        return f"must have at least {ctx.get('min_length')} item(s)"
+    if kind == "too_long":
+        return f"must have at most {ctx.get('max_length')} item(s)"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected', '').replace(' or ', ', ')}"
+    if kind == "value_error":
+        return str(ctx.get("error", e["msg"]))
+    msg = e["msg"]
+    return msg[:1].lower() + msg[1:]
+
+
+def _explain(source: str, err: ValidationError, origin: Origins | None = None,
+             root: type[BaseModel] | None = None) -> ScenarioError:
+    """The first validation error as a one-line ScenarioError naming the file the field came from."""
     e = err.errors()[0]
     loc = tuple(e["loc"])
     dotted = ".".join(str(p) for p in loc)
-    kind = e["type"]
-    if kind == "extra_forbidden":
-        parent = _schema_at(loc[:-1])
+    where = _source_of(loc, origin, source)
+    if e["type"] == "extra_forbidden":
+        parent = _schema_at(loc[:-1], root)
         valid = list(parent.model_fields) if parent is not None else []
         near = difflib.get_close_matches(str(loc[-1]), valid, n=1)
-        hint = f"; did you mean '{near[0]}'?" if near else ""
-        return ScenarioError(source, dotted, f"unknown field{hint} Valid fields here: {', '.join(valid)}")
-    msg = e["msg"]
-    if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        hint = f" Did you mean '{near[0]}'?" if near else ""
+        return ScenarioError(where, dotted, f"unknown field '{loc[-1]}'.{hint} Valid fields here: {', '.join(valid)}.")
+    text = _plain_words(e)
     got = e.get("input")
-    allowed = _allowed(loc) if loc else ""
-    text = f"{msg} (got {got!r})" if kind != "missing" and not isinstance(got, dict) else msg
-    if allowed and "allowed:" not in text:
+    if isinstance(got, float) and got != got:
+        text, got = "must be a number, not nan", {}
+    if e["type"] not in ("missing", "value_error") and not isinstance(got, dict):
+        text += f" (got {got!r})"
+    allowed = _allowed(loc, root)
+    if e["type"] == "value_error":
+        allowed = ""  # the validator's own message says what is allowed
+    if allowed and "allowed:" not in text and "[[reforms]]" not in text:
         text += f"; {allowed}"
-    return ScenarioError(source, dotted or None, text)
+    return ScenarioError(where, dotted or None, text)
 
 
-def validate(data: dict, source: str = "<scenario>"):
-    """Validate a raw mapping into a Scenario, or raise ScenarioError naming ``source``."""
+def validate(data: Any, source: str = "<scenario>", origin: Origins | None = None):
+    """Validate a raw mapping into a Scenario, or raise ScenarioError naming ``source``.
+
+    ``origin`` (optional) mirrors ``data`` with the file each value came from, so an
+    error in a file reached through ``extends`` names that file.
+    """
+    if not isinstance(data, Mapping):
+        raise ScenarioError(source, None, f"a scenario must be a table of fields, not a {type(data).__name__}")
+    token = _DEPTH.set(_DEPTH.get() + 1)
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(plain(dict(data)))
     except ValidationError as err:
-        raise _explain(source, err) from None
+        raise _explain(source, err, origin) from None
+    finally:
+        _DEPTH.reset(token)
 
 
 def load_scenario(path: str | Path):
-    """Read, merge (``extends``) and validate a scenario file."""
+    """Read, merge (``extends``) and validate a scenario file.
+
+    An empty file (or one with only comments) is refused: it would run the defaults
+    without a word. Set at least ``paradigm``, or ``extends`` another scenario.
+    """
     path = Path(path)
-    data = _read_toml(path.resolve())
-    scenario = validate(data, str(path))
+    data, origin = _read_toml(path, name=str(path))
+    if not data:
+        raise ScenarioError(str(path), None, 'the file sets no fields; set at least paradigm = "opa" (or "npm", '
+                            '"npg"), or extends = "other.toml"; docs/scenarios.md lists every field')
+    scenario = validate(data, str(path), origin)
     if not scenario.name:
         scenario = scenario.model_copy(update={"name": path.stem})
     return scenario
 
 
-def with_overrides(scenario, overrides: dict[str, Any] | None, source: str = "overrides"):
-    """Apply ``{"population.citizens": 10000, ...}`` and validate the result like a file."""
+def with_overrides(scenario, overrides: Mapping[str, Any] | None, source: str = "overrides"):
+    """Apply ``{"population.citizens": 10000, ...}`` and validate the result like a file.
+
+    A key may be a dotted path (``"population.citizens"``) or a table name whose value is a
+    mapping (``{"population": {"citizens": 500}}``); a mapping is merged into the existing
+    table, so the table's other fields keep their values. Numpy scalars are accepted.
+    """
+    if overrides is None:
+        return scenario
+    if not isinstance(overrides, Mapping):
+        raise ScenarioError(source, None, "overrides must be a mapping of dotted field names to values, e.g. "
+                            f"{{'population.citizens': 5000}} (got a {type(overrides).__name__}: {overrides!r})")
     if not overrides:
         return scenario
     data = scenario.model_dump(mode="python")
     for dotted, value in overrides.items():
-        parts = str(dotted).split(".")
+        if not isinstance(dotted, str) or not dotted:
+            raise ScenarioError(source, str(dotted), "a field name must be a non-empty string such as "
+                                "'population.citizens'")
+        parts = dotted.split(".")
         node = data
         for i, part in enumerate(parts[:-1]):
             nxt = node.get(part)
+            if nxt is None:
+                # Let validation report the unknown path.
+                nxt = node[part] = {}
             if not isinstance(nxt, dict):
-                # Let validation report the unknown or non-table path.
-                nxt = node[part] = {} if nxt is None else nxt
-                if not isinstance(nxt, dict):
-                    raise ScenarioError(source, ".".join(parts[: i + 1]), "is not a table; cannot set a field inside it")
+                raise ScenarioError(source, ".".join(parts[: i + 1]), "is not a table; cannot set a field inside it")
             node = nxt
-        node[parts[-1]] = value
+        value = plain(value)
+        last = parts[-1]
+        if isinstance(value, Mapping) and isinstance(node.get(last), dict):
+            node[last] = _merge(node[last], dict(value))
+        else:
+            node[last] = value
     return validate(data, source)
 
 
@@ -355,6 +591,6 @@ def coerce(scenario_or_path) -> Any:
         return load_scenario(scenario_or_path)
     if isinstance(scenario_or_path, BaseModel):
         return scenario_or_path
-    if isinstance(scenario_or_path, dict):
+    if isinstance(scenario_or_path, Mapping):
         return validate(scenario_or_path)
     raise TypeError(f"expected a Scenario, a path or a dict, got {type(scenario_or_path).__name__}")

@@ -12,7 +12,7 @@ import numpy as np
 
 from govsim import mechanisms as mech
 from govsim.agents import Administrator, Citizen, Employee, Politician
-from govsim.config import coerce
+from govsim.config import coerce, coerce_seed
 from govsim.metagovernance import Metagovernance
 from govsim.metrics import compute_outcomes, reporters
 from govsim.network import Neighbourhood, row_normalise, small_world
@@ -52,12 +52,7 @@ class GovModel(mesa.Model):
 
     def __init__(self, scenario=None, *, rng: int | np.random.Generator | None = None) -> None:
         cfg = coerce(scenario)
-        if rng is None:
-            seed = int(cfg.seed)
-        elif isinstance(rng, np.random.Generator):
-            seed = int(rng.integers(2**63 - 1))
-        else:
-            seed = int(rng)
+        seed = int(cfg.seed) if rng is None else coerce_seed(rng, "rng", "GovModel")
         super().__init__(rng=seed)
         self.config = cfg
         self.seed = seed

@@ -7,6 +7,7 @@ import importlib.metadata as _md
 import subprocess
 import sys
 from pathlib import Path
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -32,7 +33,7 @@ def _git_hash() -> str:
 
 
 def provenance(scenario) -> dict[str, Any]:
-    """What shaped a result: versions, scenario hash and seed (STYLE.md §8)."""
+    """What shaped a result: versions, scenario hash and seed."""
     return {
         "govsim": _version("govsim"),
         "git": _git_hash(),
@@ -46,20 +47,31 @@ def provenance(scenario) -> dict[str, Any]:
     }
 
 
+_provenance = provenance
+
+
 def prepare(scenario_or_path, *, steps: int | None = None, seed: int | None = None,
-            overrides: dict[str, Any] | None = None):
-    """The validated scenario a run will use (overrides, steps and seed applied)."""
+            overrides: Mapping[str, Any] | None = None, source: str = "overrides"):
+    """The validated scenario a run will use (overrides, steps and seed applied).
+
+    ``steps`` and ``seed`` accept Python and numpy integers; a bool, a float, a negative
+    number or a string raises ScenarioError naming the field. ``source`` names where the
+    overrides came from in error messages.
+    """
     scenario = coerce(scenario_or_path)
+    if overrides is not None and not isinstance(overrides, Mapping):
+        return with_overrides(scenario, overrides, source)  # raises the clear error
     extra = dict(overrides or {})
     if steps is not None:
         extra["steps"] = steps
     if seed is not None:
         extra["seed"] = seed
-    return with_overrides(scenario, extra)
+    return with_overrides(scenario, extra, source)
 
 
 def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | None = None,
-             overrides: dict[str, Any] | None = None, progress: bool = False) -> pd.DataFrame:
+             overrides: Mapping[str, Any] | None = None, progress: bool = False,
+             on_built: Callable[[], None] | None = None, provenance: bool = True) -> pd.DataFrame:
     """Run one scenario and return one row per step.
 
     Args:
@@ -68,6 +80,10 @@ def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | Non
         overrides: dotted field paths to values, e.g. ``{"population.citizens": 10000}``,
             validated like a file (a bad one raises :class:`govsim.config.ScenarioError`).
         progress: show a progress bar on stderr.
+        on_built: called once the model (population and network) is built, before the first
+            step; the command line uses it to say how long building a large population took.
+        provenance: record ``df.attrs["provenance"]`` (runs git once; sweeps record it once per sweep
+            and pass False).
 
     Returns:
         A DataFrame with columns ``step, paradigm, metagovernance, efficiency, democracy,
@@ -78,6 +94,8 @@ def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | Non
 
     scenario = prepare(scenario_or_path, steps=steps, seed=seed, overrides=overrides)
     model = GovModel(scenario)
+    if on_built is not None:
+        on_built()
     bar = None
     if progress:
         from tqdm import tqdm
@@ -93,5 +111,6 @@ def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | Non
     df.insert(0, "step", range(1, len(df) + 1))
     cols = ["step", "paradigm", "metagovernance", *FAMILIES, *(i.name for i in INDICATORS)]
     df = df[cols]
-    df.attrs["provenance"] = provenance(scenario)
+    if provenance:
+        df.attrs["provenance"] = _provenance(scenario)
     return df
