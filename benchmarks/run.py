@@ -227,11 +227,14 @@ replications = {runs}
 steps = 60
 seed = 1
 
+[base.population]
+citizens = 1000
+
 [factors]
 paradigm = ["npg"]
 
-[scenario_overrides]
-"population.citizens" = 1000
+[design]
+kind = "factorial"
 """
 
 
