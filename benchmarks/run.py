@@ -1,0 +1,323 @@
+"""govsim's benchmark suite: speed and memory, measured the same way every time.
+
+    python benchmarks/run.py                 # the full suite (several minutes)
+    python benchmarks/run.py --quick         # 1k and 10k citizens, fewer repetitions
+    python benchmarks/run.py --only scale    # one part: scale, reference, long, startup, sweep
+
+Every measurement runs in a fresh Python process, so its peak memory (peak resident set
+size) is its own and no run warms another's caches. Repetitions are interleaved (A B C, A B C,
+...) and the table shows medians, so a passing load on the machine shifts all columns alike
+rather than one. The last line of the output is one JSON object with every figure, for
+scripts that track performance over time.
+
+Parts:
+
+- **scale**: set-up time, milliseconds per step, agent-steps per second and peak memory at
+  1k, 10k and 100k citizens for each paradigm (NPG under hands-off and hands-on), plus one
+  1M-citizen run. The public sector grows with the population (see ``public_sector``).
+- **reference**: the same figures for Mesa's own VirusOnNetwork example at the same number
+  of agents, with its graph built by a sparse G(n, p) generator
+  (``networkx.fast_gnp_random_graph``) so the reference is not slowed by the dense one.
+  The ratio of agent-steps per second, govsim over the reference, is reported.
+- **long**: per-step cost over a long run: steps 181-200 against the last 20 steps.
+- **startup**: wall time of ``govsim --help`` and of ``python -c "import govsim"``.
+- **sweep**: runs per second of ``govsim sweep`` on 1 and 2 workers and the parallel
+  efficiency (throughput on 2 workers / (2 x throughput on 1)), where that command exists.
+
+An agent-step is one agent (citizen, employee, administrator or politician) taking part in
+one step; for the reference, one VirusOnNetwork agent in one step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+JOB_TIMEOUT_S = 900
+
+
+def public_sector(citizens: int) -> dict:
+    """A public sector that grows with the population.
+
+    Per 1,000 citizens: 60 front-line employees, 6 administrators, 1 provider (at least 6),
+    and a council of 9 politicians up to 25,000 citizens, growing with the square root of the
+    population above that (councils grow far slower than towns).
+    """
+    k = citizens / 1000.0
+    return {
+        "citizens": citizens,
+        "employees": max(60, round(60 * k)),
+        "administrators": max(10, round(6 * k)),
+        "politicians": max(9, round(9 * (k / 25) ** 0.5)) if k > 25 else 9,
+        "providers": max(6, round(k)),
+    }
+
+
+def _peak_rss_mib() -> float:
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
+
+
+# --------------------------------------------------------------------------- jobs (child side)
+
+def job_govsim(spec: dict) -> dict:
+    """Build a GovModel and step it; per-step wall times are kept for the long-run part."""
+    from govsim.config import validate
+    from govsim.model import GovModel
+
+    scenario = validate({
+        "paradigm": spec["paradigm"],
+        "metagovernance": spec.get("metagovernance", "none"),
+        "seed": spec.get("seed", 1),
+        "steps": spec["steps"],
+        "population": public_sector(spec["citizens"]),
+    })
+    t0 = time.perf_counter()
+    model = GovModel(scenario)
+    build = time.perf_counter() - t0
+    times = []
+    for _ in range(spec["steps"]):
+        t = time.perf_counter()
+        model.step()
+        times.append(time.perf_counter() - t)
+    pop = scenario.population
+    agents = pop.citizens + pop.employees + pop.administrators + pop.politicians
+    return {"build_s": build, "step_times": times, "agents": agents, "peak_mib": _peak_rss_mib()}
+
+
+def job_reference(spec: dict) -> dict:
+    """Mesa's VirusOnNetwork with a sparse G(n, p) graph, at ``n`` agents."""
+    import networkx as nx
+    from mesa.examples import VirusOnNetwork
+    from mesa.examples.basic.virus_on_network import model as virus_module
+
+    n = spec["agents"]
+    dense = virus_module.nx.erdos_renyi_graph
+    virus_module.nx.erdos_renyi_graph = lambda n, p, seed=None, directed=False: nx.fast_gnp_random_graph(
+        n, p, seed=seed, directed=directed)
+    try:
+        t0 = time.perf_counter()
+        model = VirusOnNetwork(num_nodes=n, avg_node_degree=3, initial_outbreak_size=max(1, n // 100),
+                               seed=spec.get("seed", 1))
+        build = time.perf_counter() - t0
+    finally:
+        virus_module.nx.erdos_renyi_graph = dense
+    times = []
+    for _ in range(spec["steps"]):
+        t = time.perf_counter()
+        model.step()
+        times.append(time.perf_counter() - t)
+    return {"build_s": build, "step_times": times, "agents": n, "peak_mib": _peak_rss_mib()}
+
+
+JOBS = {"govsim": job_govsim, "reference": job_reference}
+
+
+def run_job(kind: str, spec: dict) -> dict:
+    """Run one job in a fresh interpreter and return its result (or an error)."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--job", json.dumps({"kind": kind, **spec})]
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=JOB_TIMEOUT_S, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timed out after {JOB_TIMEOUT_S} s"}
+    if out.returncode != 0:
+        tail = (out.stderr.strip().splitlines() or ["(no output)"])[-1]
+        return {"error": tail}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# --------------------------------------------------------------------------- parts (parent side)
+
+def _median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else float("nan")
+
+
+def _summarise(results: list[dict], warmup: int) -> dict:
+    ok = [r for r in results if "error" not in r]
+    if not ok:
+        return {"error": results[0]["error"] if results else "no result"}
+    per_step = [_median(r["step_times"][warmup:] or r["step_times"]) for r in ok]
+    ms = _median(per_step) * 1000.0
+    agents = ok[0]["agents"]
+    return {
+        "agents": agents,
+        "build_s": _median([r["build_s"] for r in ok]),
+        "ms_per_step": ms,
+        "agent_steps_per_s": agents / (ms / 1000.0) if ms > 0 else float("nan"),
+        "peak_mib": _median([r["peak_mib"] for r in ok]),
+        "repetitions": len(ok),
+    }
+
+
+def part_scale(sizes: list[int], reps: int, million: int | None, steps_for) -> dict:
+    configs = [("opa", "none"), ("npm", "none"), ("npg", "hands_off"), ("npg", "hands_on")]
+    out: dict = {}
+    for n in sizes:
+        raw = {c: [] for c in configs}
+        raw_ref: list[dict] = []
+        steps = steps_for(n)
+        for _ in range(reps):  # interleaved
+            for par, meta in configs:
+                raw[(par, meta)].append(run_job("govsim", {"paradigm": par, "metagovernance": meta,
+                                                           "citizens": n, "steps": steps}))
+            agents = sum(v for k, v in public_sector(n).items() if k != "providers")
+            raw_ref.append(run_job("reference", {"agents": agents, "steps": steps}))
+        ref = _summarise(raw_ref, warmup=min(5, steps // 4))
+        out[f"reference@{n}"] = ref
+        for (par, meta), res in raw.items():
+            s = _summarise(res, warmup=min(5, steps // 4))
+            if "error" not in s and "error" not in ref:
+                s["ratio_vs_reference"] = s["agent_steps_per_s"] / ref["agent_steps_per_s"]
+            out[f"{par}/{meta}@{n}"] = s
+    if million:
+        res = run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on",
+                                 "citizens": 1_000_000, "steps": million})
+        s = _summarise([res], warmup=0)
+        if "error" not in s:
+            s["total_s"] = s["build_s"] + sum(res["step_times"])
+        out["npg/hands_on@1000000"] = s
+    return out
+
+
+def part_long(citizens: int, steps: int, reps: int) -> dict:
+    firsts, lasts = [], []
+    for _ in range(reps):
+        r = run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on", "citizens": citizens, "steps": steps})
+        if "error" in r:
+            return {"error": r["error"]}
+        t = r["step_times"]
+        firsts.append(sum(t[180:200]) / 20 * 1000.0)
+        lasts.append(sum(t[-20:]) / 20 * 1000.0)
+    a, b = _median(firsts), _median(lasts)
+    return {"citizens": citizens, "steps": steps, "ms_steps_181_200": a, "ms_last_20": b, "ratio_last_to_181_200": b / a}
+
+
+def _wall(cmd: list[str], reps: int) -> float:
+    times = []
+    for _ in range(reps):
+        t = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, cwd=ROOT, check=False)
+        times.append(time.perf_counter() - t)
+    return _median(times)
+
+
+def part_startup(reps: int) -> dict:
+    govsim = [sys.executable, "-m", "govsim", "--help"]
+    return {"govsim_help_s": _wall(govsim, reps),
+            "import_govsim_s": _wall([sys.executable, "-c", "import govsim"], reps),
+            "import_govsim_model_s": _wall([sys.executable, "-c", "import govsim.model"], reps)}
+
+
+SWEEP_EXPERIMENT = """\
+# Benchmark sweep: many short runs of one design point.
+name = "benchmark"
+scenario = "{scenario}"
+replications = {runs}
+steps = 60
+seed = 1
+
+[base.population]
+citizens = 1000
+
+[factors]
+paradigm = ["npg"]
+
+[design]
+kind = "factorial"
+"""
+
+
+def part_sweep(runs: int) -> dict:
+    probe = subprocess.run([sys.executable, "-m", "govsim", "sweep", "--help"], capture_output=True, cwd=ROOT)
+    if probe.returncode != 0:
+        return {"error": "govsim sweep is not available in this version"}
+    tput = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        exp = Path(tmp) / "bench.toml"
+        exp.write_text(SWEEP_EXPERIMENT.format(scenario=(ROOT / "scenarios" / "npg.toml").as_posix(), runs=runs))
+        for workers in (1, 2):
+            t = time.perf_counter()
+            out = subprocess.run([sys.executable, "-m", "govsim", "sweep", str(exp), "--out", str(Path(tmp) / f"w{workers}"),
+                                  "--workers", str(workers)], capture_output=True, text=True, cwd=ROOT)
+            if out.returncode != 0:
+                tail = (out.stderr.strip().splitlines() or ["(no output)"])[-1]
+                return {"error": f"govsim sweep failed: {tail}"}
+            tput[workers] = runs / (time.perf_counter() - t)
+    return {"runs": runs, "runs_per_s_1_worker": tput[1], "runs_per_s_2_workers": tput[2],
+            "parallel_efficiency": tput[2] / (2 * tput[1])}
+
+
+# --------------------------------------------------------------------------- report
+
+def _fmt(x, spec: str) -> str:
+    return format(x, spec) if isinstance(x, (int, float)) else str(x)
+
+
+def print_report(figures: dict) -> None:
+    scale = figures.get("scale", {})
+    if scale:
+        print(f"{'run':<28}{'agents':>9}{'build s':>9}{'ms/step':>10}{'agent-steps/s':>15}{'peak MiB':>10}{'x ref':>8}")
+        for key, s in scale.items():
+            if "error" in s:
+                print(f"{key:<28}  error: {s['error']}")
+                continue
+            print(f"{key:<28}{s['agents']:>9,}{s['build_s']:>9.2f}{s['ms_per_step']:>10.2f}"
+                  f"{s['agent_steps_per_s']:>15,.0f}{s['peak_mib']:>10.0f}{_fmt(s.get('ratio_vs_reference', ''), '>8.2f'):>8}")
+    for part in ("long", "startup", "sweep"):
+        if part in figures:
+            print(f"\n{part}:")
+            for k, v in figures[part].items():
+                print(f"  {k:<28}{_fmt(v, '.3f')}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="govsim benchmark suite (see the module docstring)")
+    ap.add_argument("--quick", action="store_true", help="1k and 10k citizens only, 2 repetitions, no 1M run")
+    ap.add_argument("--reps", type=int, help="interleaved repetitions per measurement (default 3; 2 with --quick)")
+    ap.add_argument("--only", choices=("scale", "long", "startup", "sweep"), action="append",
+                    help="run only this part (repeatable); 'scale' includes the Mesa reference")
+    ap.add_argument("--million-steps", type=int, default=100, help="steps of the 1M-citizen run (0 to skip)")
+    ap.add_argument("--job", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args.job:  # child process: one measurement
+        spec = json.loads(args.job)
+        print(json.dumps(JOBS[spec.pop("kind")](spec)))
+        return 0
+
+    reps = args.reps or (2 if args.quick else 3)
+    parts = set(args.only or ("scale", "long", "startup", "sweep"))
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    steps_for = {1_000: 200, 10_000: 100, 100_000: 30}.get
+    figures: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                                 "platform": platform.platform(), "load_avg_1min": os.getloadavg()[0]},
+                     "repetitions": reps}
+    t0 = time.perf_counter()
+    if "scale" in parts:
+        million = None if args.quick or args.million_steps <= 0 else args.million_steps
+        figures["scale"] = part_scale(sizes, reps, million, lambda n: steps_for(n, 50))
+    if "long" in parts:
+        figures["long"] = part_long(10_000, 400 if args.quick else 1000, max(1, reps - 1))
+    if "startup" in parts:
+        figures["startup"] = part_startup(max(5, reps))
+    if "sweep" in parts:
+        figures["sweep"] = part_sweep(24 if args.quick else 60)
+    figures["elapsed_s"] = time.perf_counter() - t0
+    print_report(figures)
+    print(json.dumps(figures, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
