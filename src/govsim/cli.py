@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     val.set_defaults(func=cmd_validate)
     lst = sub.add_parser("list", help="list paradigms and metagovernance settings")
     lst.set_defaults(func=cmd_list)
+    from govsim.app.commands import register as register_app  # standard library only
+
+    register_app(sub)
     return parser
 
 
