@@ -60,7 +60,7 @@ TEMPLATE = r"""
 <script>
 module.exports = {
   data() {
-    return { version: 0, n: 0, W: 600, H: 190, L: 26, R: 8, T: 6, B: 14 };
+    return { version: 0, n: 0, W: 900, H: 200, L: 26, R: 8, T: 6, B: 14 };
   },
   created() {
     this.cols = [];

@@ -37,7 +37,7 @@ TEMPLATE = r"""
 <template>
   <div class="govsim-network" :data-nodes="nodes.length" :data-arenas="arenas.length" :data-colour="colour_by"
        style="width: 100%">
-    <svg viewBox="-1.36 -1.36 2.72 2.72" width="100%" style="display: block; max-height: 460px">
+    <svg viewBox="-1.36 -1.36 2.72 2.72" width="100%" style="display: block; max-height: 400px">
       <path :d="edges" stroke="#bbb" stroke-width="0.004" fill="none"/>
       <path v-for="a in arenas" :key="'l' + a.id" :d="a.d" stroke="#8e24aa" stroke-width="0.006" fill="none"
             opacity="0.55"/>

@@ -162,7 +162,7 @@ def ScenarioControls(session: Session, bump, say, set_error):
 
 
 @solara.component
-def Controls(session: Session, bump, say, playing: bool, set_playing, speed: int, set_speed, set_error):
+def Controls(session: Session, version: int, bump, say, playing: bool, set_playing, speed: int, set_speed, set_error):
     seed_text, set_seed_text = solara.use_state(str(session.seed))
     seed_error, set_seed_error = solara.use_state("")
 
@@ -180,6 +180,7 @@ def Controls(session: Session, bump, say, playing: bool, set_playing, speed: int
     def do_step():
         if not playing:
             session.advance(1)
+            say("")
             bump()
 
     def do_reset():
@@ -225,7 +226,7 @@ def Controls(session: Session, bump, say, playing: bool, set_playing, speed: int
     with solara.Row(gap="6px"):
         solara.Button("Step", on_click=do_step, disabled=playing, classes=["govsim-step-btn"], color="primary",
                       outlined=True)
-        solara.Button("Pause" if playing else "Play", on_click=lambda: set_playing(not playing),
+        solara.Button("Pause" if playing else "Play", on_click=lambda: (say(""), set_playing(not playing)),
                       classes=["govsim-play"], color="primary")
         solara.Button("Reset", on_click=do_reset, classes=["govsim-reset"], outlined=True)
     solara.SliderInt("Speed (steps per second)", value=speed, min=1, max=30, on_value=set_speed,
@@ -430,8 +431,8 @@ def Live(session: Session, version: int, playing: bool, speed_ref, message: str,
     status = (f"Step <b>{session.step}</b> &middot; scenario <b>{html.escape(session.scenario.name or '(unnamed)')}</b>"
               f" &middot; seed {session.built_seed}")
     if session.mode == "single":
-        status += (f" &middot; rules in force <b>{A.paradigm_of(m).upper()}</b> &middot; metagovernance "
-                   f"<b>{A.setting_of(m)}</b>")
+        status += f" &middot; rules in force <b>{A.paradigm_of(m).upper()}</b>"
+    status += f" &middot; metagovernance <b>{A.setting_of(m)}</b>"
     with solara.Column(gap="6px"):
         _text("div", status, "govsim-status", "font-size: 14px", step=session.step, mode=session.mode,
               paradigm=A.paradigm_of(m), setting=A.setting_of(m), playing="yes" if playing else "no")
@@ -477,5 +478,5 @@ def Page():
     solara.Title("govsim: one town, three ways to govern it")
     with solara.Sidebar():
         with solara.Column(gap="4px", style="padding: 0 8px"):
-            Controls(session, bump, set_message, playing, set_playing, speed, set_speed, set_error)
+            Controls(session, version, bump, set_message, playing, set_playing, speed, set_speed, set_error)
     Live(session, version, playing, speed_ref, message, error)
