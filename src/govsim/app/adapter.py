@@ -152,6 +152,11 @@ def field_specs(paths) -> list[FieldSpec]:
     return out
 
 
+def config_of(model):
+    """The scenario a model runs with now (tool strengths included after a live change)."""
+    return model.config
+
+
 def value_at(scenario, path: str):
     node = scenario
     for part in path.split("."):

@@ -249,5 +249,5 @@ class Session:
         if path in self.pending:
             return self.pending[path]
         if path.startswith("metagovernance_tools."):
-            return A.value_at(self.runs[0].model.config, path)
+            return A.value_at(A.config_of(self.runs[0].model), path)
         return A.value_at(self.scenario, path)
