@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -36,6 +37,12 @@ def test_side_by_side_is_one_town_under_three_rule_sets(seed):
     assert len({A.population_signature(r.model) for r in s.runs}) == 1
     s.advance(12)
     assert len({A.problem_signature(r.model) for r in s.runs}) == 1  # the same problems arrived
+    assert s.same_problems()
+    other = Session(small(seed + 1), "test", mode="compare")
+    other.advance(12)
+    s.runs[0].problems, keep = other.runs[0].problems, s.runs[0].problems
+    assert not s.same_problems()
+    s.runs[0].problems = keep
     assert {A.step_of(r.model) for r in s.runs} == {12}
     # The runs diverge: the populations' state and the indices differ by rule set.
     assert len({A.population_signature(r.model) for r in s.runs}) == 3
@@ -226,10 +233,13 @@ def test_network_sample_layout_and_frame():
     assert len(lay.adm_xy) == 10 and len(lay.pol_xy) == 9 and len(lay.emp_xy) == NV.MAX_EMPLOYEES
     s.advance(6)
     f = NV.frame(s.runs[0].model, lay, "trust")
-    assert len(f["colors"]) == lay.rows.size and set(f["colors"]) <= set(NV.SEQ)
+    fills = f["colors"].split(",")
+    assert len(fills) == lay.rows.size and set(fills) <= set(NV.SEQ)
     assert f["arenas"], "NPG forms arenas in the first steps"
-    p = NV.frame(s.runs[0].model, lay, "participation")
-    assert set(p["colors"]) <= set(NV.LADDER) and len(set(p["colors"])) > 1
+    p = NV.frame(s.runs[0].model, lay, "participation")["colors"].split(",")
+    assert set(p) <= set(NV.LADDER) and len(set(p)) > 1
+    static = json.loads(lay.json)
+    assert len(static["nodes"]) == lay.rows.size and len(static["politicians"]) == 9
 
 
 def test_small_towns_are_drawn_whole():

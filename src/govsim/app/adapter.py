@@ -28,7 +28,7 @@ __all__ = [
     "load_scenario", "validate", "with_overrides", "build_model", "paradigm_of", "setting_of", "step_of",
     "outcomes", "reform", "set_tools", "field_specs", "FieldSpec", "is_live", "Snapshot", "snapshot", "events",
     "citizen_view", "employee_view", "network_of", "arenas", "public_counts", "population_signature",
-    "problem_signature",
+    "problem_signature", "problem_arrivals",
 ]
 
 
@@ -306,6 +306,12 @@ def population_signature(model) -> str:
     return _digest([c.resources, c.knowledge, c.position, c.trust, c.efficacy, c.willingness, c.provider,
                     e.knowledge, e.motivation, e.provider, a.knowledge, a.facilitation, a.control,
                     p.knowledge, p.position, p.openness, net.indptr, net.indices])
+
+
+def problem_arrivals(model, next_id: int) -> list[tuple[int, list[np.ndarray]]]:
+    """``(id, arrays)`` of the problems with id >= ``next_id``: arrival step, need, who they touch."""
+    probs = sorted((q for q in (*model.open, *model.closed) if q.id >= next_id), key=lambda q: q.id)
+    return [(int(q.id), [np.array([q.id, q.arrived], dtype=np.int64), q.need, q.affected]) for q in probs]
 
 
 def problem_signature(model) -> str:

@@ -13,7 +13,7 @@ Stable hooks for tests: the root has class ``govsim-series`` and attributes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import ipyvue
 import traitlets
@@ -73,7 +73,7 @@ module.exports = {
   },
   methods: {
     apply() {
-      const c = this.chunk;
+      const c = this.chunk ? JSON.parse(this.chunk) : null;
       if (!c || c.rows === undefined) return;
       if (c.epoch !== this.ep || this.cols.length !== this.series.length) {
         this.cols = this.series.map(() => []);
@@ -139,7 +139,7 @@ class SeriesChart(ipyvue.VueTemplate):
     name = traitlets.Unicode("").tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
     series = traitlets.List([]).tag(sync=True)  # [{"name", "color", "dash"?, "doc"?}]
-    chunk = traitlets.Dict({}).tag(sync=True)  # {"epoch", "start", "rows"}: rows of steps start, start+1, ...
+    chunk = traitlets.Unicode("").tag(sync=True)  # JSON {"epoch", "start", "rows"}: rows of steps start, start+1, ...
     marks = traitlets.List([]).tag(sync=True)  # [{"step", "label"}]
     min_steps = traitlets.Int(48).tag(sync=True)
     full = traitlets.Any(None)  # () -> the complete chunk, for a resync (not synced)
@@ -164,6 +164,3 @@ def columns(rows: Sequence[Sequence[float]], idx: Sequence[int]) -> list[list[fl
 def marks_of(marks: Sequence[tuple[int, str]]) -> list[dict]:
     return [{"step": int(s), "label": str(label)} for s, label in marks]
 
-
-def full_provider(epoch: int, rows_fn: Callable[[], list[list[float]]]) -> Callable[[], dict]:
-    return lambda: chunk(epoch, rows_fn(), None)

@@ -16,6 +16,7 @@ Stable hooks for tests: root class ``govsim-network`` with ``data-nodes``,
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import ipyvue
@@ -35,19 +36,19 @@ LADDER = ("#d9d9d9", "#c6dbef", "#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08
 
 TEMPLATE = r"""
 <template>
-  <div class="govsim-network" :data-nodes="nodes.length" :data-arenas="arenas.length" :data-colour="colour_by"
+  <div class="govsim-network" :data-nodes="L.nodes.length" :data-arenas="arenas.length" :data-colour="colour_by"
        style="width: 100%">
     <svg viewBox="-1.36 -1.36 2.72 2.72" width="100%" style="display: block; max-height: 400px">
-      <path :d="edges" stroke="#bbb" stroke-width="0.004" fill="none"/>
+      <path :d="L.edges" stroke="#bbb" stroke-width="0.004" fill="none"/>
       <path v-for="a in arenas" :key="'l' + a.id" :d="a.d" stroke="#8e24aa" stroke-width="0.006" fill="none"
             opacity="0.55"/>
-      <circle v-for="(p, i) in nodes" :key="'c' + i" :cx="p[0]" :cy="p[1]" r="0.026" :fill="colors[i]"
+      <circle v-for="(p, i) in L.nodes" :key="'c' + i" :cx="p[0]" :cy="p[1]" r="0.026" :fill="fills[i]"
               stroke="#fff" stroke-width="0.004" class="govsim-citizen"/>
-      <rect v-for="(p, i) in employees" :key="'e' + i" :x="p[0] - 0.025" :y="p[1] - 0.025" width="0.05"
-            height="0.05" :fill="employee_colors[i]" stroke="#333" stroke-width="0.005" class="govsim-employee"/>
-      <polygon v-for="(p, i) in administrators" :key="'a' + i" class="govsim-administrator" fill="#1565c0"
+      <rect v-for="(p, i) in L.employees" :key="'e' + i" :x="p[0] - 0.025" :y="p[1] - 0.025" width="0.05"
+            height="0.05" :fill="employeeFills[i]" stroke="#333" stroke-width="0.005" class="govsim-employee"/>
+      <polygon v-for="(p, i) in L.administrators" :key="'a' + i" class="govsim-administrator" fill="#1565c0"
                :points="(p[0]) + ',' + (p[1] - 0.045) + ' ' + (p[0] - 0.04) + ',' + (p[1] + 0.03) + ' ' + (p[0] + 0.04) + ',' + (p[1] + 0.03)"/>
-      <polygon v-for="(p, i) in politicians" :key="'p' + i" class="govsim-politician" fill="#c62828"
+      <polygon v-for="(p, i) in L.politicians" :key="'p' + i" class="govsim-politician" fill="#c62828"
                :points="star(p)"/>
       <polygon v-for="a in arenas" :key="'h' + a.id" class="govsim-arena" fill="#8e24aa" stroke="#fff"
                stroke-width="0.006" :points="hex(a.x, a.y)"/>
@@ -63,6 +64,14 @@ TEMPLATE = r"""
 </template>
 <script>
 module.exports = {
+  computed: {
+    L() {
+      return this.layout_json ? JSON.parse(this.layout_json)
+        : { nodes: [], edges: "", employees: [], administrators: [], politicians: [] };
+    },
+    fills() { return this.colors.split(","); },
+    employeeFills() { return this.employee_colors.split(","); },
+  },
   methods: {
     hex(x, y) {
       const r = 0.06;
@@ -90,13 +99,9 @@ module.exports = {
 
 class NetworkWidget(ipyvue.VueTemplate):
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
-    nodes = traitlets.List([]).tag(sync=True)
-    edges = traitlets.Unicode("").tag(sync=True)
-    employees = traitlets.List([]).tag(sync=True)
-    administrators = traitlets.List([]).tag(sync=True)
-    politicians = traitlets.List([]).tag(sync=True)
-    colors = traitlets.List([]).tag(sync=True)
-    employee_colors = traitlets.List([]).tag(sync=True)
+    layout_json = traitlets.Unicode("").tag(sync=True)  # static: positions and ties, sent once
+    colors = traitlets.Unicode("").tag(sync=True)  # comma-separated fills of the sampled citizens
+    employee_colors = traitlets.Unicode("").tag(sync=True)
     arenas = traitlets.List([]).tag(sync=True)
     colour_by = traitlets.Unicode("trust").tag(sync=True)
     legend = traitlets.Unicode("").tag(sync=True)
@@ -115,8 +120,15 @@ class Layout:
     pol_xy: np.ndarray
     index: dict  # citizen row -> position in the sample
 
-    def nodes(self) -> list[list[float]]:
-        return _round(self.xy)
+    @property
+    def json(self) -> str:
+        """The static part the widget draws once, as one string (cheap to compare each frame)."""
+        cached = self.__dict__.get("_json")
+        if cached is None:
+            cached = json.dumps({"nodes": _round(self.xy), "edges": self.edges, "employees": _round(self.emp_xy),
+                                 "administrators": _round(self.adm_xy), "politicians": _round(self.pol_xy)})
+            object.__setattr__(self, "_json", cached)
+        return cached
 
 
 def _round(xy: np.ndarray) -> list[list[float]]:
@@ -230,8 +242,8 @@ LEGENDS = {
 def frame(model, layout: Layout, colour_by: str) -> dict:
     """Everything the widget needs for one frame (positions are static per layout)."""
     return {
-        "colors": citizen_colours(model, layout, colour_by),
-        "employee_colors": employee_colours(model, layout),
+        "colors": ",".join(citizen_colours(model, layout, colour_by)),
+        "employee_colors": ",".join(employee_colours(model, layout)),
         "arenas": arena_shapes(model, layout),
         "legend": LEGENDS.get(colour_by, ""),
     }

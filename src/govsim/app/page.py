@@ -12,6 +12,7 @@ attributes (``data-step``, ``data-paradigm``, ...), listed in docs/teaching.md.
 from __future__ import annotations
 
 import html
+import json
 import os
 import threading
 import time
@@ -295,8 +296,8 @@ def AnyField(session: Session, bump, say):
 def _chart(name: str, title: str, series: list[dict], epoch: int, rows_fn, marks, min_steps: int = 48):
     rows = rows_fn(C.TAIL)
     return C.SeriesChart.element(
-        name=name, title=title, series=series, chunk={"epoch": epoch, **rows}, marks=C.marks_of(marks),
-        min_steps=min_steps, full=lambda: {"epoch": epoch, **rows_fn(None)},
+        name=name, title=title, series=series, chunk=json.dumps({"epoch": epoch, **rows}), marks=C.marks_of(marks),
+        min_steps=min_steps, full=lambda: json.dumps({"epoch": epoch, **rows_fn(None)}),
     )
 
 
@@ -337,9 +338,7 @@ def ParadigmPanel(paradigm: str, setting: str):
 @solara.component
 def Network(model, layout, colour_by: str, tick: int):
     f = NV.frame(model, layout, colour_by)
-    NV.NetworkWidget.element(nodes=layout.nodes(), edges=layout.edges, employees=NV._round(layout.emp_xy),
-                             administrators=NV._round(layout.adm_xy), politicians=NV._round(layout.pol_xy),
-                             colors=f["colors"], employee_colors=f["employee_colors"], arenas=f["arenas"],
+    NV.NetworkWidget.element(layout_json=layout.json, colors=f["colors"], employee_colors=f["employee_colors"], arenas=f["arenas"],
                              colour_by=colour_by, legend=f["legend"])
 
 
@@ -371,7 +370,7 @@ def SingleView(session: Session, layout, colour_by: str, family: str, set_family
 def CompareView(session: Session, layout, colour_by: str, tick: int):
     runs = session.runs
     sigs = {A.population_signature(r.model) for r in runs} if session.step == 0 else set()
-    same_problems = len({A.problem_signature(r.model) for r in runs}) == 1
+    same_problems = session.same_problems()
     with solara.Columns([1, 1, 1]):
         for r in runs:
             m = r.model
@@ -410,17 +409,27 @@ def Live(session: Session, version: int, playing: bool, speed_ref, message: str,
     layout = solara.use_memo(lambda: NV.compute_layout(session.runs[0].model), [session.epoch])
 
     def loop(cancel: threading.Event):
+        """Play: keep to ``speed`` steps per second; when drawing a frame takes longer than a
+        step, several steps go into one frame (at most a second's worth, the rest is dropped)."""
         if not playing:
             return
+        speed = max(1, int(speed_ref.current))
+        t0, done = time.perf_counter(), 0
         while not cancel.is_set():
-            t0 = time.perf_counter()
-            speed = max(1, int(speed_ref.current))
-            k = max(1, round(speed / MAX_FPS))
+            if int(speed_ref.current) != speed:  # a new speed: count from now
+                speed = max(1, int(speed_ref.current))
+                t0, done = time.perf_counter(), 0
+            elapsed = time.perf_counter() - t0
+            due = int(elapsed * speed) + 1 - done
+            if due <= 0:
+                cancel.wait(max(0.0, done / speed - elapsed))
+                continue
+            if due > speed:  # more than a second behind (a busy machine): drop the backlog
+                t0, due = time.perf_counter() - done / speed, 1
+            k = min(due, max(3, speed // 2))
             session.advance(k)
+            done += k
             set_tick(lambda t: t + 1)
-            rest = k / speed - (time.perf_counter() - t0)
-            if rest > 0:
-                cancel.wait(rest)
 
     solara.use_thread(loop, dependencies=[playing, session.epoch], intrusive_cancel=False)
 

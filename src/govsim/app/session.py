@@ -14,10 +14,13 @@ until the user presses Reset).
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from govsim.app import adapter as A
 
@@ -80,6 +83,8 @@ class Run:
     marks: list[tuple[int, str]] = field(default_factory=list)  # (step, label) of reforms
     snap: A.Snapshot | None = None
     events: list[str] = field(default_factory=list)
+    problems: Any = field(default_factory=hashlib.sha256)  # running hash of the problems that arrived
+    next_problem: int = 0
 
     def read(self) -> None:
         """Append the latest step's outcomes and the events since the previous read."""
@@ -92,6 +97,10 @@ class Run:
                 self.marks.append((cur.step, _mark_label(prev, cur)))
         self.events = A.events(prev, cur)
         self.snap = cur
+        for pid, arrays in A.problem_arrivals(self.model, self.next_problem):
+            for arr in arrays:
+                self.problems.update(np.ascontiguousarray(arr).tobytes())
+            self.next_problem = pid + 1
 
 
 def _mark_label(prev: A.Snapshot, cur: A.Snapshot) -> str:
@@ -179,6 +188,10 @@ class Session:
         if sc.name == target.stem:
             sc = sc.model_copy(update={"name": Path(name).stem})
         self.load(sc, name)
+
+    def same_problems(self) -> bool:
+        """Whether every run has met the same problems so far (common random numbers)."""
+        return len({r.problems.hexdigest() for r in self.runs}) == 1
 
     # ------------------------------------------------------------ stepping
     @property
