@@ -105,7 +105,7 @@ def in_browser(seconds: float) -> dict[str, float]:
                     page.wait_for_selector(".govsim-same-town")
                 for speed, key in (("default (5 steps/s)", None), ("max (30 steps/s)", "End")):
                     if key:
-                        page.focus(".v-slider >> nth=0")
+                        page.focus("[role=slider] >> nth=0")
                         page.keyboard.press(key)
                     start = int(page.get_attribute(".govsim-status", "data-step"))
                     page.click(".govsim-play")
@@ -117,7 +117,7 @@ def in_browser(seconds: float) -> dict[str, float]:
                     end = int(page.get_attribute(".govsim-status", "data-step"))
                     out[f"{label}, speed {speed}"] = (end - start) / elapsed
                 if mode_class is None:
-                    page.focus(".v-slider >> nth=0")
+                    page.focus("[role=slider] >> nth=0")
                     page.keyboard.press("Home")
                     for _ in range(4):
                         page.keyboard.press("ArrowRight")

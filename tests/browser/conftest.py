@@ -55,7 +55,19 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def chromium_exe() -> str:
+    exe = chromium_path()
+    if exe is None:
+        _missing("no chromium on PATH")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _missing("playwright is not installed")
+    return exe
+
+
+@pytest.fixture(scope="module")
+def app_url(chromium_exe):
     """Start ``govsim app`` on a free port once per test module; wait until it answers."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
@@ -89,29 +101,37 @@ def app_url():
 
 
 @pytest.fixture(scope="module")
-def browser():
-    exe = chromium_path()
-    if exe is None:
-        _missing("no chromium on PATH")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("playwright is not installed")
+def browser(chromium_exe, app_url):
+    """Chromium, closed before the server stops (so the server need not wait for open sockets)."""
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=exe, args=["--no-sandbox"])
+        b = p.chromium.launch(executable_path=chromium_exe, args=["--no-sandbox"])
         yield b
         b.close()
 
 
-@pytest.fixture
-def open_page(browser, app_url):
-    """``open_page()`` -> a page of a fresh browser context (a new session), loaded and ready."""
-    contexts = []
+@pytest.fixture(scope="module")
+def shared_context(browser):
+    """One browser context (one cache) for the module; each page in it is its own app session."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield ctx
+    ctx.close()
 
-    def make(record: list | None = None):
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-        contexts.append(ctx)
+
+@pytest.fixture
+def open_page(browser, shared_context, app_url):
+    """``open_page()`` -> a new, loaded page (a new app session); ``open_page(own_context=True)``
+    opens it in a fresh browser context, as a second user would."""
+    contexts, pages = [], []
+
+    def make(record: list | None = None, own_context: bool = False):
+        ctx = shared_context
+        if own_context:
+            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+            contexts.append(ctx)
         page = ctx.new_page()
+        pages.append(page)
         page.set_default_timeout(SELECTOR_TIMEOUT)
         if record is not None:
             page.on("request", lambda r: record.append(r.url))
@@ -121,5 +141,7 @@ def open_page(browser, app_url):
         return page
 
     yield make
+    for page in pages:
+        page.close()
     for ctx in contexts:
         ctx.close()

@@ -92,18 +92,18 @@ def test_side_by_side_starts_equal_and_diverges(open_page, artifacts):
     assert len(signatures) == 1 and signatures != {""}
     for fam in ("efficiency", "democracy", "innovation"):
         assert len({r.get_attribute(f"data-{fam}") for r in runs}) == 1, fam
-    click_step(page, 12)
+    click_step(page, 6)
     page.wait_for_selector(".govsim-same-town[data-same-problems='yes']")
     for fam in ("efficiency", "democracy", "innovation"):
-        chart = page.wait_for_selector(f".govsim-series[data-name='compare-{fam}'][data-steps='12']")
+        chart = page.wait_for_selector(f".govsim-series[data-name='compare-{fam}'][data-steps='6']")
         last = [float(v) for v in chart.get_attribute("data-last").split(",")]
         assert len(last) == 3 and len(set(last)) == 3, (fam, last)
     page.screenshot(path=str(artifacts / "app-side-by-side.png"))
 
 
 def test_two_sessions_are_isolated(open_page):
-    a = open_page()
-    b = open_page()
+    a = open_page(own_context=True)
+    b = open_page(own_context=True)
     click_step(a, 3)
     assert step_of(b) == 0
     click_step(b)

@@ -48,4 +48,4 @@ def serve(scenario: str | None, host: str = "127.0.0.1", port: int = 8765) -> No
     print(f"govsim app: open {url_of(host, port)} in a browser (Ctrl+C to stop)", flush=True)
     sys.stdout.flush()
     uvicorn.run("solara.server.starlette:app", host=host, port=port, log_level="warning",
-                ws_ping_interval=None)
+                ws_ping_interval=None, timeout_graceful_shutdown=2)
