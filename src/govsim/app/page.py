@@ -76,7 +76,7 @@ def _fmt(v) -> str:
 # --------------------------------------------------------------------------- controls
 
 @solara.component
-def FieldControl(session: Session, spec: A.FieldSpec, bump, say):
+def FieldControl(session: Session, spec: A.FieldSpec, version: int, bump, say):
     error, set_error = solara.use_state("")
     text, set_text = solara.use_state(_fmt(session.current(spec.path)))
     tag = "live" if spec.live else "on reset"
@@ -107,7 +107,7 @@ def FieldControl(session: Session, spec: A.FieldSpec, bump, say):
 
 
 @solara.component
-def ScenarioControls(session: Session, bump, say, set_error):
+def ScenarioControls(session: Session, version: int, bump, say, set_error):
     path_text, set_path_text = solara.use_state("")
     found = list_scenarios()
 
@@ -216,7 +216,7 @@ def Controls(session: Session, version: int, bump, say, playing: bool, set_playi
         bump()
 
     solara.Markdown("### Scenario")
-    ScenarioControls(session, bump, say, set_error)
+    ScenarioControls(session, version, bump, say, set_error)
     with solara.Row(style="align-items: center"):
         solara.InputText("Seed (whole number)", value=seed_text, on_value=on_seed, error=seed_error or False,
                          message=seed_error or None, classes=["govsim-seed"], continuous_update=False)
@@ -254,11 +254,11 @@ def Controls(session: Session, version: int, bump, say, playing: bool, set_playi
     solara.Text("Tool strengths (design and framing act hands-off, process and participation hands-on):",
                 style="font-size: 12px")
     for spec in A.field_specs([f"metagovernance_tools.{t}" for t in A.TOOLS]):
-        FieldControl(session, spec, bump, say).key(f"{session.epoch}-{spec.path}")
+        FieldControl(session, spec, version, bump, say).key(f"{session.epoch}-{spec.path}")
 
     solara.Markdown("### Parameters (on reset)")
     for spec in A.field_specs(KEY_FIELDS):
-        FieldControl(session, spec, bump, say).key(f"{session.epoch}-{spec.path}")
+        FieldControl(session, spec, version, bump, say).key(f"{session.epoch}-{spec.path}")
     AnyField(session, bump, say)
 
 
