@@ -328,3 +328,22 @@ def test_cli_app_refuses_a_bad_scenario_and_a_taken_port(tmp_path):
         r = subprocess.run([sys.executable, "-m", "govsim", "app", "--port", str(port)], capture_output=True,
                            text=True, timeout=60)
     assert r.returncode == 2 and "choose another with --port" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_server_settings_keep_the_view_offline():
+    from govsim.app import server
+
+    env = server.offline_environment("scenarios/npg.toml")
+    assert env["SOLARA_APP"] == "govsim.app.page" and env["SOLARA_ASSETS_PROXY"] == "True"
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False" and env["SOLARA_MODE"] == "production"
+    assert Path(env["GOVSIM_APP_SCENARIO"]).is_absolute()
+    import solara.server.cdn_helper as cdn
+
+    original = cdn.fetch_from_cdn
+    try:
+        server.keep_offline()
+        with pytest.raises(FileNotFoundError, match="does not download"):
+            cdn.get_data(Path("/nonexistent-cache"), "left-pad@1.0.0/index.js")
+    finally:
+        cdn.fetch_from_cdn = original
+    assert server.url_of("127.0.0.1", 8765) == "http://127.0.0.1:8765/"

@@ -132,6 +132,8 @@ def open_page(browser, shared_context, app_url):
             contexts.append(ctx)
         page = ctx.new_page()
         pages.append(page)
+        page.errors = []  # uncaught errors in the page's JavaScript
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
         page.set_default_timeout(SELECTOR_TIMEOUT)
         if record is not None:
             page.on("request", lambda r: record.append(r.url))

@@ -24,8 +24,6 @@ def click_step(page, times: int = 1) -> None:
 def test_page_loads_offline_without_error(open_page, app_url, artifacts):
     requests: list[str] = []
     page = open_page(record=requests)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
     click_step(page)
     body = page.inner_text("body")
     assert not any(w in body for w in ERROR_WORDS), body[:2000]
@@ -39,7 +37,7 @@ def test_page_loads_offline_without_error(open_page, app_url, artifacts):
     outside = [u for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
                and urlparse(u).netloc != server]
     assert requests and not outside, outside
-    assert not errors, errors
+    assert not page.errors, page.errors
 
 
 def test_step_and_play_advance_the_model(open_page, artifacts):
@@ -125,6 +123,17 @@ def test_bad_scenario_file_and_bad_seed_give_messages(open_page, tmp_path, artif
     shown = page.wait_for_selector(".govsim-error").inner_text().strip()
     assert shown == expected
     assert "problems.rate" in shown
+    # The same message for an uploaded file, named as the student named it.
+    page.set_input_files("input.govsim-upload", files=[{"name": "upload.toml", "mimeType": "text/plain",
+                                                        "buffer": bad.read_bytes()}])
+    page.wait_for_selector(".govsim-error:has-text('upload.toml: field')")
+    assert page.inner_text(".govsim-error").strip() == expected.replace(str(bad), "upload.toml")
+    good = b'extends = "npm.toml"\nname = "my town"\n[population]\ncitizens = 400\n'
+    page.set_input_files("input.govsim-upload", files=[{"name": "mine.toml", "mimeType": "text/plain",
+                                                        "buffer": good}])
+    page.wait_for_selector(".govsim-status:has-text('scenario my town')")
+    assert page.query_selector(".govsim-error") is None
+    assert page.get_attribute(".govsim-status", "data-paradigm") == "npm"
     page.fill(".govsim-seed input", "12x")
     page.keyboard.press("Enter")
     assert "not a whole number" in page.wait_for_selector(".govsim-input-error").inner_text()
@@ -135,3 +144,4 @@ def test_bad_scenario_file_and_bad_seed_give_messages(open_page, tmp_path, artif
     page.wait_for_selector(".govsim-pending:has-text('seed = 42')")
     page.click(".govsim-reset")
     page.wait_for_selector(".govsim-status:has-text('seed 42')")
+    assert not page.errors, page.errors

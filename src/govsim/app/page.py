@@ -25,6 +25,7 @@ from govsim.app import adapter as A
 from govsim.app import charts as C
 from govsim.app import network_view as NV
 from govsim.app import texts as T
+from govsim.app import upload as U
 from govsim.app.session import Session, list_scenarios, parse_value
 
 MAX_FPS = 10.0
@@ -67,6 +68,10 @@ def _field_label(spec: A.FieldSpec) -> str:
 def _text(tag: str, body: str, cls: str, style: str = "", **data) -> solara.Element:
     attrs = {f"data-{k.replace('_', '-')}": str(v) for k, v in data.items()}
     return solara.HTML(tag=tag, unsafe_innerHTML=body, classes=[cls], style=style, attributes=attrs)
+
+
+def _heading(text: str) -> solara.Element:
+    return solara.HTML(tag="h3", unsafe_innerHTML=html.escape(text), style="margin: 10px 0 2px 0; font-weight: 500")
 
 
 def _fmt(v) -> str:
@@ -135,17 +140,17 @@ def ScenarioControls(session: Session, version: int, bump, say, set_error):
         say(f"Loaded {p}.")
         bump()
 
-    def upload(info):
+    def upload(name: str, text: str | None):
+        if text is None:
+            set_error(f"{name}: too large for a scenario file (more than {U.MAX_BYTES:,} bytes)")
+            return
         try:
-            session.load_text(info["data"], info["name"])
+            session.load_text(text, name)
         except A.ScenarioError as exc:
             set_error(str(exc))
             return
-        except Exception as exc:  # an unreadable upload: say so in one line
-            set_error(f"{info.get('name', 'upload')}: cannot read the file ({exc.__class__.__name__})")
-            return
         set_error("")
-        say(f"Loaded {info['name']}.")
+        say(f"Loaded {name}.")
         bump()
 
     current = session.scenario.name if session.scenario.name in found else None
@@ -159,7 +164,7 @@ def ScenarioControls(session: Session, version: int, bump, say, set_error):
         solara.InputText("Your scenario file (path)", value=path_text, on_value=set_path_text,
                          continuous_update=True, classes=["govsim-path"])
         solara.Button("Load", on_click=load_path, classes=["govsim-load"], outlined=True)
-    solara.FileDrop(label="...or drop a .toml file here", on_file=upload, lazy=False)
+    U.UploadWidget.element(label="...or upload one: ", on_file=upload)
 
 
 @solara.component
@@ -215,7 +220,7 @@ def Controls(session: Session, version: int, bump, say, playing: bool, set_playi
         say(f"Metagovernance {s} from the next step.")
         bump()
 
-    solara.Markdown("### Scenario")
+    _heading("Scenario")
     ScenarioControls(session, version, bump, say, set_error)
     with solara.Row(style="align-items: center"):
         solara.InputText("Seed (whole number)", value=seed_text, on_value=on_seed, error=seed_error or False,
@@ -223,7 +228,7 @@ def Controls(session: Session, version: int, bump, say, playing: bool, set_playi
     if seed_error:
         _text("div", html.escape(seed_error), "govsim-input-error", "color: #b00020; font-size: 12px")
 
-    solara.Markdown("### Run")
+    _heading("Run")
     with solara.Row(gap="6px"):
         solara.Button("Step", on_click=do_step, disabled=playing, classes=["govsim-step-btn"], color="primary",
                       outlined=True)
@@ -237,7 +242,7 @@ def Controls(session: Session, version: int, bump, say, playing: bool, set_playi
             solara.Button(label, on_click=lambda m=m: mode(m), color="primary" if session.mode == m else None,
                           outlined=session.mode != m, classes=[f"govsim-mode-{m}"], small=True)
 
-    solara.Markdown("### Rules in force (live)")
+    _heading("Rules in force (live)")
     solara.Text(T.LIVE_NOTE, style="font-size: 12px; color: #555")
     if session.mode == "single":
         now = A.paradigm_of(session.runs[0].model)
@@ -256,7 +261,7 @@ def Controls(session: Session, version: int, bump, say, playing: bool, set_playi
     for spec in A.field_specs([f"metagovernance_tools.{t}" for t in A.TOOLS]):
         FieldControl(session, spec, version, bump, say).key(f"{session.epoch}-{spec.path}")
 
-    solara.Markdown("### Parameters (on reset)")
+    _heading("Parameters (on reset)")
     for spec in A.field_specs(KEY_FIELDS):
         FieldControl(session, spec, version, bump, say).key(f"{session.epoch}-{spec.path}")
     AnyField(session, bump, say)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import warnings
 
 PAGE_MODULE = "govsim.app.page"
 
@@ -40,10 +41,27 @@ def url_of(host: str, port: int) -> str:
     return f"http://{shown}:{port}/"
 
 
+def _no_downloads(url: str) -> bytes:
+    raise FileNotFoundError(f"not shipped with solara-assets, and the view does not download: {url}")
+
+
+def keep_offline() -> None:
+    """Make Solara's asset proxy serve only what is installed: a missing asset is a 404, never a
+    download from a CDN."""
+    import solara.server.cdn_helper as cdn
+
+    cdn.fetch_from_cdn = _no_downloads
+
+
 def serve(scenario: str | None, host: str = "127.0.0.1", port: int = 8765) -> None:
     """Start the server (blocks until interrupted). ``scenario`` must already be validated."""
     os.environ.update(offline_environment(scenario))
+    # Solara warns on every page load over plain http to 127.0.0.1 about a cookie setting that
+    # only matters when the page is embedded in another site; not useful in a classroom.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none")
     import uvicorn
+
+    keep_offline()
 
     print(f"govsim app: open {url_of(host, port)} in a browser (Ctrl+C to stop)", flush=True)
     sys.stdout.flush()
