@@ -347,3 +347,36 @@ def test_server_settings_keep_the_view_offline():
     finally:
         cdn.fetch_from_cdn = original
     assert server.url_of("127.0.0.1", 8765) == "http://127.0.0.1:8765/"
+
+
+@pytest.mark.parametrize("mode", ["single", "compare"])
+def test_page_renders_and_sends_charts_only_a_tail(mode):
+    import solara
+
+    from govsim.app import page
+
+    sess = Session(small(4, paradigm="npg", metagovernance="hands_off"), "t", mode=mode)
+    version = solara.reactive(0)
+    errors = []
+
+    @solara.component
+    def Harness():
+        page.Live(sess, version.value, False, lambda v: None, solara.use_ref(5), "", "", errors.append)
+
+    box, rc = solara.render(Harness(), handle_error=False)
+    sess.advance(C.TAIL + 20)
+    version.value += 1
+    charts = rc.find(C.SeriesChart).widgets
+    assert len(charts) == (2 if mode == "single" else 3)
+    for w in charts:
+        ch = json.loads(w.chunk)
+        assert len(ch["rows"]) == C.TAIL and ch["start"] == 21  # only the newest rows travel
+        w.vue_resync()
+        assert len(json.loads(w.chunk)["rows"]) == C.TAIL + 20  # the whole history on request
+    net = rc.find(NV.NetworkWidget).widgets
+    assert len(net) == (1 if mode == "single" else 3)
+    assert len(net[0].colors.split(",")) == NV.MAX_NODES  # a sample of the 300 citizens
+    status = [w for w in rc.find(solara.widgets.HTML).widgets if "govsim-status" in w.attributes.get("class", "")]
+    assert status and status[0].attributes["data-step"] == str(C.TAIL + 20)
+    assert errors == []
+    rc.close()

@@ -74,6 +74,10 @@ def _heading(text: str) -> solara.Element:
     return solara.HTML(tag="h3", unsafe_innerHTML=html.escape(text), style="margin: 10px 0 2px 0; font-weight: 500")
 
 
+def _stopped(session: Session, exc: Exception) -> str:
+    return f"the model stopped at step {session.step}: {exc.__class__.__name__}: {exc}"
+
+
 def _fmt(v) -> str:
     return f"{v:g}" if isinstance(v, float) else str(v)
 
@@ -185,7 +189,11 @@ def Controls(session: Session, version: int, bump, say, playing: bool, set_playi
 
     def do_step():
         if not playing:
-            session.advance(1)
+            try:
+                session.advance(1)
+            except Exception as exc:  # one line on the page, not a traceback
+                set_error(_stopped(session, exc))
+                return
             say("")
             bump()
 
@@ -407,7 +415,8 @@ def CompareView(session: Session, layout, colour_by: str, tick: int):
 
 
 @solara.component
-def Live(session: Session, version: int, playing: bool, speed_ref, message: str, error: str):
+def Live(session: Session, version: int, playing: bool, set_playing, speed_ref, message: str, error: str,
+         set_error):
     tick, set_tick = solara.use_state(0)
     colour_by, set_colour_by = solara.use_state("trust")
     family, set_family = solara.use_state("democracy")
@@ -432,7 +441,12 @@ def Live(session: Session, version: int, playing: bool, speed_ref, message: str,
             if due > speed:  # more than a second behind (a busy machine): drop the backlog
                 t0, due = time.perf_counter() - done / speed, 1
             k = min(due, max(3, speed // 2))
-            session.advance(k)
+            try:
+                session.advance(k)
+            except Exception as exc:  # a model error stops play with one line, not a traceback
+                set_error(_stopped(session, exc))
+                set_playing(False)
+                return
             done += k
             set_tick(lambda t: t + 1)
 
@@ -493,4 +507,4 @@ def Page():
     with solara.Sidebar():
         with solara.Column(gap="4px", style="padding: 0 8px"):
             Controls(session, version, bump, set_message, playing, set_playing, speed, set_speed, set_error)
-    Live(session, version, playing, speed_ref, message, error)
+    Live(session, version, playing, set_playing, speed_ref, message, error, set_error)
