@@ -37,6 +37,13 @@ from govsim.app import network_view as NV  # noqa: E402
 from govsim.app.session import Session  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "npg.toml"
+COUNT_FRAMES = """() => {
+  window.govsimFrames = 0;
+  if (window.govsimObserver) window.govsimObserver.disconnect();
+  window.govsimObserver = new MutationObserver(() => { window.govsimFrames += 1; });
+  window.govsimObserver.observe(document.querySelector('.govsim-status'),
+                                {attributes: true, attributeFilter: ['data-step']});
+}"""
 
 
 def load() -> str:
@@ -108,6 +115,7 @@ def in_browser(seconds: float) -> dict[str, float]:
                         page.focus("[role=slider] >> nth=0")
                         page.keyboard.press(key)
                     start = int(page.get_attribute(".govsim-status", "data-step"))
+                    page.evaluate(COUNT_FRAMES)
                     page.click(".govsim-play")
                     t0 = time.perf_counter()
                     page.wait_for_timeout(seconds * 1000)
@@ -115,7 +123,8 @@ def in_browser(seconds: float) -> dict[str, float]:
                     elapsed = time.perf_counter() - t0
                     page.wait_for_selector(".govsim-status[data-playing='no']")
                     end = int(page.get_attribute(".govsim-status", "data-step"))
-                    out[f"{label}, speed {speed}"] = (end - start) / elapsed
+                    frames = page.evaluate("window.govsimFrames")
+                    out[f"{label}, speed {speed}"] = ((end - start) / elapsed, frames / elapsed)
                 if mode_class is None:
                     page.focus("[role=slider] >> nth=0")
                     page.keyboard.press("Home")
@@ -139,8 +148,8 @@ def main() -> None:
         rate = server_side(mode, args.steps)
         print(f"server side, {mode:<7}: {rate:7.1f} steps/s (model stepping + per-frame page work, 1,000 citizens)")
     if args.browser:
-        for name, rate in in_browser(args.seconds).items():
-            print(f"in Chromium, {name:<32}: {rate:6.1f} steps/s shown")
+        for name, (rate, fps) in in_browser(args.seconds).items():
+            print(f"in Chromium, {name:<32}: {rate:6.1f} steps/s shown, {fps:5.1f} frames/s")
     print(f"after:  {load()}")
 
 
