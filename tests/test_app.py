@@ -34,7 +34,7 @@ def test_side_by_side_is_one_town_under_three_rule_sets(seed):
     s = Session(small(seed, paradigm="npg", metagovernance="hands_off"), "test", mode="compare")
     assert [r.label for r in s.runs] == ["OPA", "NPM", "NPG"]
     assert [A.paradigm_of(r.model) for r in s.runs] == ["opa", "npm", "npg"]
-    assert len({A.population_signature(r.model) for r in s.runs}) == 1
+    assert len({A.population_signature(r.model) for r in s.runs}) == 1 and s.same_town
     s.advance(12)
     assert len({A.problem_signature(r.model) for r in s.runs}) == 1  # the same problems arrived
     assert s.same_problems()

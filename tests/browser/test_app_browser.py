@@ -91,7 +91,7 @@ def test_side_by_side_starts_equal_and_diverges(open_page, artifacts):
     for fam in ("efficiency", "democracy", "innovation"):
         assert len({r.get_attribute(f"data-{fam}") for r in runs}) == 1, fam
     click_step(page, 6)
-    page.wait_for_selector(".govsim-same-town[data-same-problems='yes']")
+    page.wait_for_selector(".govsim-same-town[data-same-problems='yes'][data-same-town='yes']")
     for fam in ("efficiency", "democracy", "innovation"):
         chart = page.wait_for_selector(f".govsim-series[data-name='compare-{fam}'][data-steps='6']")
         last = [float(v) for v in chart.get_attribute("data-last").split(",")]

@@ -231,8 +231,8 @@ def Controls(session: Session, version: int, bump, say, playing: bool, set_playi
     _heading("Scenario")
     ScenarioControls(session, version, bump, say, set_error)
     with solara.Row(style="align-items: center"):
-        solara.InputText("Seed (whole number)", value=seed_text, on_value=on_seed, error=seed_error or False,
-                         message=seed_error or None, classes=["govsim-seed"], continuous_update=False)
+        solara.InputText("Seed (whole number)", value=seed_text, on_value=on_seed, error=bool(seed_error),
+                         classes=["govsim-seed"], continuous_update=False)
     if seed_error:
         _text("div", html.escape(seed_error), "govsim-input-error", "color: #b00020; font-size: 12px")
 
@@ -382,7 +382,6 @@ def SingleView(session: Session, layout, colour_by: str, family: str, set_family
 @solara.component
 def CompareView(session: Session, layout, colour_by: str, tick: int):
     runs = session.runs
-    sigs = {A.population_signature(r.model) for r in runs} if session.step == 0 else set()
     same_problems = session.same_problems()
     with solara.Columns([1, 1, 1]):
         for r in runs:
@@ -399,13 +398,11 @@ def CompareView(session: Session, layout, colour_by: str, tick: int):
                 Network(m, layout, colour_by, tick)
                 _text("div", html.escape(" ".join(r.events)), "govsim-events", "font-size: 12px; min-height: 3em",
                       step=A.step_of(m))
-    same = ("yes: identical populations and network at step 0" if len(sigs) == 1 else
-            "checked at step 0 only (press Reset to check again)" if not sigs else "NO: the populations differ")
+    same = "yes: identical populations and network at step 0" if session.same_town else "NO: the populations differ"
     _text("div", f"Same town under three rule sets: <b>{same}</b>; same problems so far: "
                  f"<b>{'yes' if same_problems else 'no'}</b> (common random numbers).",
           "govsim-same-town", "font-size: 12px; margin: 4px 0",
-          same_town="yes" if len(sigs) == 1 else ("unchecked" if not sigs else "no"),
-          same_problems="yes" if same_problems else "no")
+          same_town="yes" if session.same_town else "no", same_problems="yes" if same_problems else "no")
     series = [{"name": r.label, "color": C.PARADIGM_COLOURS.get(r.label.lower(), "#000"), "width": 2}
               for r in runs]
     marks = sorted({mk for r in runs for mk in r.marks})

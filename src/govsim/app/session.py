@@ -139,6 +139,8 @@ class Session:
                 self.runs = [Run(self.scenario.paradigm.upper(), self._build())]
             for r in self.runs:
                 r.read()
+            # Checked once, at step 0: do all runs start from the same town?
+            self.same_town = len({A.population_signature(r.model) for r in self.runs}) == 1
             self.built_seed = self.seed
             self.epoch += 1
 
