@@ -6,6 +6,7 @@ import ast
 import json
 import re
 import subprocess
+import threading
 import sys
 from collections import Counter
 from pathlib import Path
@@ -361,7 +362,8 @@ def test_page_renders_and_sends_charts_only_a_tail(mode):
 
     @solara.component
     def Harness():
-        page.Live(sess, version.value, False, lambda v: None, solara.use_ref(5), "", "", errors.append)
+        page.Live(sess, version.value, False, lambda v: None, solara.use_ref(5), "", "", errors.append,
+                  threading.Event())
 
     box, rc = solara.render(Harness(), handle_error=False)
     sess.advance(C.TAIL + 20)

@@ -413,7 +413,7 @@ def CompareView(session: Session, layout, colour_by: str, tick: int):
 
 @solara.component
 def Live(session: Session, version: int, playing: bool, set_playing, speed_ref, message: str, error: str,
-         set_error):
+         set_error, stop: threading.Event):
     tick, set_tick = solara.use_state(0)
     colour_by, set_colour_by = solara.use_state("trust")
     family, set_family = solara.use_state("democracy")
@@ -439,7 +439,10 @@ def Live(session: Session, version: int, playing: bool, set_playing, speed_ref, 
                 t0, due = time.perf_counter() - done / speed, 1
             k = min(due, max(3, speed // 2))
             try:
-                session.advance(k)
+                with session.lock:
+                    if stop.is_set() or cancel.is_set():
+                        return
+                    session.advance(k)
             except Exception as exc:  # a model error stops play with one line, not a traceback
                 set_error(_stopped(session, exc))
                 set_playing(False)
@@ -487,7 +490,18 @@ def Live(session: Session, version: int, playing: bool, set_playing, speed_ref, 
 def Page():
     session = solara.use_memo(initial_session, [])
     version, set_version = solara.use_state(0)
-    playing, set_playing = solara.use_state(False)
+    playing, set_playing_state = solara.use_state(False)
+    stop = solara.use_memo(threading.Event, [])
+
+    def set_playing(value: bool) -> None:
+        """Play or pause. Pausing waits for a step in progress, so no step follows the pause."""
+        if value:
+            stop.clear()
+        else:
+            stop.set()
+            with session.lock:
+                pass
+        set_playing_state(bool(value))
     speed, set_speed_state = solara.use_state(5)
     speed_ref = solara.use_ref(5)
     message, set_message = solara.use_state("")
@@ -504,4 +518,4 @@ def Page():
     with solara.Sidebar():
         with solara.Column(gap="4px", style="padding: 0 8px"):
             Controls(session, version, bump, set_message, playing, set_playing, speed, set_speed, set_error)
-    Live(session, version, playing, set_playing, speed_ref, message, error, set_error)
+    Live(session, version, playing, set_playing, speed_ref, message, error, set_error, stop)
