@@ -98,7 +98,7 @@ def in_browser(seconds: float) -> dict[str, float]:
                 break
             except OSError:
                 if time.monotonic() > deadline:
-                    raise SystemExit("the app did not start")
+                    raise SystemExit("the app did not start") from None
                 time.sleep(0.2)
         with sync_playwright() as p:
             b = p.chromium.launch(executable_path=shutil.which("chromium"))

@@ -176,14 +176,14 @@ def compute_layout(model) -> Layout:
     sub = adj[rows][:, rows].tocoo()
     g = nx.Graph()
     g.add_nodes_from(range(rows.size))
-    g.add_edges_from((int(i), int(j)) for i, j in zip(sub.row, sub.col) if i < j)
+    g.add_edges_from((int(i), int(j)) for i, j in zip(sub.row, sub.col, strict=True) if i < j)
     pos = nx.spring_layout(g, seed=0, iterations=60, k=1.6 / np.sqrt(max(rows.size, 1)))
     xy = np.array([pos[i] for i in range(rows.size)], dtype=float)
     xy -= xy.mean(axis=0)
     scale = np.abs(xy).max() if xy.size else 1.0
     xy = xy / (scale or 1.0) * 0.95
     parts = [f"M{xy[i, 0]:.3f} {xy[i, 1]:.3f}L{xy[j, 0]:.3f} {xy[j, 1]:.3f}"
-             for i, j in zip(sub.row, sub.col) if i < j]
+             for i, j in zip(sub.row, sub.col, strict=True) if i < j]
     counts = A.public_counts(model)
     n_emp = counts["employee"]
     emp_rows = np.unique(np.linspace(0, n_emp - 1, min(n_emp, MAX_EMPLOYEES)).round().astype(np.int64))

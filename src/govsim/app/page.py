@@ -28,7 +28,6 @@ from govsim.app import texts as T
 from govsim.app import upload as U
 from govsim.app.session import Session, list_scenarios, parse_value
 
-MAX_FPS = 10.0
 KEY_FIELDS = (
     "population.citizens",
     "problems.rate",
@@ -61,10 +60,6 @@ def initial_session() -> Session:
     return Session()
 
 
-def _field_label(spec: A.FieldSpec) -> str:
-    return spec.path
-
-
 def _text(tag: str, body: str, cls: str, style: str = "", **data) -> solara.Element:
     attrs = {f"data-{k.replace('_', '-')}": str(v) for k, v in data.items()}
     return solara.HTML(tag=tag, unsafe_innerHTML=body, classes=[cls], style=style, attributes=attrs)
@@ -89,7 +84,8 @@ def FieldControl(session: Session, spec: A.FieldSpec, version: int, bump, say):
     error, set_error = solara.use_state("")
     text, set_text = solara.use_state(_fmt(session.current(spec.path)))
     tag = "live" if spec.live else "on reset"
-    hint = f"{spec.description} [{spec.theory}] Range {_fmt(spec.lo)} to {_fmt(spec.hi)}, default {_fmt(spec.default)}; applies {tag}."
+    hint = (f"{spec.description} [{spec.theory}] Range {_fmt(spec.lo)} to {_fmt(spec.hi)}, "
+            f"default {_fmt(spec.default)}; applies {tag}.")
 
     def apply(value):
         try:
@@ -106,10 +102,10 @@ def FieldControl(session: Session, spec: A.FieldSpec, version: int, bump, say):
 
     with solara.Column(gap="0px", classes=["govsim-field"], style="margin-bottom: 4px"):
         if spec.kind == "float" and spec.lo is not None and spec.hi is not None and spec.hi <= 1:
-            solara.SliderFloat(f"{_field_label(spec)} ({tag})", value=float(session.current(spec.path)),
+            solara.SliderFloat(f"{spec.path} ({tag})", value=float(session.current(spec.path)),
                                min=spec.lo, max=spec.hi, step=0.01, on_value=apply, thumb_label=True)
         else:
-            solara.InputText(f"{_field_label(spec)} ({tag})", value=text, on_value=apply, error=error or False,
+            solara.InputText(f"{spec.path} ({tag})", value=text, on_value=apply, error=error or False,
                              message=error or None, classes=[f"govsim-input-{spec.path.replace('.', '-')}"],
                              continuous_update=False)
         solara.Text(hint, style="font-size: 11px; color: #666; line-height: 1.2")
@@ -351,8 +347,8 @@ def ParadigmPanel(paradigm: str, setting: str):
 @solara.component
 def Network(model, layout, colour_by: str, tick: int):
     f = NV.frame(model, layout, colour_by)
-    NV.NetworkWidget.element(layout_json=layout.json, colors=f["colors"], employee_colors=f["employee_colors"], arenas=f["arenas"],
-                             colour_by=colour_by, legend=f["legend"])
+    NV.NetworkWidget.element(layout_json=layout.json, colors=f["colors"], employee_colors=f["employee_colors"],
+                             arenas=f["arenas"], colour_by=colour_by, legend=f["legend"])
 
 
 @solara.component

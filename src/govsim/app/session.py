@@ -69,7 +69,8 @@ def parse_value(spec: A.FieldSpec, text: Any):
         raise ValueError(f"field '{spec.path}': {str(text)!r} is not a {'whole ' if spec.kind == 'int' else ''}number; "
                          f"allowed: {spec.kind} from {spec.lo} to {spec.hi}") from None
     if (spec.lo is not None and value < spec.lo) or (spec.hi is not None and value > spec.hi):
-        raise ValueError(f"field '{spec.path}': {value} is out of range; allowed: {spec.kind} from {spec.lo} to {spec.hi}")
+        raise ValueError(f"field '{spec.path}': {value} is out of range; "
+                         f"allowed: {spec.kind} from {spec.lo} to {spec.hi}")
     return value
 
 
