@@ -137,6 +137,7 @@ def open_page(browser, shared_context, app_url):
         page.set_default_timeout(SELECTOR_TIMEOUT)
         if record is not None:
             page.on("request", lambda r: record.append(r.url))
+            page.on("websocket", lambda ws: record.append(ws.url))
         page.goto(app_url)
         page.wait_for_selector(".govsim-network circle.govsim-citizen")
         page.wait_for_selector(".govsim-series")

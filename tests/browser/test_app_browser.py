@@ -37,6 +37,7 @@ def test_page_loads_offline_without_error(open_page, app_url, artifacts):
     outside = [u for u in requests if urlparse(u).scheme in ("http", "https", "ws", "wss")
                and urlparse(u).netloc != server]
     assert requests and not outside, outside
+    assert any(u.startswith("ws://") for u in requests)  # the live connection, also local
     assert not page.errors, page.errors
 
 
