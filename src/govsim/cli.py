@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     from govsim.experiments.commands import add_commands
 
     add_commands(sub)
+    from govsim.app.commands import register as register_app  # standard library only
+
+    register_app(sub)
     return parser
 
 
