@@ -484,6 +484,18 @@ def _plain_words(e: dict) -> str:
     return msg[:1].lower() + msg[1:]
 
 
+def did_you_mean(name: Any, valid, cutoff: float = 0.6) -> str:
+    """`` Did you mean 'x'?`` for the nearest of ``valid``, or an empty string."""
+    near = difflib.get_close_matches(str(name), [str(v) for v in valid], n=1, cutoff=cutoff)
+    return f" Did you mean '{near[0]}'?" if near else ""
+
+
+def unknown_name(name: Any, valid, what: str = "field", valid_label: str = "Valid fields here",
+                 cutoff: float = 0.6) -> str:
+    """One sentence for an unknown key: ``unknown field 'x'. Did you mean 'y'? Valid fields here: a, b.``"""
+    return f"unknown {what} '{name}'.{did_you_mean(name, valid, cutoff)} {valid_label}: {', '.join(map(str, valid))}."
+
+
 def _explain(source: str, err: ValidationError, origin: Origins | None = None,
              root: type[BaseModel] | None = None) -> ScenarioError:
     """The first validation error as a one-line ScenarioError naming the file the field came from."""
@@ -494,9 +506,7 @@ def _explain(source: str, err: ValidationError, origin: Origins | None = None,
     if e["type"] == "extra_forbidden":
         parent = _schema_at(loc[:-1], root)
         valid = list(parent.model_fields) if parent is not None else []
-        near = difflib.get_close_matches(str(loc[-1]), valid, n=1)
-        hint = f" Did you mean '{near[0]}'?" if near else ""
-        return ScenarioError(where, dotted, f"unknown field '{loc[-1]}'.{hint} Valid fields here: {', '.join(valid)}.")
+        return ScenarioError(where, dotted, unknown_name(loc[-1], valid))
     text = _plain_words(e)
     got = e.get("input")
     if isinstance(got, float) and got != got:

@@ -142,13 +142,11 @@ def check_labels(exp: Experiment, design: Design) -> None:
     named += [(f"analysis.contrasts.{i}", lab) for i, pair in enumerate(a.contrasts) for lab in pair]
     for fld, lab in named:
         if lab not in labels:
-            import difflib
+            from govsim.config import did_you_mean
 
-            near = difflib.get_close_matches(lab, labels, n=1)
-            hint = f"; did you mean '{near[0]}'?" if near else ""
             shown = ", ".join(labels[:12]) + (", ..." if len(labels) > 12 else "")
-            raise ExperimentError(exp.path, fld, f"{lab!r} is not the label of a design point{hint} "
-                                  f"Labels: {shown}")
+            raise ExperimentError(exp.path, fld, f"{lab!r} is not the label of a design point."
+                                  f"{did_you_mean(lab, labels)} Labels: {shown}.")
 
 
 def design_columns(exp: Experiment, design: Design) -> list[str]:

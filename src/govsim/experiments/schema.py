@@ -11,7 +11,6 @@ is generated from this schema by ``scripts/gen_experiment_docs.py``.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import tomllib
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from govsim.config import Scenario, ScenarioError, load_scenario, with_overrides
+from govsim.config import Scenario, ScenarioError, load_scenario, unknown_name, with_overrides
 from govsim.metrics import FAMILIES, INDICATORS
 
 DESIGN_KINDS = ("factorial", "points", "lhs", "sobol", "morris")
@@ -130,9 +129,7 @@ class ExperimentSchema(_Section):
 def _known(values, allowed, what):
     for v in values:
         if v not in allowed:
-            near = difflib.get_close_matches(str(v), allowed, n=1)
-            hint = f"; did you mean '{near[0]}'?" if near else ""
-            raise ValueError(f"unknown {what} {v!r}{hint} allowed: {', '.join(allowed)}")
+            raise ValueError(unknown_name(v, allowed, what, "Allowed"))
     if not values:
         raise ValueError(f"needs at least one {what}; allowed: {', '.join(allowed)}")
     return tuple(values)
@@ -230,9 +227,7 @@ def _explain(source: str, err: ValidationError) -> ExperimentError:
             if model is None:
                 break
         valid = list(model.model_fields) if model is not None else []
-        near = difflib.get_close_matches(str(loc[-1]), valid, n=1)
-        hint = f"; did you mean '{near[0]}'?" if near else ""
-        return _err(source, dotted, f"unknown field{hint} Valid fields here: {', '.join(valid)}")
+        return _err(source, dotted, unknown_name(loc[-1], valid))
     msg = e["msg"].removeprefix("Value error, ")
     got = e.get("input")
     if e["type"] != "missing" and not isinstance(got, dict):
@@ -304,9 +299,7 @@ def _factor(source: str, base, path: str, spec, kind: str) -> Factor:
     if isinstance(spec, dict) and _is_range(spec):
         for key in spec:
             if key not in RANGE_KEYS:
-                near = difflib.get_close_matches(str(key), RANGE_KEYS, n=1, cutoff=0.5)
-                hint = f"; did you mean '{near[0]}'?" if near else ""
-                raise _err(source, f"{field}.{key}", f"unknown field{hint} Valid fields here: {', '.join(RANGE_KEYS)}")
+                raise _err(source, f"{field}.{key}", unknown_name(key, RANGE_KEYS, cutoff=0.5))
         lo, hi = spec.get("min"), spec.get("max")
         for key, v in (("min", lo), ("max", hi)):
             if isinstance(v, bool) or not isinstance(v, (int, float)):
