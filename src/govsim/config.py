@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from govsim.fields import param
 from govsim.metagovernance import SETTINGS
 from govsim.paradigms import REGISTRY
+from govsim.sections import SECTIONS, MetagovernanceTools
 
 
 class ScenarioError(ValueError):
@@ -120,15 +121,6 @@ class ProblemParams(Section):
     harm: float = param(0.2, 0, 1, "Drop in experienced service for citizens living with an open problem.", "T6")
 
 
-class MetagovernanceTools(Section):
-    """Strength of each metagovernance tool when its setting is active (T17)."""
-
-    design: float = param(0.7, 0, 1, "Network design: outreach in recruitment (hands-off).", "T17")
-    framing: float = param(0.5, 0, 1, "Goal and framework steering (hands-off).", "T17")
-    process: float = param(0.7, 0, 1, "Process management by the facilitator (hands-on).", "T17")
-    participation: float = param(0.5, 0, 1, "Network participation: steering from inside (hands-on).", "T16, T17")
-
-
 class Outcomes(Section):
     """How the outcome indices are read (T19)."""
 
@@ -142,6 +134,7 @@ class Reform(Section):
     step: int = param(..., 1, 1_000_000, "Step at which the reform takes effect (the first step is 1).", "T1")
     paradigm: str = Field(..., description="Rule set from this step on.", json_schema_extra={"theory": "T1"})
     metagovernance: str | None = Field(None, description="Metagovernance setting from this step on (unchanged if absent).", json_schema_extra={"theory": "T16"})
+    metagovernance_tools: MetagovernanceTools | None = Field(None, description="Tool intensities set explicitly from this step on (others unchanged).", json_schema_extra={"theory": "T17"})
 
     @field_validator("paradigm")
     @classmethod
@@ -181,7 +174,6 @@ class _ScenarioBase(Section):
     administrators: AdministratorParams = AdministratorParams()
     politicians: PoliticianParams = PoliticianParams()
     problems: ProblemParams = ProblemParams()
-    metagovernance_tools: MetagovernanceTools = MetagovernanceTools()
     outcomes: Outcomes = Outcomes()
 
     @field_validator("paradigm")
@@ -206,6 +198,7 @@ Scenario = create_model(
     __base__=_ScenarioBase,
     __doc__="A complete, validated scenario. Build it with load_scenario() or Scenario().",
     **{name: (cls.Params, cls.Params()) for name, cls in REGISTRY.items()},
+    **SECTIONS,
 )
 
 
