@@ -169,6 +169,15 @@ def goal_alignment(model) -> float:
     return _mean(p.alignment for p in model.designs if p.designed_at > t and p.arena is not None)
 
 
+def seats_filled(model) -> float:
+    """Citizens seated / citizen seats offered, over arenas formed in the window (T15: hard recruitment)."""
+    t = _since(model)
+    arenas = [p for p in model.designs if p.designed_at > t and p.arena is not None and p.rounds <= 1
+              and p.arena.seats > 0]
+    seats = sum(p.arena.seats for p in arenas)
+    return min(1.0, sum(p.group.citizens.size for p in arenas) / seats) if seats else 0.0
+
+
 def leadership(model) -> float:
     """Politicians' mean political leadership shown recently (T21)."""
     return float(model.politicians.leadership.mean())
@@ -251,6 +260,7 @@ INDICATORS: tuple[Indicator, ...] = (
     *(Indicator(f"initiated_by_{k}", REPORT, "T10", _initiated(k)) for k in KINDS),
     Indicator("decoupling", REPORT, "T20", decoupling),
     Indicator("goal_alignment", REPORT, "T16, T21", goal_alignment),
+    Indicator("seats_filled", REPORT, "T15, T23", seats_filled),
     Indicator("leadership", REPORT, "T21", leadership),
     Indicator("political_legitimacy", REPORT, "T21", political_legitimacy),
 )

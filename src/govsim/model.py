@@ -72,6 +72,8 @@ class GovModel(mesa.Model):
             "politicians": Politicians(p.politicians, pop_rng, cfg.politicians),
         }
         network = small_world(p.citizens, cfg.network.degree, cfg.network.rewire, pop_rng)
+        pos = populations["citizens"].position  # polarised positions (no draws: common random numbers kept)
+        pos[:] = np.clip(0.5 + (pos - 0.5) * (1.0 + 2.0 * cfg.core.polarisation), 0.0, 1.0)
         populations["firms"] = Firms(cfg.firms.count, pop_rng, cfg.firms)
         self.world = World(cfg, populations, network, row_normalise(network), Streams(beh_seq))
         self.problem_stream = ProblemStream(

@@ -65,6 +65,7 @@ class Arena:
 
     rung: int = 6
     tokenistic: bool = False
+    seats: int = 0
     outreach: float = 0.0
     profile: float = 0.0
     broad: float = 0.0

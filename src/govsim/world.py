@@ -50,6 +50,7 @@ class CoreParams(BaseModel):
     mobilisation: float = param(0.5, 0, 1, "How far politicians' mobilised support (ownership x legitimacy) lowers resistance.", "T21")
     leadership_rate: float = param(0.2, 0, 1, "Rate at which politicians' leadership follows the leadership they show.", "T21")
     leadership_weight: float = param(0.5, 0, 1, "Weight of leadership shown (vs citizens' trust) in politicians' legitimacy at elections.", "T21")
+    polarisation: float = param(0.0, 0, 1, "How far citizens' preference positions are pushed towards the poles (x (1 + 2 p) around 1/2).", "T15")
     inclusion_breadth: float = param(0.05, 0.001, 1, "Deliberative participation rate at which inclusion's breadth factor is 1/2.", "T26")
 
 
@@ -130,14 +131,21 @@ class World:
         if p is not None:
             p.public_hours += total
 
-    def spend_politicians(self, rows: np.ndarray, hours: float, p: Problem | None, *, policy: bool) -> None:
-        """Book politicians' time as policy development or case handling (T20–T22)."""
+    def spend_politicians(self, rows: np.ndarray, hours: float, p: Problem | None, *, policy: bool) -> float:
+        """Book politicians' time as policy development or case handling (T20–T22).
+
+        A politician's time budget (``politicians.hours`` per step) is never exceeded: each
+        of ``rows`` gives at most the hours they have left. Returns the hours booked.
+        """
         pol = self.politicians
-        pol.hours_left[rows] -= hours
-        (pol.policy_hours if policy else pol.case_hours)[rows] += hours
-        self.public_hours += hours * rows.size
+        given = np.minimum(hours, np.maximum(pol.hours_left[rows], 0.0))
+        pol.hours_left[rows] -= given
+        (pol.policy_hours if policy else pol.case_hours)[rows] += given
+        total = float(given.sum())
+        self.public_hours += total
         if p is not None:
-            p.public_hours += hours * rows.size
+            p.public_hours += total
+        return total
 
     def hold_committees(self) -> None:
         """Standing committees meet: fixed case-handling time, pooled for this step's cases (T20, T22)."""

@@ -25,7 +25,9 @@ from govsim.paradigms.base import Paradigm, ParadigmParams, Steering
 from govsim.problems import EMPTY, Arena, Group
 
 KINDS = ("citizen", "employee", "administrator", "politician")
-FIRST_FELT_BY = {"problem": "citizen", "challenge": "administrator", "ambition": "politician"}
+FIRST_FELT_BY = {"problem": ("citizen", "employee"), "challenge": ("administrator",), "ambition": ("politician",)}
+"""Who feels a driver first (T19): problems are met by citizens and by the front-line employees who
+serve them, challenges by the administration, ambitions by politicians."""
 
 
 class NPGParams(ParadigmParams):
@@ -67,8 +69,8 @@ class NPG(Paradigm):
         """Any kind of agent can initiate (T10), each under its own conditions; the driver says who feels it first.
 
         Each watcher kind k sees ``seen_k = need . coverage_k``; the kind that first feels
-        the driver (citizens a problem, the administration a challenge, politicians an
-        ambition) watches with salience 1, the others with ``other_salience``. A kind acts
+        the driver (citizens and front-line employees a problem, the administration a
+        challenge, politicians an ambition) watches with salience 1, the others with ``other_salience``. A kind acts
         on what it sees as far as its own condition allows, ``0.5 + 0.5 cond_k``: citizens
         their efficacy (belief that taking part matters), employees their motivation x
         discretion (professional ambition with room to act), administrators their share
@@ -95,7 +97,8 @@ class NPG(Paradigm):
             float(np.clip(pol.hours_left[watchers[3]].mean() / hours.politicians.hours, 0, 1)) if watchers[3].size else 0.0,
         ])
         salience = np.full(len(KINDS), p.other_salience)
-        salience[KINDS.index(FIRST_FELT_BY[problem.driver])] = 1.0
+        for kind in FIRST_FELT_BY[problem.driver]:
+            salience[KINDS.index(kind)] = 1.0
         felt = salience * seen * (0.5 + 0.5 * cond)
         return float(1.0 - np.prod(1.0 - felt)), KINDS[int(np.argmax(felt))]
 
@@ -117,6 +120,7 @@ class NPG(Paradigm):
         p, c, rung = self.params, world.citizens, RUNGS[arena.rung]
         rng = world.streams.get("recruitment", problem.id)
         seats = int(round(p.arena_citizens * rung.seats))
+        arena.seats = seats
         admins = problem.group.administrators
         employees = world.pick_employees(problem, p.arena_employees, world.streams.get("staffing", problem.id, 0))
         public = world.knowledge_of(Group(employees=employees, administrators=admins)).max(axis=0)
