@@ -159,14 +159,27 @@ def test_core_constants_are_read_from_the_scenario():
 # --------------------------------------------------------------------------- random streams
 
 class Recording(Streams):
+    """Records, for every (mechanism, key), the generator's state when its use ended."""
+
     def __init__(self, seq):
         super().__init__(seq)
         self.made: dict[tuple, list] = {}
+        self._pending: dict[str, tuple] = {}
+
+    def _flush(self, mechanism):
+        if mechanism in self._pending:
+            key, gen = self._pending.pop(mechanism)
+            self.made.setdefault(key, []).append(gen.bit_generator.state["state"]["counter"].tolist())
 
     def get(self, mechanism, *key):
+        self._flush(mechanism)
         g = super().get(mechanism, *key)
-        self.made.setdefault((mechanism, *key), []).append(g)
+        self._pending[mechanism] = ((mechanism, *key), g)
         return g
+
+    def finish(self):
+        for mechanism in list(self._pending):
+            self._flush(mechanism)
 
 
 def _recorded_run(seed, steps, **tables):
@@ -174,7 +187,8 @@ def _recorded_run(seed, steps, **tables):
     rec = Recording(np.random.SeedSequence(seed).spawn(3)[2])
     m.world.streams = rec
     run(m, steps)
-    return m, {k: [g.bit_generator.state["state"] for g in gs] for k, gs in rec.made.items()}
+    rec.finish()
+    return m, rec.made
 
 
 @pytest.mark.parametrize(("tool", "low", "high"), [("process", 0.2, 0.9), ("design", 0.3, 0.9),
@@ -185,9 +199,9 @@ def test_a_tools_intensity_leaves_other_mechanisms_draws_untouched(tool, low, hi
     m2, d2 = _recorded_run(7, 30, metagovernance_tools={tool: high})
     assert m1.outcomes != m2.outcomes, "the intensity should matter"
     common = [k for k in d1.keys() & d2.keys() if k[0] not in acts_on]
-    assert len(common) > 100 and len({k[0] for k in common}) >= 6
+    assert len(common) > 60 and len({k[0] for k in common}) >= 6
     for k in common:
-        # Same seed material and the same number of draws: the same draws.
+        # Same key (same starting counter) and the same number of draws: the same draws.
         assert d1[k] == d2[k], f"{tool} shifted the draws of {k}"
 
 

@@ -25,7 +25,8 @@ def test_firms_are_optional_agents():
     for _ in range(30):
         m.step()
     joined = [p for p in m.designs if p.group.firms.size]
-    assert joined and m.firms.engagements.sum() == sum(p.group.firms.size for p in m.designs if p.rounds <= 1)
+    assert joined and m.firms.engagements.sum() == sum(p.group.firms.size for p in (*m.closed, *m.open)
+                                                       if p.arena is not None)
 
 
 def test_firms_bring_resources_and_knowledge():

@@ -96,7 +96,7 @@ class Arena:
         self.intrusions[tool] = self.intrusions.get(tool, 0.0) + float(x)
 
 
-@dataclass
+@dataclass(eq=False)
 class Problem:
     """One societal problem and everything that happened to it."""
 

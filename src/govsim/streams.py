@@ -46,17 +46,42 @@ class Streams:
     """Named, keyed child generators of one ``SeedSequence``.
 
     ``streams.get("recruitment", problem.id, problem.rounds)`` returns a fresh
-    ``numpy.random.Generator`` whose draws depend only on the seed, the name and the key.
+    ``numpy.random.Generator`` whose draws depend only on the seed, the name and the key
+    (at most three non-negative integers). Each mechanism gets its own 128-bit Philox key,
+    derived once from the behaviour ``SeedSequence`` and the mechanism's name; the key
+    integers set the upper words of Philox's 256-bit counter, so different keys start
+    2^64 blocks apart and never overlap.
     """
 
     def __init__(self, seq: np.random.SeedSequence) -> None:
         self._entropy = seq.entropy
         self._key = tuple(seq.spawn_key)
+        self._gens: dict[str, tuple] = {}
 
-    def seed_sequence(self, mechanism: str, *key: int) -> np.random.SeedSequence:
+    def seed_sequence(self, mechanism: str) -> np.random.SeedSequence:
         if mechanism not in STREAMS:
             raise KeyError(f"unknown random stream {mechanism!r}; declared: {', '.join(STREAMS)}")
-        return np.random.SeedSequence(self._entropy, spawn_key=(*self._key, _code(mechanism), *(int(k) for k in key)))
+        return np.random.SeedSequence(self._entropy, spawn_key=(*self._key, _code(mechanism)))
 
     def get(self, mechanism: str, *key: int) -> np.random.Generator:
-        return np.random.Generator(np.random.PCG64(self.seed_sequence(mechanism, *key)))
+        """The mechanism's generator, set to the start of ``key``'s block.
+
+        For speed, one generator object per mechanism is re-keyed in place: a generator is
+        valid until the next ``get`` of the *same* mechanism (use it, then let it go).
+        """
+        entry = self._gens.get(mechanism)
+        if entry is None:
+            k = self.seed_sequence(mechanism).generate_state(2, np.uint64)
+            bg = np.random.Philox(key=k)
+            entry = self._gens[mechanism] = (bg, np.random.Generator(bg), bg.state)
+        if len(key) > 3:
+            raise ValueError("a stream key has at most three integers")
+        bg, gen, state = entry
+        counter = np.zeros(4, dtype=np.uint64)
+        counter[1:1 + len(key)] = [int(x) for x in key]
+        state["state"]["counter"] = counter
+        state["buffer_pos"] = 4
+        state["has_uint32"] = 0
+        state["uinteger"] = 0
+        bg.state = state
+        return gen

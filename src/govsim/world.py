@@ -195,7 +195,9 @@ class World:
         e = self.employees
         keys = rng.random(e.n)
         if provider is None:
-            serving = np.isin(e.provider, np.unique(self.citizens.provider[p.affected]))
+            mask = np.zeros(self.providers.n, dtype=bool)
+            mask[self.citizens.provider[p.affected]] = True
+            serving = mask[e.provider]
         else:
             serving = e.provider == provider
         pool = np.flatnonzero(serving)
