@@ -48,6 +48,7 @@ class NPGParams(ParadigmParams):
     watchers: int = param(3, 0, 100, "Affected citizens who watch for a problem.", "T10")
     other_salience: float = param(0.5, 0, 1, "Salience of a problem to the kinds that do not feel its driver first.", "T10, T19")
     passivity: float = param(0.3, 0, 1, "Share of an unwilling member's knowledge that stays unused unless process management activates it.", "T17, T25")
+    broad_reach: int = param(20, 1, 10_000, "Citizens a broad advertisement reaches per seat advertised.", "T22")
     council_veto: float = param(0.5, 0, 1, "Chance per unit of distance from the political goal that the council sends back a proposal no politician took part in.", "T20, T21")
 
 
@@ -135,11 +136,13 @@ class NPG(Paradigm):
         n_broad = int(round(seats * arena.broad))
         citizens = invite(local, seats - n_broad)
         if n_broad > 0:  # broad advertisement with competence profiles (T22)
-            everyone = np.arange(c.n)
-            will = c.willingness.copy()
-            will[citizens] = 0.0  # already seated
-            competence = np.maximum(c.knowledge - public, 0.0).sum(axis=1)
-            extra = mech.select_recruits(everyone, will, c.resources, bias, arena.outreach, n_broad, rng,
+            # The advertisement reaches a random pool of p.broad_reach citizens per seat (one key each).
+            reach = rng.random(c.n)
+            m = min(c.n, p.broad_reach * n_broad)
+            pool = np.sort(np.argpartition(reach, m - 1)[:m]) if m < c.n else np.arange(c.n)
+            will = np.where(np.isin(pool, citizens), 0.0, c.willingness[pool])  # the seated do not apply twice
+            competence = np.maximum(c.knowledge[pool] - public, 0.0).sum(axis=1)
+            extra = mech.select_recruits(pool, will, c.resources[pool], bias, arena.outreach, n_broad, rng,
                                          competence, arena.profile)
             citizens = np.union1d(citizens, extra)
         pol = world.politicians
