@@ -14,8 +14,9 @@ see the :class:`govsim.model.GovModel`. They get a :class:`World`, which offers:
 - **random streams**: ``streams.get(mechanism, *key)`` (:mod:`govsim.streams`);
 - **selection and knowledge helpers**: ``pick_*``, ``knowledge_of``, ``positions_of``,
   ``political_goal``, ``learn``;
-- **metagovernance**: ``meta`` (the tools in force), ``metagovernor_resources``,
-  ``metagovernor_control``, ``facilitation``;
+- **metagovernance**: ``meta`` (the tools in force), ``metagovernor_control``,
+  ``facilitation``, ``pay_metagovernor`` (the NATO resources are computed by
+  :mod:`govsim.metagovernance.nato` from ``config.metagovernor`` and politicians' legitimacy);
 - **scenario sections** the core owns: ``core``, ``config``.
 
 Constants of the core are declared in :class:`CoreParams` (``[core]``) and
@@ -29,7 +30,6 @@ from pydantic import BaseModel, ConfigDict
 
 from govsim import mechanisms as mech
 from govsim.fields import param
-from govsim.metagovernance import nato
 from govsim.problems import Group, Problem, Stage
 from govsim.state import Providers
 from govsim.streams import Streams
@@ -262,10 +262,6 @@ class World:
         return float(np.mean(np.vstack(gains))) if gains else 0.0
 
     # ------------------------------------------------------------ metagovernance
-    def metagovernor_resources(self) -> dict[str, float]:
-        """NATO resources of the metagovernor now (T18)."""
-        return nato.resources(self.config.metagovernor, float(self.politicians.legitimacy.mean()))
-
     def metagovernor_control(self, p: Problem) -> float:
         """Control orientation of the metagovernor sitting in ``p``'s arena (T16)."""
         actor = self.config.metagovernor.actor

@@ -112,8 +112,9 @@ class Metagovernance:
 
     def apply(self, world, problem, arena) -> None:
         """Call every active tool's hooks on a forming arena, hook by hook, in registry order."""
-        res = world.metagovernor_resources()
-        adequate = world.config_section("metagovernor").adequate
+        cfg = world.config_section("metagovernor")
+        res = resources(cfg, float(world.politicians.legitimacy.mean()))
+        adequate = cfg.adequate
         for hook in HOOKS:
             for name, tool in self.tools.items():
                 k = self.intensity.get(name, 0.0)

@@ -49,6 +49,7 @@ class NPGParams(ParadigmParams):
     other_salience: float = param(0.5, 0, 1, "Salience of a problem to the kinds that do not feel its driver first.", "T10, T19")
     passivity: float = param(0.3, 0, 1, "Share of an unwilling member's knowledge that stays unused unless process management activates it.", "T17, T25")
     broad_reach: int = param(20, 1, 10_000, "Citizens a broad advertisement reaches per seat advertised.", "T22")
+    initiative_floor: float = param(0.5, 0, 1, "Share of what a kind sees that it acts on even when its own condition for initiative is 0.", "T10")
     council_veto: float = param(0.5, 0, 1, "Chance per unit of distance from the political goal that the council sends back a proposal no politician took part in.", "T20, T21")
 
 
@@ -72,7 +73,8 @@ class NPG(Paradigm):
         Each watcher kind k sees ``seen_k = need . coverage_k``; the kind that first feels
         the driver (citizens and front-line employees a problem, the administration a
         challenge, politicians an ambition) watches with salience 1, the others with ``other_salience``. A kind acts
-        on what it sees as far as its own condition allows, ``0.5 + 0.5 cond_k``: citizens
+        on what it sees as far as its own condition allows, ``f + (1 - f) cond_k`` (``f`` =
+        ``initiative_floor``): citizens
         their efficacy (belief that taking part matters), employees their motivation x
         discretion (professional ambition with room to act), administrators their share
         of hours left (capacity), politicians their share of hours left after standing
@@ -100,7 +102,7 @@ class NPG(Paradigm):
         salience = np.full(len(KINDS), p.other_salience)
         for kind in FIRST_FELT_BY[problem.driver]:
             salience[KINDS.index(kind)] = 1.0
-        felt = salience * seen * (0.5 + 0.5 * cond)
+        felt = salience * seen * (p.initiative_floor + (1.0 - p.initiative_floor) * cond)
         return float(1.0 - np.prod(1.0 - felt)), KINDS[int(np.argmax(felt))]
 
     # ------------------------------------------------------------------ forming the arena
