@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 DIMENSIONS: tuple[str, ...] = ("professional", "procedural", "local", "experiential", "political")
-"""Knowledge dimensions (MODEL-SKETCH: where each kind of agent's knowledge lies)."""
+"""Knowledge dimensions (docs/ODD.md §2: where each kind of agent's knowledge lies)."""
 
 K = len(DIMENSIONS)
 PROFESSIONAL, PROCEDURAL, LOCAL, EXPERIENTIAL, POLITICAL = range(K)

@@ -52,7 +52,7 @@ class Steering:
 
 
 class Paradigm(ABC):
-    """A switchable rule set (THEORY.md §1)."""
+    """A switchable rule set (docs/theory.md §1)."""
 
     name: ClassVar[str]
     label: ClassVar[str]
