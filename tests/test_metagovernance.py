@@ -282,3 +282,20 @@ def test_democracy_peaks_at_a_moderate_intensity_under_default_conditions():
     dem = lambda m: m.outcomes["democracy"]  # noqa: E731
     none, moderate, heavy = (over_seeds(dem, t, 60) for t in ({}, MODERATE, HEAVY))
     assert moderate > max(none, heavy) + 0.02
+
+
+HIGH_CONFLICT = {"core": {"polarisation": 1.0}, "citizens": {"initial_trust": 0.3}}
+
+
+def test_where_the_optimum_of_process_management_lies_depends_on_conflict():
+    dem = lambda m: m.outcomes["democracy"]  # noqa: E731
+
+    def d(k, **tables):
+        return over_seeds(dem, {"process": k}, 60, **tables)
+
+    # Under high conflict more mediation pays for democracy up to a clearly interior point ...
+    high = {k: d(k, **HIGH_CONFLICT) for k in (0.0, 0.2, 0.4, 1.0)}
+    assert high[0.4] > max(high[0.0], high[1.0]) + 0.03
+    # ... while under low conflict the extra mediation from 0.2 to 0.4 buys nothing.
+    low = {k: d(k) for k in (0.2, 0.4)}
+    assert (high[0.4] - high[0.2]) > (low[0.4] - low[0.2]) + 0.03
