@@ -139,9 +139,8 @@ class NPG(Paradigm):
         citizens = invite(local, seats - n_broad)
         if n_broad > 0:  # broad advertisement with competence profiles (T22)
             # The advertisement reaches a random pool of p.broad_reach citizens per seat (one key each).
-            reach = rng.random(c.n)
             m = min(c.n, p.broad_reach * n_broad)
-            pool = np.sort(np.argpartition(reach, m - 1)[:m]) if m < c.n else np.arange(c.n)
+            pool = np.sort(rng.choice(c.n, size=m, replace=False))
             will = np.where(np.isin(pool, citizens), 0.0, c.willingness[pool])  # the seated do not apply twice
             competence = np.maximum(c.knowledge[pool] - public, 0.0).sum(axis=1)
             extra = mech.select_recruits(pool, will, c.resources[pool], bias, arena.outreach, n_broad, rng,
