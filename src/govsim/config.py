@@ -107,7 +107,7 @@ class PoliticianParams(Section):
 
     hours: float = param(20.0, 1, 1000, "Hours per step each politician has for cases and policy.", "T22")
     openness: float = param(0.6, 0, 1, "Mean willingness to share power with citizens.", "T24")
-    election_interval: int = param(48, 1, 1000, "Steps between elections, at which politicians' legitimacy is set to citizens' mean trust (recorded for inspection; no other mechanism reads it yet).", "T1")
+    election_interval: int = param(48, 1, 1000, "Steps between elections, at which politicians' legitimacy is set from citizens' mean trust and the leadership they showed (it mobilises support for implementation and is their authority as metagovernors).", "T1")
 
 
 class ProblemParams(Section):
