@@ -25,7 +25,8 @@ from govsim.runner import prepare, simulate
 from govsim.state import ROLE_CODES
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
-EXPECTED_SCENARIOS = ("opa", "npm", "npg", "npg_hands_on", "npg_unmanaged", "reform")
+EXPECTED_SCENARIOS = ("opa", "npm", "npg", "npg_hands_on", "npg_unmanaged", "reform", "gentofte", "svelvik",
+                      "high_conflict", "wicked", "over_steered")
 SCORES = [*FAMILIES, *(i.name for i in INDICATORS)]
 OUTCOMES = {"solved", "unsolved", "failed", "expired", "deadlock"}
 

@@ -1,9 +1,11 @@
-"""Mesa agents for the four kinds of actor, as views over the model's columnar state.
+"""Mesa agents for the kinds of actor, as views over the model's columnar state.
 
-The numbers that change every step live in numpy arrays owned by the model
+The numbers that change every step live in numpy arrays owned by the world
 (:mod:`govsim.state`). An agent object gives one row of them identity, so it can
 be inspected, selected through Mesa's ``AgentSet`` and drawn in the browser
-view. Reading ``citizen.trust`` reads the model's array; assigning writes it.
+view. Reading ``citizen.trust`` reads the array; assigning writes it. Every
+agent class gets one attribute per declared column (``Population.columns``),
+so a new column needs no line here.
 """
 
 from __future__ import annotations
@@ -12,9 +14,15 @@ from typing import ClassVar
 
 import mesa
 
+from govsim.state import Administrators, Citizens, Employees, Firms, Politicians, Population
+
 
 class Column:
     """Descriptor: ``agent.<name>`` reads and writes ``model.<store>.<name>[agent.row]``."""
+
+    def __init__(self, name: str = "", doc: str = "") -> None:
+        self.name = name
+        self.__doc__ = doc
 
     def __set_name__(self, owner, name: str) -> None:
         self.name = name
@@ -34,31 +42,28 @@ class StateAgent(mesa.Agent):
 
     store: ClassVar[str]
     kind: ClassVar[str]
+    population: ClassVar[type[Population]]
 
     def __init__(self, model, row: int) -> None:
         super().__init__(model)
         self.row = int(row)
+
+    def __init_subclass__(cls, **kw) -> None:
+        super().__init_subclass__(**kw)
+        for col in cls.population.columns:
+            if col.name not in cls.__dict__:
+                setattr(cls, col.name, Column(col.name, col.doc))
+        cls.kind = cls.population.kind
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(row={self.row})"
 
 
 class Citizen(StateAgent):
-    """A citizen: subject, customer or co-creator depending on the rule set (THEORY.md §1)."""
+    """A citizen: subject, customer or co-creator depending on the rule set."""
 
     store = "citizens"
-    kind = "citizen"
-    resources = Column()
-    knowledge = Column()
-    position = Column()
-    trust = Column()
-    efficacy = Column()
-    willingness = Column()
-    satisfaction = Column()
-    expectation = Column()
-    provider = Column()
-    participations = Column()
-    role_code = Column()
+    population = Citizens
 
     @property
     def role(self) -> str:
@@ -69,35 +74,28 @@ class Employee(StateAgent):
     """A front-line employee delivering services (T3, T4, T5, T27)."""
 
     store = "employees"
-    kind = "employee"
-    knowledge = Column()
-    motivation = Column()
-    pressure = Column()
-    discretion = Column()
-    effort = Column()
-    steered_share = Column()
-    provider = Column()
+    population = Employees
 
 
 class Administrator(StateAgent):
     """A civil servant: rule-follower, manager or facilitator depending on the rule set (T25)."""
 
     store = "administrators"
-    kind = "administrator"
-    knowledge = Column()
-    facilitation = Column()
-    control = Column()
-    hours_left = Column()
+    population = Administrators
 
 
 class Politician(StateAgent):
     """A politician: decision-maker, target-setter or co-creating leader (T20–T22)."""
 
     store = "politicians"
-    kind = "politician"
-    knowledge = Column()
-    position = Column()
-    openness = Column()
-    legitimacy = Column()
-    policy_hours = Column()
-    case_hours = Column()
+    population = Politicians
+
+
+class Firm(StateAgent):
+    """A private partner in arenas under a contract- or trust-based partnership (T28)."""
+
+    store = "firms"
+    population = Firms
+
+
+AGENT_TYPES: tuple[type[StateAgent], ...] = (Citizen, Employee, Administrator, Politician, Firm)

@@ -42,6 +42,7 @@ from pydantic import (BaseModel, ConfigDict, Field, ValidationError, ValidationI
 from govsim.fields import param
 from govsim.metagovernance import SETTINGS
 from govsim.paradigms import REGISTRY
+from govsim.sections import SECTIONS, MetagovernanceTools
 
 
 class ScenarioError(ValueError):
@@ -177,7 +178,7 @@ class PoliticianParams(Section):
 
     hours: float = param(20.0, 1, 1000, "Hours per step each politician has for cases and policy.", "T22")
     openness: float = param(0.6, 0, 1, "Mean willingness to share power with citizens.", "T24")
-    election_interval: int = param(48, 1, 1000, "Steps between elections, at which politicians' legitimacy is set to citizens' mean trust (recorded for inspection; no other mechanism reads it yet).", "T1")
+    election_interval: int = param(48, 1, 1000, "Steps between elections, at which politicians' legitimacy is set from citizens' mean trust and the leadership they showed (it mobilises support for implementation and is their authority as metagovernors).", "T1")
 
 
 class ProblemParams(Section):
@@ -189,15 +190,6 @@ class ProblemParams(Section):
     max_age: int = param(24, 1, 10_000, "Steps after which an unsolved problem is written off.", "T6")
     solve_threshold: float = param(0.15, 0, 1, "Value (fit x quality) a solution must reach to count as solving the problem.", "T19")
     harm: float = param(0.2, 0, 1, "Drop in experienced service for citizens living with an open problem.", "T6")
-
-
-class MetagovernanceTools(Section):
-    """Strength of each metagovernance tool when its setting is active (T17)."""
-
-    design: float = param(0.7, 0, 1, "Network design: outreach in recruitment (hands-off).", "T17")
-    framing: float = param(0.5, 0, 1, "Goal and framework steering (hands-off).", "T17")
-    process: float = param(0.7, 0, 1, "Process management by the facilitator (hands-on).", "T17")
-    participation: float = param(0.5, 0, 1, "Network participation: steering from inside (hands-on).", "T16, T17")
 
 
 class Outcomes(Section):
@@ -213,6 +205,7 @@ class Reform(Section):
     step: int = param(..., 1, 1_000_000, "Step at which the reform takes effect (the first step is 1).", "T1")
     paradigm: str = Field(..., description="Rule set from this step on.", json_schema_extra={"theory": "T1"})
     metagovernance: str | None = Field(None, description="Metagovernance setting from this step on (unchanged if absent).", json_schema_extra={"theory": "T16"})
+    metagovernance_tools: MetagovernanceTools | None = Field(None, description="Tool intensities set explicitly from this step on (others unchanged).", json_schema_extra={"theory": "T17"})
 
     @field_validator("paradigm")
     @classmethod
@@ -252,7 +245,6 @@ class _ScenarioBase(Section):
     administrators: AdministratorParams = AdministratorParams()
     politicians: PoliticianParams = PoliticianParams()
     problems: ProblemParams = ProblemParams()
-    metagovernance_tools: MetagovernanceTools = MetagovernanceTools()
     outcomes: Outcomes = Outcomes()
 
     @field_validator("paradigm")
@@ -293,6 +285,7 @@ Scenario = create_model(
     __base__=_ScenarioBase,
     __doc__="A complete, validated scenario. Build it with load_scenario() or Scenario().",
     **{name: (cls.Params, cls.Params()) for name, cls in REGISTRY.items()},
+    **SECTIONS,
 )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 DIMENSIONS: tuple[str, ...] = ("professional", "procedural", "local", "experiential", "political")
-"""Knowledge dimensions (MODEL-SKETCH: where each kind of agent's knowledge lies)."""
+"""Knowledge dimensions (docs/ODD.md §2: where each kind of agent's knowledge lies)."""
 
 K = len(DIMENSIONS)
 PROFESSIONAL, PROCEDURAL, LOCAL, EXPERIENTIAL, POLITICAL = range(K)
@@ -109,19 +109,19 @@ def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.rand
     return view
 
 
-def conflict_level(positions: np.ndarray, trust: float, management: float) -> float:
-    """Conflict in a group, ``2 std(positions) * (1 - trust / 2) * (1 - management)`` in [0, 1] (T15, T17).
+def conflict_level(positions: np.ndarray, trust: float, management: float, softening: float = 0.5) -> float:
+    """Conflict in a group, ``2 std(positions) * (1 - softening * trust) * (1 - management)`` in [0, 1] (T15, T17).
 
     Preference positions lie in [0, 1] so ``2 std`` is at most 1. Trust between
-    members softens conflict (at most halving it); process management (hands-on
-    metagovernance) lowers it further through ``management``. Framing acts
-    earlier, by pulling positions together.
+    members softens conflict (by at most ``softening``, ``core.trust_softening``);
+    process management lowers it further through ``management``. Framing and
+    network participation act earlier, by pulling positions together.
     """
     positions = np.asarray(positions, dtype=float)
     if positions.size < 2:
         return 0.0
     spread = min(1.0, 2.0 * float(positions.std()))
-    return float(np.clip(spread * (1.0 - 0.5 * trust) * (1.0 - management), 0.0, 1.0))
+    return float(np.clip(spread * (1.0 - softening * trust) * (1.0 - management), 0.0, 1.0))
 
 
 def muddy_compromise(direction: np.ndarray, conflict: float) -> np.ndarray:
@@ -146,15 +146,16 @@ def solution_fit(direction: np.ndarray, need: np.ndarray, coverage: np.ndarray) 
     return overlap(direction, need) * capability
 
 
-def recombine_novelty(diversity: float, slack: float, constraint: float, rng: np.random.Generator) -> float:
-    """Novelty of a design: ``diversity * slack * (1 - constraint) * u``, u ~ U(0.5, 1.5), in [0, 1].
+def recombine_novelty(diversity: float, slack: float, constraint: float, rng: np.random.Generator,
+                      spread: float = 0.5) -> float:
+    """Novelty of a design: ``diversity * slack * (1 - constraint) * u``, u ~ U(1 - spread, 1 + spread), in [0, 1].
 
     New ideas come from recombining knowledge that differs between designers
     (``diversity``, T8); they need room to think differently (``slack``: the
     discretion and intrinsic motivation of those designing, T4, T5); steering
     from outside narrows them (``constraint``: rules, framing, over-steering, T16).
     """
-    return float(np.clip(diversity * slack * (1.0 - constraint) * rng.uniform(0.5, 1.5), 0.0, 1.0))
+    return float(np.clip(diversity * slack * (1.0 - constraint) * rng.uniform(1.0 - spread, 1.0 + spread), 0.0, 1.0))
 
 
 def employee_effort(motivation: np.ndarray, pressure: np.ndarray, extrinsic_weight: float) -> np.ndarray:
@@ -233,24 +234,32 @@ def select_recruits(
     outreach: float,
     seats: int,
     rng: np.random.Generator,
+    competence: np.ndarray | None = None,
+    profile: float = 0.0,
 ) -> np.ndarray:
-    """Recruit citizens to an arena (T15, T17 network design, T26).
+    """Recruit citizens to an arena (T15, T17 network design, T22, T26).
 
     Each candidate accepts with probability
     ``(1 - outreach) * w * (r / max r)^bias + outreach * sqrt(w)``: self-selection
     favours the resourceful unless the network is designed to reach everyone, and
-    outreach (personal invitation) also lifts acceptance among the less willing. At most ``seats`` of those who accept
-    are taken, at random.
+    outreach (personal invitation) also lifts acceptance among the less willing. At
+    most ``seats`` of those who accept are taken, by the score
+    ``(1 - profile) key + profile competence`` (``key`` ~ U(0, 1); competence
+    profiles choose those who bring what the arena lacks). Exactly two draws per
+    candidate, whatever the state, so other mechanisms' draws never shift.
     """
+    u = rng.random(candidates.size)
+    keys = rng.random(candidates.size)
     if candidates.size == 0 or seats <= 0:
         return candidates[:0]
     rmax = max(float(resources.max()), 1e-9)
     p_self = willingness * (resources / rmax) ** bias
     p = (1.0 - outreach) * p_self + outreach * np.sqrt(willingness)
-    accept = candidates[rng.random(candidates.size) < p]
-    if accept.size > seats:
-        accept = rng.choice(accept, size=seats, replace=False)
-    return np.sort(accept)
+    ok = u < p
+    score = keys if competence is None or profile <= 0 else (1.0 - profile) * keys + profile * competence
+    idx = np.flatnonzero(ok)
+    idx = idx[np.argsort(-score[idx], kind="stable")[:seats]]
+    return np.sort(candidates[idx])
 
 
 def spread_over_network(values: np.ndarray, weights, rate: float) -> np.ndarray:

@@ -1,6 +1,9 @@
 """Outcome indicators and the three indices: efficiency, democracy, innovation (T19).
 
-Each indicator is a pure function of model state, in [0, 1], higher is better.
+Each indicator is a pure function of model state, in [0, 1]; in the three index
+families higher is better. Indicators of the ``report`` family (who initiated,
+participation by resource group, decoupling, alignment with political goals,
+politicians' leadership) describe what happened and enter no index.
 Event-based indicators read the problems closed, designed or decided within the
 last ``outcomes.window`` steps and are 0 when no such event happened (nothing
 delivered is nothing delivered). An index is the unweighted mean of its
@@ -22,6 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from govsim.model import GovModel
 
 FAMILIES = ("efficiency", "democracy", "innovation")
+REPORT = "report"
+KINDS = ("citizen", "employee", "administrator", "politician")
 
 
 @dataclass(frozen=True)
@@ -112,14 +117,75 @@ def participation_depth(model) -> float:
     return float(model.citizens.last_rung[recent].mean() / LADDER_TOP) if recent.any() else 0.0
 
 
-def inclusion(model) -> float:
-    """min / max of the less and the more resourceful half's rates of taking part in panels,
-    dialogues or arenas (rung 3 and up) in the window (T26); 0 if nobody did."""
+def _deliberative_rates(model) -> tuple[float, float, float]:
+    """Rates of taking part at rung 3 and up in the window: less resourceful half, more resourceful half, all."""
     recent, hi = model.citizens.last_deliberated > _since(model), model.citizens.high_resource
     r_hi = float(recent[hi].mean()) if hi.any() else 0.0
     r_lo = float(recent[~hi].mean()) if (~hi).any() else 0.0
+    return r_lo, r_hi, float(recent.mean())
+
+
+def inclusion(model) -> float:
+    """Balance x breadth of deliberative participation (rung 3 and up) in the window (T26):
+    balance = min / max of the two resource halves' rates, breadth = r / (r + core.inclusion_breadth)
+    with r the rate over all citizens; 0 if nobody took part."""
+    r_lo, r_hi, r = _deliberative_rates(model)
     top = max(r_hi, r_lo)
-    return min(r_hi, r_lo) / top if top > 0 else 0.0
+    if top <= 0:
+        return 0.0
+    return (min(r_hi, r_lo) / top) * r / (r + model.config.core.inclusion_breadth)
+
+
+def participation_low_resource(model) -> float:
+    """Share of the less resourceful half who took part at rung 3 and up in the window (T26)."""
+    return _deliberative_rates(model)[0]
+
+
+def participation_high_resource(model) -> float:
+    """Share of the more resourceful half who took part at rung 3 and up in the window (T26)."""
+    return _deliberative_rates(model)[1]
+
+
+def _initiated(kind: str):
+    def share(model) -> float:
+        t = _since(model)
+        ps = [p for p in model.designs if p.designed_at > t and p.rounds <= 1]
+        return sum(p.initiator == kind for p in ps) / len(ps) if ps else 0.0
+    share.__doc__ = f"Share of problems taken up in the window that a {kind} initiated (T10)."
+    share.__name__ = f"initiated_by_{kind}"
+    return share
+
+
+def decoupling(model) -> float:
+    """Share of public decisions in the window adopted without political discussion (T20)."""
+    t = _since(model)
+    cases = [p for p in model.decisions if p.decided_at > t and p.political_case]
+    return sum(not p.discussed for p in cases) / len(cases) if cases else 0.0
+
+
+def goal_alignment(model) -> float:
+    """Mean alignment (1 - |arena's position - political goal|) of arena designs in the window (T16, T21)."""
+    t = _since(model)
+    return _mean(p.alignment for p in model.designs if p.designed_at > t and p.arena is not None)
+
+
+def seats_filled(model) -> float:
+    """Citizens seated / citizen seats offered, over arenas formed in the window (T15: hard recruitment)."""
+    t = _since(model)
+    arenas = [p for p in model.designs if p.designed_at > t and p.arena is not None and p.rounds <= 1
+              and p.arena.seats > 0]
+    seats = sum(p.arena.seats for p in arenas)
+    return min(1.0, sum(p.group.citizens.size for p in arenas) / seats) if seats else 0.0
+
+
+def leadership(model) -> float:
+    """Politicians' mean political leadership shown recently (T21)."""
+    return float(model.politicians.leadership.mean())
+
+
+def political_legitimacy(model) -> float:
+    """Politicians' mean legitimacy (set at elections from trust and leadership, T21)."""
+    return float(model.politicians.legitimacy.mean())
 
 
 def trust(model) -> float:
@@ -189,6 +255,14 @@ INDICATORS: tuple[Indicator, ...] = (
     Indicator("novelty_fit", "innovation", "T8", novelty_fit),
     Indicator("diversity", "innovation", "T8, T13", diversity),
     Indicator("learning", "innovation", "T8", learning),
+    Indicator("participation_low_resource", REPORT, "T26", participation_low_resource),
+    Indicator("participation_high_resource", REPORT, "T26", participation_high_resource),
+    *(Indicator(f"initiated_by_{k}", REPORT, "T10", _initiated(k)) for k in KINDS),
+    Indicator("decoupling", REPORT, "T20", decoupling),
+    Indicator("goal_alignment", REPORT, "T16, T21", goal_alignment),
+    Indicator("seats_filled", REPORT, "T15, T23", seats_filled),
+    Indicator("leadership", REPORT, "T21", leadership),
+    Indicator("political_legitimacy", REPORT, "T21", political_legitimacy),
 )
 
 

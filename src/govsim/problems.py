@@ -42,12 +42,61 @@ class Group:
     employees: np.ndarray = field(default_factory=lambda: EMPTY)
     administrators: np.ndarray = field(default_factory=lambda: EMPTY)
     politicians: np.ndarray = field(default_factory=lambda: EMPTY)
+    firms: np.ndarray = field(default_factory=lambda: EMPTY)
 
     def size(self) -> int:
-        return int(self.citizens.size + self.employees.size + self.administrators.size + self.politicians.size)
+        return int(self.citizens.size + self.employees.size + self.administrators.size + self.politicians.size
+                   + self.firms.size)
+
+    def replace(self, **kw) -> Group:
+        return Group(**{**{k: getattr(self, k) for k in ("citizens", "employees", "administrators", "politicians",
+                                                        "firms")}, **kw})
 
 
 @dataclass
+class Arena:
+    """A co-creation arena around one problem, as its rung and the metagovernance tools shape it.
+
+    The fields start at "unsteered" values; each tool of :mod:`govsim.metagovernance`
+    writes the ones it acts on when the arena forms, and the NPG rule set reads them
+    (T9, T15-T18). ``intrusions`` collects how far each tool takes decisions out of the
+    members' hands; autonomy is the product of ``1 - x`` over them (T16).
+    """
+
+    rung: int = 6
+    tokenistic: bool = False
+    seats: int = 0
+    outreach: float = 0.0
+    profile: float = 0.0
+    broad: float = 0.0
+    pull: float = 0.0
+    mandate: float = 0.0
+    deadline: float = 0.0
+    premises: float = 0.0
+    management: float = 0.0
+    activation: float = 0.0
+    inside: float = 0.0
+    breakthrough: float = 0.0
+    clarity: float = 0.0
+    intrusions: dict = field(default_factory=dict)
+    round_hours: float = 0.0
+    servicing: float = 0.0
+    setup_hours: float = 0.0
+    strengths: dict = field(default_factory=dict)
+    imposed: bool = False
+
+    @property
+    def autonomy(self) -> float:
+        out = 1.0
+        for x in self.intrusions.values():
+            out *= 1.0 - min(max(float(x), 0.0), 1.0)
+        return out
+
+    def intrude(self, tool: str, x: float) -> None:
+        self.intrusions[tool] = self.intrusions.get(tool, 0.0) + float(x)
+
+
+@dataclass(eq=False)
 class Problem:
     """One societal problem and everything that happened to it."""
 
@@ -81,6 +130,11 @@ class Problem:
     designed_at: int = -1
     legitimacy: float = 0.0
     decided_at: int = -1
+    arena: Arena | None = None
+    alignment: float = 0.0
+    support: float = 0.0
+    discussed: bool = False
+    political_case: bool = False
     public_hours: float = 0.0
     citizen_hours: float = 0.0
     quality: float = 0.0

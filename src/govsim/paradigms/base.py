@@ -1,10 +1,12 @@
 """The interface every paradigm's rule set implements.
 
-A rule set answers the questions of THEORY.md §1 for each phase of a step:
+A rule set answers the questions of the theory (docs/theory.md §1) for each phase of a step:
 who notices and defines a problem and how well they see it, who designs the
 solution, how it is decided, how employees are steered and measured, and which
-role citizens play. Agents never branch on the paradigm's name; the model asks
-the current rule set.
+role citizens play. Agents never branch on the paradigm's name; the phases ask
+the current rule set, and the rule set acts only through the narrow
+:class:`govsim.world.World` interface (never the model). Only a rule set reads
+its own ``params``.
 
 To add a paradigm: write one file with a ``Paradigm`` subclass and its ``Params``
 model, and add it to ``REGISTRY`` in ``govsim/paradigms/__init__.py``. The
@@ -24,7 +26,7 @@ from govsim import mechanisms as mech
 from govsim.problems import Group, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
-    from govsim.model import GovModel
+    from govsim.world import World
 
 
 class ParadigmParams(BaseModel):
@@ -50,7 +52,7 @@ class Steering:
 
 
 class Paradigm(ABC):
-    """A switchable rule set (THEORY.md §1)."""
+    """A switchable rule set (docs/theory.md §1)."""
 
     name: ClassVar[str]
     label: ClassVar[str]
@@ -66,61 +68,67 @@ class Paradigm(ABC):
 
     # Phase 2 -------------------------------------------------------------
     @abstractmethod
-    def visibility(self, model: GovModel) -> np.ndarray:
+    def visibility(self, world: World) -> np.ndarray:
         """Per-dimension weight of what this steering lets the public sector see."""
 
     @abstractmethod
-    def notice(self, model: GovModel, problem: Problem) -> tuple[float, str]:
-        """Probability that ``problem`` is noticed this step, and by which kind of agent."""
+    def notice(self, world: World, problem: Problem, rng: np.random.Generator) -> tuple[float, str]:
+        """Probability that ``problem`` is noticed this step, and by which kind of agent (T10)."""
 
     @abstractmethod
-    def define(self, model: GovModel, problem: Problem) -> None:
+    def define(self, world: World, problem: Problem) -> None:
         """Form the defining group and set ``problem.defined`` (and its cost and delay)."""
 
     # Phase 3 -------------------------------------------------------------
     @abstractmethod
-    def design(self, model: GovModel, problem: Problem) -> bool:
+    def design(self, world: World, problem: Problem) -> bool:
         """Design a solution; ``False`` if no design came out this step (deadlock)."""
 
     # Phase 4 -------------------------------------------------------------
     @abstractmethod
-    def decide(self, model: GovModel, problem: Problem) -> bool:
+    def decide(self, world: World, problem: Problem) -> bool:
         """Decide on the design; returning ``False`` sends it back to design (no shipped rule set does)."""
 
     # Phase 5 -------------------------------------------------------------
     @abstractmethod
-    def steer(self, model: GovModel) -> Steering:
+    def steer(self, world: World) -> Steering:
         """Control pressure, discretion and focus for employees this step."""
+
+    def respond(self, world: World) -> None:
+        """The rule set's own response at the end of a step (NPM: customers exit); none by default."""
 
     def expectation_push(self) -> float:
         """Extra rise of citizens' expectations per step that this role casting brings (T3)."""
         return 0.0
 
-    def clarity(self, model: GovModel, problem: Problem) -> float:
+    def clarity(self, world: World, problem: Problem) -> float:
         """How fixed responsibilities for implementation are (T15); 1 for hierarchy and contracts."""
         return 1.0
 
     # Shared pieces -------------------------------------------------------
     @staticmethod
-    def design_with(model: GovModel, problem: Problem, group: Group, direction: np.ndarray,
-                    slack: float, constraint: float, sharing: float = 1.0) -> None:
-        """Record a design made by ``group`` aiming at ``direction``: fit, diversity, novelty."""
-        knowledge = model.knowledge_of(group)
+    def design_with(world: World, problem: Problem, group: Group, direction: np.ndarray,
+                    slack: float, constraint: float, sharing: float = 1.0, *,
+                    knowledge: np.ndarray | None = None, learning: float = 1.0) -> None:
+        """Record a design made by ``group`` aiming at ``direction``: fit, diversity, novelty, learning."""
+        if knowledge is None:
+            knowledge = world.knowledge_of(group)
         problem.coverage = mech.pool_knowledge(knowledge, sharing)
         problem.direction = direction
         problem.fit = mech.solution_fit(direction, problem.need, problem.coverage)
         problem.diversity = mech.knowledge_diversity(knowledge)
-        problem.novelty = mech.recombine_novelty(problem.diversity, slack, constraint, model.rng)
-        problem.learning = model.learn(group, problem.coverage)
-        problem.designed_at = model.steps
-        model.designs.append(problem)
+        rng = world.streams.get("novelty", problem.id, problem.rounds)
+        problem.novelty = mech.recombine_novelty(problem.diversity, slack, constraint, rng, world.core.novelty_spread)
+        problem.learning = world.learn(group, problem.coverage, learning) if learning > 0 else 0.0
+        problem.designed_at = world.now
+        world.designs.append(problem)
 
     @staticmethod
-    def employee_slack(model: GovModel, rows: np.ndarray) -> float:
+    def employee_slack(world: World, rows: np.ndarray) -> float:
         """Room to think differently: mean of discretion x motivation of the employees designing (T4, T5)."""
         if rows.size == 0:
             return 0.0
-        e = model.employees
+        e = world.employees
         return float(np.mean(e.discretion[rows] * e.motivation[rows]))
 
     def describe(self) -> str:

@@ -1,13 +1,16 @@
-"""New Public Governance: the public sector as an *arena for co-creation* (THEORY.md §1, T5–T15).
+"""New Public Governance: the public sector as an *arena for co-creation* (docs/theory.md §1, T5–T15).
 
-Any of the four kinds of agent can raise a problem (T10). An arena forms
-around it with affected citizens, employees, an administrator as facilitator
-and politicians (T7, T12, T22), pooling their knowledge (T8, T14). Arenas
-suffer the network problems of T15: recruitment is self-selected and hard,
-conflict between members can deadlock them or end in a muddy compromise, and
-without fixed responsibilities implementation is uncertain. Metagovernance
-(:mod:`govsim.metagovernance`) acts on each of these. Employees are steered by
-trust (T27); citizens co-produce (T5, T12).
+Any of the four kinds of agent can raise a problem, each under its own
+conditions (T10). An arena forms around it on a rung of the co-creation ladder
+(T9, :mod:`govsim.ladder`): affected citizens, employees, an administrator as
+facilitator, politicians and, where there are any, partner firms (T7, T12, T22,
+T28), pooling their knowledge (T8, T14). Arenas suffer the network problems of
+T15: recruitment is self-selected and hard, conflict can deadlock them or end in
+a muddy compromise, and without fixed responsibilities implementation is
+uncertain. The metagovernance tools (:mod:`govsim.metagovernance`) shape the
+arena when it forms, through the fields of :class:`govsim.problems.Arena`; this
+rule set reads those fields and nothing else of the tools. Employees are steered
+by trust (T27); citizens co-produce (T5, T12).
 """
 
 from __future__ import annotations
@@ -15,12 +18,16 @@ from __future__ import annotations
 import numpy as np
 
 from govsim import mechanisms as mech
+from govsim import partners
 from govsim.fields import param
+from govsim.ladder import RUNGS
 from govsim.paradigms.base import Paradigm, ParadigmParams, Steering
-from govsim.problems import Group
+from govsim.problems import EMPTY, Arena, Group
 
 KINDS = ("citizen", "employee", "administrator", "politician")
-FIRST_FELT_BY = {"problem": "citizen", "challenge": "administrator", "ambition": "politician"}
+FIRST_FELT_BY = {"problem": ("citizen", "employee"), "challenge": ("administrator",), "ambition": ("politician",)}
+"""Who feels a driver first (T19): problems are met by citizens and by the front-line employees who
+serve them, challenges by the administration, ambitions by politicians."""
 
 
 class NPGParams(ParadigmParams):
@@ -29,14 +36,21 @@ class NPGParams(ParadigmParams):
     arena_citizens: int = param(10, 0, 200, "Citizen seats in a co-creation arena (Gentofte: 10).", "T22")
     arena_employees: int = param(3, 0, 50, "Front-line employees in an arena.", "T12")
     arena_politicians: int = param(3, 0, 50, "Politician seats in an arena (Gentofte: 5 per 10 citizens).", "T22")
+    administrators_as_members: bool = param(True, None, None, "Administrators are arena members (their knowledge and positions count); false: facilitators only (Gentofte).", "T22, T25")
     discretion: float = param(0.8, 0, 1, "Room for professional judgement under trust-based steering.", "T27")
     support_pressure: float = param(0.05, 0, 1, "Residual control pressure under supportive control.", "T5")
     responsibility_clarity: float = param(0.6, 0, 1, "Chance that implementation has someone responsible without a mandate from metagovernance.", "T15")
     deadlock_threshold: float = param(0.35, 0, 1, "Conflict above which an arena cannot agree this round.", "T15")
     muddy_threshold: float = param(0.15, 0, 1, "Conflict above which a solution is flagged as a muddy compromise (for inspection; the blur itself grows with conflict).", "T15")
     max_rounds: int = param(4, 1, 50, "Deliberation rounds before a deadlocked arena gives up.", "T15")
-    meeting_hours: float = param(6.0, 0, 100, "Hours each public member spends per arena round.", "T24")
+    meeting_hours: float = param(6.0, 0, 100, "Hours each public member spends per arena round (full arena; lower rungs meet less).", "T24")
     dialogue_noise: float = param(0.3, 0, 1, "Misunderstanding in an arena when members do not trust each other.", "T11")
+    watchers: int = param(3, 0, 100, "Affected citizens who watch for a problem.", "T10")
+    other_salience: float = param(0.5, 0, 1, "Salience of a problem to the kinds that do not feel its driver first.", "T10, T19")
+    passivity: float = param(0.3, 0, 1, "Share of an unwilling member's knowledge that stays unused unless process management activates it.", "T17, T25")
+    broad_reach: int = param(20, 1, 10_000, "Citizens a broad advertisement reaches per seat advertised.", "T22")
+    initiative_floor: float = param(0.5, 0, 1, "Share of what a kind sees that it acts on even when its own condition for initiative is 0.", "T10")
+    council_veto: float = param(0.5, 0, 1, "Chance per unit of distance from the political goal that the council sends back a proposal no politician took part in.", "T20, T21")
 
 
 class NPG(Paradigm):
@@ -46,139 +60,242 @@ class NPG(Paradigm):
     citizen_role = "co-creator"
     allows_exit = False
     coproduction = 1.0
-    theory = ("T5", "T7", "T8", "T10", "T11", "T12", "T13", "T14", "T15", "T16", "T17", "T22", "T27")
+    theory = ("T5", "T7", "T8", "T9", "T10", "T11", "T12", "T13", "T14", "T15", "T16", "T17", "T22", "T27", "T28")
     Params = NPGParams
 
-    def visibility(self, model):
+    def visibility(self, world):
         return np.ones(mech.K)
 
-    def notice(self, model, problem):
-        """Any kind of agent can initiate (T10); the driver says who feels it first (T19).
+    # ------------------------------------------------------------------ initiation (T10)
+    def notice(self, world, problem, rng):
+        """Any kind of agent can initiate (T10), each under its own conditions; the driver says who feels it first.
 
-        Each watcher kind k sees ``seen_k = need . coverage_k``; the kind that first
-        feels the driver (citizens a problem, the administration a challenge,
-        politicians an ambition) watches with salience 1, the others with 1/2:
-        ``p = 1 - prod_k (1 - salience_k seen_k)``; the initiator is the kind with the
-        largest ``salience_k seen_k``.
+        Each watcher kind k sees ``seen_k = need . coverage_k``; the kind that first feels
+        the driver (citizens and front-line employees a problem, the administration a
+        challenge, politicians an ambition) watches with salience 1, the others with ``other_salience``. A kind acts
+        on what it sees as far as its own condition allows, ``f + (1 - f) cond_k`` (``f`` =
+        ``initiative_floor``): citizens
+        their efficacy (belief that taking part matters), employees their motivation x
+        discretion (professional ambition with room to act), administrators their share
+        of hours left (capacity), politicians their share of hours left after standing
+        committees (time for policy). ``p = 1 - prod_k (1 - felt_k)``; the initiator is the
+        kind with the largest ``felt_k``.
         """
+        p = self.params
+        c, e, a, pol = world.citizens, world.employees, world.administrators, world.politicians
         watchers = (
-            model.pick_willing_citizens(problem.affected, 3),
-            model.pick_employees(problem, 1),
-            model.pick_administrators(1),
-            model.pick_politicians(1),
+            world.pick_willing_citizens(problem.affected, p.watchers, rng),
+            world.pick_employees(problem, 1, rng),
+            world.pick_administrators(1),
+            world.pick_politicians(1),
         )
-        stores = (model.citizens, model.employees, model.administrators, model.politicians)
+        stores = (c, e, a, pol)
         seen = np.array([float(np.dot(problem.need, mech.pool_knowledge(s.knowledge[w])))
                          for s, w in zip(stores, watchers)])
-        salience = np.full(len(KINDS), 0.5)
-        salience[KINDS.index(FIRST_FELT_BY[problem.driver])] = 1.0
-        felt = salience * seen
+        hours = world.config
+        cond = np.array([
+            float(c.efficacy[watchers[0]].mean()) if watchers[0].size else 0.0,
+            float((e.motivation[watchers[1]] * e.discretion[watchers[1]]).mean()) if watchers[1].size else 0.0,
+            float(np.clip(a.hours_left[watchers[2]].mean() / hours.administrators.hours, 0, 1)) if watchers[2].size else 0.0,
+            float(np.clip(pol.hours_left[watchers[3]].mean() / hours.politicians.hours, 0, 1)) if watchers[3].size else 0.0,
+        ])
+        salience = np.full(len(KINDS), p.other_salience)
+        for kind in FIRST_FELT_BY[problem.driver]:
+            salience[KINDS.index(kind)] = 1.0
+        felt = salience * seen * (p.initiative_floor + (1.0 - p.initiative_floor) * cond)
         return float(1.0 - np.prod(1.0 - felt)), KINDS[int(np.argmax(felt))]
 
-    def _recruit(self, model, problem) -> Group:
-        """Recruit the arena (T15 hard recruitment, T17 network design, T26 bias)."""
-        p, meta, c = self.params, model.meta, model.citizens
-        cand = problem.affected
-        citizens = mech.select_recruits(cand, c.willingness[cand], c.resources[cand],
-                                        model.config.citizens.participation_bias, meta.design,
-                                        p.arena_citizens, model.rng)
-        employees = model.pick_employees(problem, p.arena_employees)
-        admins = model.pick_administrators(1)
-        pol = model.politicians
-        # Politicians join if open and if time allows (T22: total time must not rise, T24).
-        free = np.flatnonzero(pol.hours_left >= p.meeting_hours)
-        join = free[model.rng.random(free.size) < pol.openness[free]]
-        if join.size > p.arena_politicians:
-            join = np.sort(model.rng.choice(join, size=p.arena_politicians, replace=False))
-        return Group(citizens=citizens, employees=employees, administrators=admins, politicians=join)
+    # ------------------------------------------------------------------ forming the arena
+    def _arena(self, world, problem) -> Arena:
+        """Draw the arena's rung from the ladder mix, and whether it is run tokenistically (T7, T9)."""
+        lad = world.config.ladder
+        rng = world.streams.get("ladder", problem.id)
+        u, v = rng.random(), rng.random()
+        w = np.asarray(lad.mix, dtype=float)
+        rung = 1 + int(np.searchsorted(np.cumsum(w / w.sum()), u, side="right"))
+        return Arena(rung=min(rung, 6), tokenistic=bool(v < lad.tokenism))
 
-    def _meet(self, model, problem, group: Group, extra_admin: float = 0.0) -> None:
-        p = self.params
-        model.spend("employees", group.employees, p.meeting_hours, problem)
-        model.spend("administrators", group.administrators, p.meeting_hours * (1.0 + extra_admin), problem)
-        model.spend_politicians(group.politicians, p.meeting_hours, problem, policy=True)
-        model.citizen_hours(problem, group.citizens, p.meeting_hours)
+    def _members(self, group: Group) -> Group:
+        return group if self.params.administrators_as_members else group.replace(administrators=EMPTY)
 
-    def _trust(self, model, group: Group) -> float:
-        parts = [model.citizens.trust[group.citizens], model.politicians.openness[group.politicians],
-                 model.employees.motivation[group.employees]]
+    def _recruit(self, world, problem, arena: Arena) -> Group:
+        """Recruit the arena (T15 hard recruitment, T17 network design, T22, T26 bias, T28 firms)."""
+        p, c, rung = self.params, world.citizens, RUNGS[arena.rung]
+        rng = world.streams.get("recruitment", problem.id)
+        seats = int(round(p.arena_citizens * rung.seats))
+        arena.seats = seats
+        admins = problem.group.administrators
+        employees = world.pick_employees(problem, p.arena_employees, world.streams.get("staffing", problem.id, 0))
+        public = world.knowledge_of(Group(employees=employees, administrators=admins)).max(axis=0)
+        bias = world.config.citizens.participation_bias
+
+        def invite(cand, n):
+            competence = np.maximum(c.knowledge[cand] - public, 0.0).sum(axis=1) if cand.size else None
+            return mech.select_recruits(cand, c.willingness[cand], c.resources[cand], bias, arena.outreach, n, rng,
+                                        competence, arena.profile)
+
+        local = problem.affected if rung.affected_only else np.arange(c.n)
+        n_broad = int(round(seats * arena.broad))
+        citizens = invite(local, seats - n_broad)
+        if n_broad > 0:  # broad advertisement with competence profiles (T22)
+            # The advertisement reaches a random pool of p.broad_reach citizens per seat (one key each).
+            m = min(c.n, p.broad_reach * n_broad)
+            pool = np.sort(rng.choice(c.n, size=m, replace=False))
+            will = np.where(np.isin(pool, citizens), 0.0, c.willingness[pool])  # the seated do not apply twice
+            competence = np.maximum(c.knowledge[pool] - public, 0.0).sum(axis=1)
+            extra = mech.select_recruits(pool, will, c.resources[pool], bias, arena.outreach, n_broad, rng,
+                                         competence, arena.profile)
+            citizens = np.union1d(citizens, extra)
+        pol = world.politicians
+        u, keys = rng.random(pol.n), rng.random(pol.n)
+        if rung.public_members:
+            # Politicians join if open and if time allows (T22: total time must not rise, T24).
+            free = np.flatnonzero((pol.hours_left >= p.meeting_hours * rung.hours) & (u < pol.openness))
+            join = np.sort(free[np.argsort(-keys[free], kind="stable")[: p.arena_politicians]])
+        else:
+            join = EMPTY
+        group = Group(citizens=citizens, employees=employees, administrators=admins, politicians=join)
+        if rung.public_members and world.firms.n:
+            problem.group = group
+            group = group.replace(firms=partners.join(world, problem, world.streams.get("firms", problem.id)))
+        return group
+
+    def _meet(self, world, problem, group: Group, arena: Arena, setup: bool = False) -> None:
+        p, rung = self.params, RUNGS[arena.rung]
+        hours = p.meeting_hours * rung.hours
+        world.spend("employees", group.employees, hours, problem)
+        world.spend("administrators", group.administrators, hours, problem)
+        world.spend_politicians(group.politicians, hours, problem, policy=True)
+        world.citizen_hours(problem, group.citizens, hours)
+        extra = arena.round_hours + arena.servicing * group.size() + (arena.setup_hours if setup else 0.0)
+        world.pay_metagovernor(problem, extra)
+
+    def _trust(self, world, group: Group) -> float:
+        parts = [world.citizens.trust[group.citizens], world.politicians.openness[group.politicians],
+                 world.employees.motivation[group.employees], world.firms.trust[group.firms]]
         vals = np.concatenate(parts)
         return float(vals.mean()) if vals.size else 0.5
 
-    def define(self, model, problem):
-        p, meta = self.params, model.meta
-        group = self._recruit(model, problem)
-        cov = mech.pool_knowledge(model.knowledge_of(group))
-        noise = 0.1 + p.dialogue_noise * (1.0 - self._trust(model, group))
-        problem.defined = mech.perceive_need(problem.need, cov, self.visibility(model), noise, model.rng, problem.wickedness)
+    def _knowledge(self, world, group: Group, arena: Arena) -> np.ndarray:
+        """Members' knowledge as brought to the table: passive citizens hold some back unless activated."""
+        members = self._members(group)
+        k = world.knowledge_of(members)
+        nc = members.citizens.size
+        if nc:
+            will = world.citizens.willingness[members.citizens]
+            engaged = 1.0 - self.params.passivity * (1.0 - will) * (1.0 - arena.activation)
+            k[:nc] = k[:nc] * engaged[:, None]
+        if members.firms.size:
+            k[-members.firms.size:] *= partners.sharing(world)
+        return k
+
+    def define(self, world, problem):
+        p = self.params
+        arena = self._arena(world, problem)
+        problem.arena = arena
+        problem.group = Group(administrators=world.pick_administrators(1))  # the facilitator
+        world.meta.apply(world, problem, arena)
+        group = self._recruit(world, problem, arena)
         problem.group = group
-        # Network design services the network: recruiting and mandating costs admin time (T17).
-        self._meet(model, problem, group, extra_admin=meta.design + meta.framing)
+        cov = mech.pool_knowledge(self._knowledge(world, group, arena))
+        noise = world.core.definition_noise + p.dialogue_noise * (1.0 - self._trust(world, group))
+        rng = world.streams.get("definition", problem.id, 0)
+        problem.defined = mech.perceive_need(problem.need, cov, self.visibility(world), noise, rng, problem.wickedness)
+        self._meet(world, problem, group, arena, setup=True)
         filled = group.politicians.size / p.arena_politicians if p.arena_politicians else 0.0
         problem.political_ownership = min(1.0, filled)
-        problem.ready_at = model.steps + 1
+        problem.ready_at = world.now + 1
 
-    def design(self, model, problem):
-        p, meta = self.params, model.meta
-        group = problem.group
-        positions = model.positions_of(group)
-        goal = model.political_goal()
-        positions = positions + meta.framing * (goal - positions)  # goal and framework steering
-        adm = group.administrators
-        facilitation = float(model.administrators.facilitation[adm].mean()) if adm.size else 0.0
-        management = meta.process * facilitation  # process management (T17 tool 3)
-        conflict = mech.conflict_level(positions, self._trust(model, group), management)
+    # ------------------------------------------------------------------ deliberation
+    def _adopt(self, world, problem) -> Arena:
+        """A problem defined under another rule set (before a reform) gets a governance network as it is."""
+        if problem.arena is None:
+            problem.arena = Arena(rung=6)
+            world.meta.apply(world, problem, problem.arena)
+        return problem.arena
+
+    def design(self, world, problem):
+        p, arena, group = self.params, self._adopt(world, problem), problem.group
+        rung = RUNGS[arena.rung]
+        members = self._members(group)
+        goal = world.political_goal()
+        positions = world.positions_of(members)
+        positions = positions + arena.pull * (goal - positions)  # framing and taking part pull towards the goal
+        problem.alignment = 1.0 - abs(float(positions.mean()) - goal) if positions.size else 0.0
+        trust = self._trust(world, group)
+        conflict = (mech.conflict_level(positions, trust, arena.management, world.core.trust_softening)
+                    if rung.deliberates else 0.0)
         problem.conflict = conflict
         problem.rounds += 1
-        self._meet(model, problem, group, extra_admin=meta.process + meta.participation)
-        if conflict > p.deadlock_threshold:  # paralysing conflict (T15)
-            if problem.rounds >= p.max_rounds:
-                model.close(problem, "deadlock")
-            else:
-                problem.ready_at = model.steps + 1
-            return False
+        self._meet(world, problem, group, arena)
+        rng = world.streams.get("conflict", problem.id, problem.rounds)
+        u = rng.random()
+        threshold = p.deadlock_threshold + arena.breakthrough * (1.0 - p.deadlock_threshold)
+        if conflict > threshold:  # paralysing conflict (T15)
+            if problem.rounds < p.max_rounds:
+                problem.ready_at = world.now + 1
+                return False
+            if u >= arena.deadline:
+                world.close(problem, "deadlock")
+                return False
+            arena.imposed = True  # the mandate's deadline: the metagovernor decides (hierarchy creeps back)
         arena_view = mech.muddy_compromise(problem.defined, conflict)
         problem.muddy = conflict > p.muddy_threshold
         # Power sharing: politicians' openness (or the administration's restraint) gives the arena
-        # its influence; a metagovernor taking part steers the agenda from inside (T16, T24).
-        control = float(model.administrators.control[adm].mean()) if adm.size else 0.5
-        if group.politicians.size:
-            share = float(model.politicians.openness[group.politicians].mean())
+        # its influence, within the rung's depth, the members' autonomy (T16) and tokenism (T7).
+        adm = group.administrators
+        control = float(world.administrators.control[adm].mean()) if adm.size else 0.5
+        share = float(world.politicians.openness[group.politicians].mean()) if group.politicians.size else 1.0 - control
+        cap = 1.0 - world.config.ladder.completeness if arena.tokenistic else 1.0
+        if group.citizens.size and not arena.imposed:
+            influence = share * arena.autonomy * rung.depth * cap
         else:
-            share = 1.0 - control
-        # Citizens can only influence what they take part in.
-        influence = share * (1.0 - meta.participation * control) if group.citizens.size else 0.0
-        admin_cov = mech.pool_knowledge(model.knowledge_of(Group(administrators=adm)))
-        admin_view = mech.perceive_need(problem.need, admin_cov, self.visibility(model), 0.1, model.rng, problem.wickedness)
+            influence = 0.0
+        admin_cov = mech.pool_knowledge(world.knowledge_of(Group(administrators=adm)))
+        rng_view = world.streams.get("definition", problem.id, problem.rounds)
+        admin_view = mech.perceive_need(problem.need, admin_cov, self.visibility(world), world.core.definition_noise,
+                                        rng_view, problem.wickedness)
         direction = mech.normalise(influence * arena_view + (1.0 - influence) * admin_view)
         problem.influence = influence
+        eff = world.citizens.efficacy[group.citizens]
         slack_parts = np.concatenate([
-            model.employees.discretion[group.employees] * model.employees.motivation[group.employees],
-            model.citizens.efficacy[group.citizens],
-            model.administrators.facilitation[adm],
+            world.employees.discretion[group.employees] * world.employees.motivation[group.employees],
+            eff + arena.activation * (1.0 - eff),
+            world.administrators.facilitation[adm],
         ])
         slack = float(slack_parts.mean()) if slack_parts.size else 0.0
-        constraint = 0.5 * meta.framing + meta.participation * control  # over-steering narrows ideas (T16)
-        self.design_with(model, problem, group, direction, slack, constraint, sharing=1.0 - conflict)
-        problem.ready_at = model.steps + 1
+        constraint = 1.0 - (1.0 - arena.premises) * (1.0 - arena.inside)  # steering narrows ideas (T16)
+        self.design_with(world, problem, group, direction, slack, constraint, sharing=1.0 - conflict,
+                         knowledge=self._knowledge(world, group, arena), learning=rung.learning)
+        problem.ready_at = world.now + 1
         return True
 
-    def decide(self, model, problem):
-        group = problem.group
+    def decide(self, world, problem):
+        p, group, arena = self.params, problem.group, self._adopt(world, problem)
+        u_case, u_veto = world.streams.get("decision", problem.id, problem.rounds).random(2)
         if group.politicians.size == 0:
-            # No politician took part: the council handles it as a case.
-            pol = model.pick_politicians(1)
-            model.spend_politicians(pol, self.params.meeting_hours, problem, policy=False)
-        model.record_participation(problem, group.citizens, mech.RUNG_NETWORK, problem.influence)
-        problem.ready_at = model.steps + 1
+            # No politician took part: the council handles it as a case, and may send back a
+            # proposal that drifted from political goals (T20, T21).
+            pol = world.pick_politicians(1)
+            world.spend_politicians(pol, p.meeting_hours, problem, policy=False)
+            world.handle_case(problem, u_case)
+            if u_veto < p.council_veto * (1.0 - problem.alignment):
+                problem.ready_at = world.now + 1
+                return False
+        else:
+            problem.political_case = True
+            problem.discussed = True  # politicians shaped it in the arena
+        world.record_participation(problem, group.citizens, arena.rung, problem.influence)
+        problem.ready_at = world.now + 1
         return True
 
-    def clarity(self, model, problem):
-        # A mandate (framing) or active process management fixes responsibilities (T15, T17).
+    def clarity(self, world, problem):
+        # A mandate, active process management or a contract fixes responsibilities (T15, T17, T28).
         base = self.params.responsibility_clarity
-        return base + (1.0 - base) * max(model.meta.framing, model.meta.process)
+        push = max(problem.arena.clarity if problem.arena is not None else 0.0, partners.clarity(world, problem))
+        return base + (1.0 - base) * push
 
-    def steer(self, model):
+    def steer(self, world):
         p = self.params
-        return Steering(pressure=np.full(model.employees.n, p.support_pressure), discretion=p.discretion,
+        return Steering(pressure=np.full(world.employees.n, p.support_pressure), discretion=p.discretion,
                         focus=mech.UNIFORM.copy(), overhead=0.0)

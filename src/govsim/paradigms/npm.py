@@ -1,4 +1,4 @@
-"""New Public Management: the public sector as a *service provider* (THEORY.md §1, T2–T4).
+"""New Public Management: the public sector as a *service provider* (docs/theory.md §1, T2–T4).
 
 Politicians set targets once a period and step back; managers decide within
 them. Performance measurement sees only the measured dimensions, so problems
@@ -40,6 +40,7 @@ class NPMParams(ParadigmParams):
     target_hours: float = param(8.0, 0, 100, "Politician hours per target-setting round.", "T1")
     manager_hours: float = param(4.0, 0, 100, "Manager hours per stage of a problem.", "T2")
     team_size: int = param(2, 1, 20, "Employees of one provider who define and design a solution.", "T4")
+    quality_sensitivity: float = param(4.0, 0, 20, "Exponent on provider quality in where an exiting customer goes.", "T2")
 
 
 class NPM(Paradigm):
@@ -58,50 +59,72 @@ class NPM(Paradigm):
             mask[mech.DIMENSIONS.index(d)] = 1.0
         return mask
 
-    def visibility(self, model):
+    def visibility(self, world):
         mask = self._measured_mask()
         return mask + (1.0 - mask) * self.params.unmeasured_visibility
 
-    def notice(self, model, problem):
+    def notice(self, world, problem, rng):
         # Performance data flags a problem in proportion to its need on what is counted.
-        return float(np.dot(problem.need, self.visibility(model))), "administrator"
+        return float(np.dot(problem.need, self.visibility(world))), "administrator"
 
-    def _team(self, model, problem) -> Group:
-        provider = model.main_provider(problem)
-        return Group(employees=model.pick_employees(problem, self.params.team_size, provider=provider),
-                     administrators=model.pick_administrators(1))
+    def _team(self, world, problem) -> Group:
+        provider = world.main_provider(problem)
+        rng = world.streams.get("staffing", problem.id, 0)
+        return Group(employees=world.pick_employees(problem, self.params.team_size, rng, provider=provider),
+                     administrators=world.pick_administrators(1))
 
-    def define(self, model, problem):
-        group = self._team(model, problem)
-        cov = mech.pool_knowledge(model.knowledge_of(group))
-        problem.defined = mech.perceive_need(problem.need, cov, self.visibility(model), 0.1, model.rng, problem.wickedness)
+    def define(self, world, problem):
+        group = self._team(world, problem)
+        cov = mech.pool_knowledge(world.knowledge_of(group))
+        rng = world.streams.get("definition", problem.id, 0)
+        problem.defined = mech.perceive_need(problem.need, cov, self.visibility(world), world.core.definition_noise,
+                                             rng, problem.wickedness)
         problem.group = group
-        model.spend("administrators", group.administrators, self.params.manager_hours, problem)
-        problem.ready_at = model.steps + 1
+        world.spend("administrators", group.administrators, self.params.manager_hours, problem)
+        problem.ready_at = world.now + 1
 
-    def design(self, model, problem):
+    def design(self, world, problem):
         p = self.params
         group = problem.group
-        slack = self.employee_slack(model, group.employees)
-        self.design_with(model, problem, group, problem.defined, slack, p.measurement_overhead)
-        model.spend("administrators", group.administrators, p.manager_hours, problem)
-        problem.ready_at = model.steps + 1
+        slack = self.employee_slack(world, group.employees)
+        self.design_with(world, problem, group, problem.defined, slack, p.measurement_overhead)
+        world.spend("administrators", group.administrators, p.manager_hours, problem)
+        problem.ready_at = world.now + 1
         return True
 
-    def decide(self, model, problem):
+    def decide(self, world, problem):
         # Managers decide within the targets; politicians are not involved (T1, T20).
-        model.spend("administrators", problem.group.administrators, self.params.manager_hours, problem)
-        problem.ready_at = model.steps + 1
+        world.spend("administrators", problem.group.administrators, self.params.manager_hours, problem)
+        problem.political_case = True  # a public decision no politician discussed
+        problem.ready_at = world.now + 1
         return True
 
     def expectation_push(self):
         return self.params.customer_expectation_growth
 
-    def steer(self, model):
+    def steer(self, world):
         p = self.params
-        if model.steps % p.target_period == 0:
-            model.spend_politicians(np.arange(model.politicians.n), p.target_hours, None, policy=True)
-        loss = model.provider_loss[model.employees.provider]
+        if world.now % p.target_period == 0:
+            world.spend_politicians(np.arange(world.politicians.n), p.target_hours, None, policy=True)
+        loss = world.providers.loss[world.employees.provider]
         pressure = np.clip(p.target_pressure + p.competition * loss, 0.0, 1.0)
         return Steering(pressure=pressure, discretion=p.discretion, focus=mech.normalise(self._measured_mask()),
                         overhead=p.measurement_overhead)
+
+    def respond(self, world):
+        """Dissatisfied customers vote with their feet (T2): exit to a provider chosen by quality."""
+        c, p, prov = world.citizens, self.params, world.providers
+        P = prov.n
+        rng = world.streams.get("exit", world.now)
+        u, v = rng.random(c.n), rng.random(c.n)
+        before = np.bincount(c.provider, minlength=P).astype(float)
+        leave = np.flatnonzero((c.satisfaction < p.exit_threshold) & (u < p.exit_rate))
+        if leave.size == 0 or P < 2:
+            return
+        weights = np.maximum(prov.quality, 1e-6) ** p.quality_sensitivity
+        cdf = np.cumsum(weights / weights.sum())
+        new = np.minimum(np.searchsorted(cdf, v[leave], side="right"), P - 1)
+        moved = leave[new != c.provider[leave]]
+        lost = np.bincount(c.provider[moved], minlength=P)
+        c.provider[moved] = new[new != c.provider[leave]]
+        prov.loss[:] = lost / np.maximum(before, 1.0)

@@ -1,4 +1,4 @@
-"""Old Public Administration: the public sector as an *authority* (THEORY.md §1, T1, T20).
+"""Old Public Administration: the public sector as an *authority* (docs/theory.md §1, T1, T20).
 
 A front-line employee defines the problem from what they know, and the
 definition travels up the chain of command (employee -> administrator ->
@@ -33,6 +33,7 @@ class OPAParams(ParadigmParams):
     hearing_completeness: float = param(0.9, 0, 1, "How finished a proposal is when it is sent to hearing.", "T7")
     link_hours: float = param(3.0, 0, 100, "Administrator hours per link a case passes.", "T1")
     case_hours: float = param(2.0, 0, 100, "Politician hours of case handling per decision.", "T20")
+    top_ownership: float = param(1 / 3, 0, 1, "Political ownership of a definition made at the top of a three-level chain.", "T1, T21")
 
 
 class OPA(Paradigm):
@@ -45,63 +46,68 @@ class OPA(Paradigm):
     theory = ("T1", "T6", "T7", "T20", "T27")
     Params = OPAParams
 
-    def visibility(self, model):
+    def visibility(self, world):
         return np.ones(mech.K)
 
-    def notice(self, model, problem):
+    def notice(self, world, problem, rng):
         # Noticed at the front of the chain: a front-line employee and a case officer.
-        emp = model.pick_employees(problem, 1)
-        adm = model.pick_administrators(1)
-        cov = mech.pool_knowledge(model.knowledge_of(Group(employees=emp, administrators=adm)))
+        emp = world.pick_employees(problem, 1, rng)
+        adm = world.pick_administrators(1)
+        cov = mech.pool_knowledge(world.knowledge_of(Group(employees=emp, administrators=adm)))
         return float(np.dot(problem.need, cov)), "employee"
 
-    def define(self, model, problem):
+    def define(self, world, problem):
         p = self.params
-        emp = model.pick_employees(problem, 1)
-        adm = model.pick_administrators(1)
-        pol = model.pick_politicians(1)
+        rng = world.streams.get("chain", problem.id, 0)
+        emp = world.pick_employees(problem, 1, world.streams.get("staffing", problem.id, 0))
+        adm = world.pick_administrators(1)
+        pol = world.pick_politicians(1)
         group = Group(employees=emp, administrators=adm, politicians=pol)
-        front = mech.pool_knowledge(model.knowledge_of(Group(employees=emp)))
-        seen = mech.perceive_need(problem.need, front, self.visibility(model), 0.1, model.rng, problem.wickedness)
-        problem.defined = mech.pass_along_chain(seen, p.chain_links, p.chain_fidelity, model.rng)
+        front = mech.pool_knowledge(world.knowledge_of(Group(employees=emp)))
+        seen = mech.perceive_need(problem.need, front, self.visibility(world), world.core.definition_noise, rng,
+                                  problem.wickedness)
+        problem.defined = mech.pass_along_chain(seen, p.chain_links, p.chain_fidelity, rng)
         problem.group = group
-        problem.political_ownership = 1.0 / 3.0  # the top of the chain defines
-        model.spend("administrators", adm, p.link_hours * p.chain_links, problem)
-        model.spend_politicians(pol, p.case_hours, problem, policy=False)
-        problem.ready_at = model.steps + p.rule_delay
+        problem.political_ownership = p.top_ownership  # the top of the chain defines
+        world.spend("administrators", adm, p.link_hours * p.chain_links, problem)
+        world.spend_politicians(pol, p.case_hours, problem, policy=False)
+        problem.ready_at = world.now + p.rule_delay
 
-    def design(self, model, problem):
+    def design(self, world, problem):
         p = self.params
-        adm = model.pick_administrators(1)
-        emp = model.pick_employees(problem, 1)
+        adm = world.pick_administrators(1)
+        emp = world.pick_employees(problem, 1, world.streams.get("staffing", problem.id, 1))
         group = Group(employees=emp, administrators=adm)
         # The definition comes back down one link before administrators act on it.
-        direction = mech.pass_along_chain(problem.defined, 1, p.chain_fidelity, model.rng)
-        slack = self.employee_slack(model, emp)
-        self.design_with(model, problem, group, direction, slack, p.standardisation)
-        model.spend("administrators", adm, p.link_hours, problem)
-        problem.ready_at = model.steps + p.rule_delay
+        direction = mech.pass_along_chain(problem.defined, 1, p.chain_fidelity, world.streams.get("chain", problem.id, 1))
+        slack = self.employee_slack(world, emp)
+        self.design_with(world, problem, group, direction, slack, p.standardisation)
+        world.spend("administrators", adm, p.link_hours, problem)
+        problem.ready_at = world.now + p.rule_delay
         return True
 
-    def decide(self, model, problem):
+    def decide(self, world, problem):
         p = self.params
-        pol = model.pick_politicians(1)
-        model.spend_politicians(pol, p.case_hours, problem, policy=False)
-        if model.rng.random() < p.hearing_share and p.hearing_seats > 0:
+        pol = world.pick_politicians(1)
+        world.spend_politicians(pol, p.case_hours, problem, policy=False)
+        world.handle_case(problem, world.streams.get("decision", problem.id, 0).random())
+        rng = world.streams.get("hearing", problem.id)
+        held = rng.random() < p.hearing_share
+        heard = world.pick_willing_citizens(problem.affected, p.hearing_seats, rng)
+        if held and p.hearing_seats > 0:
             # Hearing on an almost-finished proposal: tokenistic participation (T7).
-            heard = model.pick_willing_citizens(problem.affected, p.hearing_seats)
-            influence = float(np.mean(model.politicians.openness[pol])) * (1.0 - p.hearing_completeness)
-            view = mech.perceive_need(problem.need, mech.pool_knowledge(model.citizens.knowledge[heard]),
-                                      np.ones(mech.K), 0.1, model.rng, problem.wickedness)
+            influence = float(np.mean(world.politicians.openness[pol])) * (1.0 - p.hearing_completeness)
+            view = mech.perceive_need(problem.need, mech.pool_knowledge(world.citizens.knowledge[heard]),
+                                      np.ones(mech.K), world.core.definition_noise, rng, problem.wickedness)
             problem.direction = mech.normalise((1 - influence) * problem.direction + influence * view)
             problem.fit = mech.solution_fit(problem.direction, problem.need, problem.coverage)
-            model.record_participation(problem, heard, mech.RUNG_PANEL, influence)
-        problem.ready_at = model.steps + p.rule_delay
+            world.record_participation(problem, heard, mech.RUNG_PANEL, influence)
+        problem.ready_at = world.now + p.rule_delay
         return True  # decoupling: the recommendation is passed (T20)
 
-    def steer(self, model):
+    def steer(self, world):
         p = self.params
         focus = np.zeros(mech.K)
         focus[mech.PROCEDURAL] = 1.0
-        return Steering(pressure=np.full(model.employees.n, p.rule_pressure), discretion=p.discretion,
+        return Steering(pressure=np.full(world.employees.n, p.rule_pressure), discretion=p.discretion,
                         focus=focus, overhead=0.0)

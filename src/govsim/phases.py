@@ -1,0 +1,301 @@
+"""The phases of a step, as data: a printable list that ``GovModel.step`` runs in order.
+
+Each phase is a small function of the model. ``print(govsim.phases.describe())``
+(or ``print(model.phases)``) lists them with the claims they serve. A phase
+calls the current rule set (:mod:`govsim.paradigms`) through the narrow
+:class:`govsim.world.World` interface; rule sets never call back into the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from govsim import mechanisms as mech
+from govsim import partners
+from govsim.ladder import RUNGS
+from govsim.metrics import compute_outcomes
+from govsim.problems import Problem, Stage
+
+if TYPE_CHECKING:  # pragma: no cover
+    from govsim.model import GovModel
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    run: Callable[[GovModel], None]
+    theory: str
+    doc: str
+
+    def __str__(self) -> str:
+        return f"{self.name:<22} {self.theory:<28} {self.doc}"
+
+
+# --------------------------------------------------------------------------- 0
+def reform(model: GovModel) -> None:
+    r = model.reforms.get(model.world.now)
+    if r is None:
+        return
+    model.set_paradigm(r.paradigm)
+    explicit = getattr(r, "metagovernance_tools", None)
+    if r.metagovernance is not None or explicit is not None:
+        values = explicit.model_dump() if explicit is not None else {}
+        model.set_metagovernance(r.metagovernance or model.meta.setting,
+                                 **{k: v for k, v in values.items() if v is not None})
+
+
+# --------------------------------------------------------------------------- 1
+def arrive_problems(model: GovModel) -> None:
+    w = model.world
+    w.reset_hours()
+    w.open.extend(model.problem_stream.draw(w.now))
+
+
+def hold_committees(model: GovModel) -> None:
+    model.world.hold_committees()
+
+
+# --------------------------------------------------------------------------- 2
+def notice_and_define(model: GovModel) -> None:
+    w, rules = model.world, model.paradigm
+    max_age = w.config.problems.max_age
+    for p in [p for p in w.open if w.now - p.arrived >= max_age]:
+        w.close(p, "expired")
+    for p in w.ready(Stage.ARRIVED):
+        if not w.capacity():
+            break
+        rng = w.streams.get("noticing", p.id, w.now)
+        u = rng.random()
+        prob, who = rules.notice(w, p, rng)
+        if u >= prob:
+            continue
+        p.initiator = who
+        p.paradigm = rules.name
+        rules.define(w, p)
+        p.definition_quality = mech.overlap(p.defined, p.need)
+        p.stage = Stage.DEFINED
+
+
+# --------------------------------------------------------------------------- 3
+def design_solutions(model: GovModel) -> None:
+    w, rules = model.world, model.paradigm
+    for p in w.ready(Stage.DEFINED):
+        if not w.capacity():
+            break
+        if rules.design(w, p) and p.stage != Stage.CLOSED:
+            p.stage = Stage.DESIGNED
+
+
+# --------------------------------------------------------------------------- 4
+def decide(model: GovModel) -> None:
+    w, rules = model.world, model.paradigm
+    for p in w.ready(Stage.DESIGNED):
+        if not w.capacity():
+            break
+        if rules.decide(w, p):
+            p.stage = Stage.DECIDED
+            p.decided_at = w.now
+            p.legitimacy = legitimacy(w, p)
+            w.decisions.append(p)
+        elif p.stage != Stage.CLOSED:
+            p.stage = Stage.DEFINED
+
+
+def legitimacy(w, p: Problem) -> float:
+    """Legitimacy of a decision: ``o * political ownership + (1 - o) * voice`` (T8, T21).
+
+    voice = influence of the citizens who took part x how well they mirror the affected
+    (1 - |share of resourceful among participants - among affected|); 0 if nobody took part.
+    """
+    part = p.group.citizens if p.rung >= mech.RUNG_PANEL else np.zeros(0, dtype=np.int64)
+    if part.size:
+        hi = w.citizens.high_resource
+        representative = 1.0 - abs(float(hi[part].mean()) - float(hi[p.affected].mean()))
+        voice = p.influence * representative
+    else:
+        voice = 0.0
+    o = w.core.ownership_weight
+    return o * p.political_ownership + (1.0 - o) * voice
+
+
+# --------------------------------------------------------------------------- 5
+def implement(model: GovModel) -> None:
+    w, rules = model.world, model.paradigm
+    st = rules.steer(w)
+    model.steering = st
+    e, cfg = w.employees, w.config.employees
+    e.pressure[:] = np.asarray(st.pressure, dtype=float)
+    e.discretion[:] = st.discretion
+    e.effort[:] = mech.employee_effort(e.motivation, e.pressure, cfg.extrinsic_weight)
+    e.steered_share[:] = mech.steered_share(e.pressure, e.motivation, e.discretion)
+    effective = e.effort * (1.0 - st.overhead)
+    deliver_routine(w, st, effective)
+    for p in w.ready(Stage.DECIDED):
+        implement_solution(w, rules, p, st, effective)
+
+
+def deliver_routine(w, st, effective: np.ndarray) -> None:
+    """Routine services: each citizen gets their provider's quality, diluted by its load."""
+    e, c, P = w.employees, w.citizens, w.providers.n
+    per_emp = mech.service_quality(effective, e.steered_share, st.focus, mech.ROUTINE_NEED)
+    staff = np.bincount(e.provider, minlength=P).astype(float)
+    mean_q = np.bincount(e.provider, weights=per_emp, minlength=P) / np.maximum(staff, 1.0)
+    customers = np.bincount(c.provider, minlength=P).astype(float)
+    ratio = (staff / np.maximum(customers, 1.0)) / (e.n / c.n)
+    w.providers.quality[:] = mean_q * np.minimum(1.0, ratio)
+    w.experience[:] = w.providers.quality[c.provider]
+
+
+def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
+    """Deliver a decided solution: public quality, co-production, resistance, clarity (T5, T8, T12, T15, T21)."""
+    c, cfg = w.citizens, w.config
+    rng = w.streams.get("implementation", p.id, p.attempts)
+    u = rng.random()
+    team = w.pick_employees(p, cfg.employees.implementation_team, rng)
+    q_public = float(np.mean(mech.service_quality(effective[team], w.employees.steered_share[team],
+                                                  st.focus, p.direction))) if team.size else 0.0
+    aff = p.affected
+    role = rules.coproduction * (RUNGS[p.arena.rung].coproduction if p.arena is not None else 1.0)
+    co = mech.mobilise_resources(c.resources[aff], c.willingness[aff], role)
+    co_draw = w.streams.get("coproduction", p.id, p.attempts).random(aff.size)
+    if co > 0:
+        producers = aff[co_draw < c.willingness[aff] * role]
+        w.citizen_hours(p, producers, cfg.employees.implementation_hours)
+        influence = float(w.employees.discretion[team].mean()) if team.size else 0.0
+        w.record_participation(p, producers, mech.RUNG_VOLUNTEER, influence)
+    q = q_public + (1.0 - q_public) * co
+    p.quality = partners.add_resources(w, p, q)
+    ownership = np.where(np.isin(aff, p.group.citizens), p.influence, 0.0)
+    pol = p.group.politicians if p.group.politicians.size else np.arange(w.politicians.n)
+    p.support = w.core.mobilisation * p.political_ownership * float(w.politicians.legitimacy[pol].mean())
+    resistance = mech.implementation_resistance(c.trust[aff], ownership) * (1.0 - p.support)
+    w.spend("employees", team, cfg.employees.implementation_hours, p)
+    p.clarity = rules.clarity(w, p)
+    if u < p.clarity * (1.0 - resistance):
+        p.implemented = True
+        p.value = p.fit * p.quality
+        p.solved = p.value >= cfg.problems.solve_threshold
+        w.close(p, "solved" if p.solved else "unsolved")
+        partners.after_implementation(w, p)
+    else:
+        p.attempts += 1
+        if p.attempts >= w.core.implementation_attempts:
+            w.close(p, "failed")
+            partners.after_implementation(w, p)
+        else:
+            p.ready_at = w.now + 1
+
+
+# --------------------------------------------------------------------------- 6
+def respond(model: GovModel) -> None:
+    """Citizens' satisfaction, trust, expectations, participation effects and willingness; the
+    rule set's own response (NPM: exit); employees' motivation (T2, T3, T7, T11, T27)."""
+    w, rules = model.world, model.paradigm
+    c, e, cfg, core = w.citizens, w.employees, w.config, w.core
+    a = cfg.citizens.adaptation
+    exp = w.experience
+    open_aff = [p.affected for p in w.open]
+    if open_aff:
+        exp[np.concatenate(open_aff)] *= 1.0 - cfg.problems.harm
+    for p in w.closed_now:
+        exp[p.affected] = 0.5 * exp[p.affected] + 0.5 * p.value
+    felt = np.clip(0.5 + exp - c.expectation, 0.0, 1.0)
+    c.satisfaction += a * (felt - c.satisfaction)
+    c.trust += cfg.citizens.trust_adaptation * (c.satisfaction - c.trust)
+    growth = cfg.citizens.expectation_growth + rules.expectation_push()
+    c.expectation += core.expectation_share * a * (exp - c.expectation) + growth * (1.0 - c.expectation)
+    take_part(w)
+    target = c.efficacy * (core.willingness_base + (1.0 - core.willingness_base) * c.resources)
+    c.willingness += a * (target - c.willingness)
+    w.providers.loss[:] = 0.0
+    rules.respond(w)
+    e.motivation[:] = mech.crowd_out_motivation(e.motivation, e.pressure, e.discretion,
+                                                cfg.employees.crowding_out, cfg.employees.autonomy_support)
+    pol = w.politicians
+    w.hours_log.append((float(pol.policy_hours.sum()), float(pol.case_hours.sum()), pol.n * cfg.politicians.hours))
+
+
+def take_part(w) -> None:
+    """Participation moves trust and efficacy by its quality (T7, T11)."""
+    c, cfg, now = w.citizens, w.config.citizens, w.now
+    for rows, rung, influence in w.participation:
+        if rows.size == 0:
+            continue
+        c.trust[rows] = mech.participation_effect(c.trust[rows], influence, cfg.tokenism_threshold,
+                                                  cfg.participation_effect)
+        c.efficacy[rows] = mech.participation_effect(c.efficacy[rows], influence, cfg.tokenism_threshold,
+                                                     cfg.participation_effect)
+        recent = c.last_participated[rows] == now
+        c.last_rung[rows] = np.where(recent, np.maximum(c.last_rung[rows], rung), rung)
+        c.last_participated[rows] = now
+        if rung >= mech.RUNG_PANEL:
+            c.last_deliberated[rows] = now
+        c.participations[rows] += 1
+
+
+# --------------------------------------------------------------------------- 7
+def political_leadership(model: GovModel) -> None:
+    """Leadership shown this step moves politicians' leadership; elections set legitimacy (T21).
+
+    A politician shows leadership on a decision made this step by (1) defining the
+    problem (it was raised by a politician, or its definition was politically owned),
+    (2) giving direction (taking part in shaping the solution: a seat in its group) and
+    (3) mobilising support (``support / mobilisation``): ``shown`` is the mean of the
+    three, the best over their decisions; 0 for one who took part in none. At an
+    election, legitimacy = ``(1 - w) mean trust + w mean leadership``.
+    """
+    w = model.world
+    pol, core = w.politicians, w.core
+    shown = np.zeros(pol.n)
+    for p in w.decisions[::-1]:
+        if p.decided_at != w.now:
+            break
+        rows = p.group.politicians
+        if rows.size == 0:
+            continue
+        defined = 1.0 if p.initiator == "politician" else p.political_ownership
+        mobilised = p.support / core.mobilisation if core.mobilisation > 0 else 0.0
+        shown[rows] = np.maximum(shown[rows], (defined + 1.0 + min(1.0, mobilised)) / 3.0)
+    pol.leadership += core.leadership_rate * (shown - pol.leadership)
+    interval = w.config.politicians.election_interval
+    if w.now > 0 and w.now % interval == 0:
+        lw = core.leadership_weight
+        pol.legitimacy[:] = (1.0 - lw) * float(w.citizens.trust.mean()) + lw * pol.leadership
+
+
+# --------------------------------------------------------------------------- 8
+def spread_trust(model: GovModel) -> None:
+    w = model.world
+    c, rate = w.citizens, w.config.network.diffusion
+    c.trust[:] = np.clip(mech.spread_over_network(c.trust, w.weights, rate), 0.0, 1.0)
+    c.willingness[:] = np.clip(mech.spread_over_network(c.willingness, w.weights, rate), 0.0, 1.0)
+
+
+# --------------------------------------------------------------------------- 9
+def collect(model: GovModel) -> None:
+    model.outcomes = compute_outcomes(model)
+    model.datacollector.collect(model)
+
+
+PHASES: tuple[Phase, ...] = (
+    Phase("reform", reform, "T1, T16", "apply a reform scheduled for this step (rule set, metagovernance)"),
+    Phase("arrive_problems", arrive_problems, "T6, T19", "reset this step's hours; new problems arrive"),
+    Phase("hold_committees", hold_committees, "T20, T22", "standing committees take politicians' case-handling time"),
+    Phase("notice_and_define", notice_and_define, "T1, T3, T8, T10", "problems are noticed, initiated and defined"),
+    Phase("design_solutions", design_solutions, "T4, T6, T8, T15-T17", "solutions are designed (arenas deliberate)"),
+    Phase("decide", decide, "T7, T20, T21", "designs are decided; cases go to committees"),
+    Phase("implement", implement, "T3, T5, T12, T15, T21", "employees are steered; services and solutions delivered"),
+    Phase("respond", respond, "T2, T3, T7, T11, T27", "citizens and employees respond; the rule set's response (exit)"),
+    Phase("political_leadership", political_leadership, "T21", "leadership shown; legitimacy at elections"),
+    Phase("spread_trust", spread_trust, "T11", "trust and willingness diffuse over the network"),
+    Phase("collect", collect, "T19", "indicators and indices are computed and recorded"),
+)
+
+
+def describe(phases=PHASES) -> str:
+    """The phases, one a line: name, THEORY IDs, what it does."""
+    return "\n".join(f"{i:>2}. {ph}" for i, ph in enumerate(phases))

@@ -1,0 +1,296 @@
+"""The world: the narrow interface rule sets and metagovernance tools act against.
+
+Rule sets (:mod:`govsim.paradigms`) and tools (:mod:`govsim.metagovernance`) never
+see the :class:`govsim.model.GovModel`. They get a :class:`World`, which offers:
+
+- **time**: ``now`` (the current step, counted from 1);
+- **population columns**: ``citizens``, ``employees``, ``administrators``,
+  ``politicians``, ``firms`` (:mod:`govsim.state`), ``providers`` (quality, loss),
+  the citizens' ``network`` and its row-normalised ``weights``;
+- **the problem ledger**: ``open``, ``closed``, ``designs``, ``decisions``, ``ready``,
+  ``close``;
+- **the time and money ledgers**: ``spend``, ``spend_politicians``, ``handle_case``,
+  ``citizen_hours``; the participation ledger: ``record_participation``;
+- **random streams**: ``streams.get(mechanism, *key)`` (:mod:`govsim.streams`);
+- **selection and knowledge helpers**: ``pick_*``, ``knowledge_of``, ``positions_of``,
+  ``political_goal``, ``learn``;
+- **metagovernance**: ``meta`` (the tools in force), ``metagovernor_control``,
+  ``facilitation``, ``pay_metagovernor`` (the NATO resources are computed by
+  :mod:`govsim.metagovernance.nato` from ``config.metagovernor`` and politicians' legitimacy);
+- **scenario sections** the core owns: ``core``, ``config``.
+
+Constants of the core are declared in :class:`CoreParams` (``[core]``) and
+:class:`PoliticsParams` (``[politics]``) with range, meaning and THEORY ID.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict
+
+from govsim import mechanisms as mech
+from govsim.fields import param
+from govsim.problems import Group, Problem, Stage
+from govsim.state import Providers
+from govsim.streams import Streams
+
+
+class CoreParams(BaseModel):
+    """Constants of the model core (T3, T6, T8, T11, T15, T21, T26)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    definition_noise: float = param(0.1, 0, 1, "Base uncertainty of any group's reading of a need.", "T6")
+    novelty_spread: float = param(0.5, 0, 1, "Half-width of the random factor on novelty, U(1 - x, 1 + x).", "T8")
+    trust_softening: float = param(0.5, 0, 1, "Share of conflict that full trust between members removes.", "T11, T15")
+    willingness_base: float = param(0.4, 0, 1, "Willingness target = efficacy x (base + (1 - base) x resources).", "T11, T26")
+    expectation_share: float = param(0.25, 0, 1, "Expectations follow experience at this share of the adaptation rate.", "T3")
+    ownership_weight: float = param(0.5, 0, 1, "Weight of political ownership (vs citizens' voice) in a decision's legitimacy.", "T8, T21")
+    implementation_attempts: int = param(2, 1, 20, "Attempts at implementing a solution before it counts as failed.", "T15")
+    mobilisation: float = param(0.5, 0, 1, "How far politicians' mobilised support (ownership x legitimacy) lowers resistance.", "T21")
+    leadership_rate: float = param(0.2, 0, 1, "Rate at which politicians' leadership follows the leadership they show.", "T21")
+    leadership_weight: float = param(0.5, 0, 1, "Weight of leadership shown (vs citizens' trust) in politicians' legitimacy at elections.", "T21")
+    polarisation: float = param(0.0, 0, 1, "How far citizens' preference positions are pushed towards the poles (x (1 + 2 p) around 1/2).", "T15")
+    inclusion_breadth: float = param(0.05, 0.001, 1, "Deliberative participation rate at which inclusion's breadth factor is 1/2.", "T26")
+
+
+class PoliticsParams(BaseModel):
+    """Politicians' time: standing committees, case handling and policy development (T20–T22)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    committee_meetings: int = param(11, 0, 100, "Standing committee meetings per year (Gentofte: 4).", "T20, T22")
+    committee_meeting_hours: float = param(3.0, 0, 24, "Hours per standing committee meeting (Gentofte: 2).", "T20, T22")
+    discussion_hours: float = param(6.0, 0.1, 100, "Committee hours a case needs to be discussed rather than nodded through.", "T20")
+
+
+class World:
+    """What rule sets and tools may read and change (see the module docstring)."""
+
+    def __init__(self, config, populations: dict, network, weights, streams: Streams) -> None:
+        self.config = config
+        self.core: CoreParams = config.core
+        self.politics: PoliticsParams = config.politics
+        for name, pop in populations.items():
+            setattr(self, name, pop)
+        self.providers = Providers(config.population.providers)
+        self.network = network
+        self.weights = weights
+        self.streams = streams
+        self.now = 0
+        self.open: list[Problem] = []
+        self.closed: list[Problem] = []
+        self.designs: list[Problem] = []
+        self.decisions: list[Problem] = []
+        self.closed_now: list[Problem] = []
+        self.participation: list[tuple[np.ndarray, int, float]] = []
+        self.hours_log: list[tuple[float, float, float]] = []
+        self.public_hours = 0.0
+        self.committee_pool = 0.0
+        self.experience = np.zeros(self.citizens.n)
+        self.meta = None
+
+    # ------------------------------------------------------------ sections
+    def config_section(self, name: str):
+        return getattr(self.config, name)
+
+    # ------------------------------------------------------------ problem ledger
+    def ready(self, stage: Stage) -> list[Problem]:
+        return [p for p in self.open if p.stage == stage and p.ready_at <= self.now]
+
+    def capacity(self) -> bool:
+        return bool(self.administrators.hours_left.sum() > 0)
+
+    def close(self, p: Problem, outcome: str) -> None:
+        p.outcome = outcome
+        p.stage = Stage.CLOSED
+        p.closed_at = self.now
+        if p in self.open:
+            self.open.remove(p)
+        self.closed.append(p)
+        self.closed_now.append(p)
+
+    # ------------------------------------------------------------ time and money ledgers
+    def reset_hours(self) -> None:
+        self.administrators.hours_left[:] = self.config.administrators.hours
+        pol = self.politicians
+        pol.hours_left[:] = self.config.politicians.hours
+        pol.policy_hours[:] = 0.0
+        pol.case_hours[:] = 0.0
+        pol.committee_hours[:] = 0.0
+        self.participation = []
+        self.closed_now = []
+        self.public_hours = 0.0
+
+    def spend(self, kind: str, rows: np.ndarray, hours: float, p: Problem | None) -> None:
+        """Book ``hours`` for each of ``rows`` of a public population (public resources, T24)."""
+        total = hours * rows.size
+        if kind == "administrators":
+            self.administrators.hours_left[rows] -= hours
+        self.public_hours += total
+        if p is not None:
+            p.public_hours += total
+
+    def spend_politicians(self, rows: np.ndarray, hours: float, p: Problem | None, *, policy: bool) -> float:
+        """Book politicians' time as policy development or case handling (T20–T22).
+
+        A politician's time budget (``politicians.hours`` per step) is never exceeded: each
+        of ``rows`` gives at most the hours they have left. Returns the hours booked.
+        """
+        pol = self.politicians
+        given = np.minimum(hours, np.maximum(pol.hours_left[rows], 0.0))
+        pol.hours_left[rows] -= given
+        (pol.policy_hours if policy else pol.case_hours)[rows] += given
+        total = float(given.sum())
+        self.public_hours += total
+        if p is not None:
+            p.public_hours += total
+        return total
+
+    def hold_committees(self) -> None:
+        """Standing committees meet: fixed case-handling time, pooled for this step's cases (T20, T22)."""
+        pp, pol = self.politics, self.politicians
+        hours = pp.committee_meetings * pp.committee_meeting_hours / 12.0
+        hours = min(hours, self.config.politicians.hours)
+        pol.hours_left[:] -= hours
+        pol.case_hours[:] += hours
+        pol.committee_hours[:] += hours
+        self.public_hours += hours * pol.n
+        self.committee_pool = hours * pol.n
+
+    def handle_case(self, p: Problem, u: float) -> bool:
+        """A recommendation goes to a standing committee: discussed if committee time allows (T20).
+
+        Discussed with probability ``min(1, pool / discussion_hours)``, where ``pool``
+        is the committee time left this step; a discussed case uses up
+        ``discussion_hours`` of it. Otherwise it is nodded through (decoupling). ``u`` is
+        a uniform draw from the caller's "decision" stream.
+        """
+        need = self.politics.discussion_hours
+        p.political_case = True
+        if u < min(1.0, self.committee_pool / need):
+            self.committee_pool = max(0.0, self.committee_pool - need)
+            p.discussed = True
+        return p.discussed
+
+    def citizen_hours(self, p: Problem, rows: np.ndarray, hours: float) -> None:
+        """Book citizens' own time mobilised for a problem (T5, T12)."""
+        p.citizen_hours += hours * rows.size
+
+    def record_participation(self, p: Problem, rows: np.ndarray, rung: int, influence: float) -> None:
+        """Register that ``rows`` took part at ``rung`` of the ladder with ``influence`` (T9)."""
+        rows = np.asarray(rows, dtype=np.int64)
+        self.participation.append((rows, rung, float(influence)))
+        if rung >= mech.RUNG_PANEL:
+            p.rung = max(p.rung, rung)
+            p.influence = float(influence)
+            p.group = p.group.replace(citizens=rows)
+
+    # ------------------------------------------------------------ selection
+    def pick_employees(self, p: Problem, n: int, rng: np.random.Generator, provider: int | None = None) -> np.ndarray:
+        """``n`` employees of the providers serving the affected citizens (or of one provider).
+
+        Draws one key per employee (a fixed number of draws, whatever the state).
+        """
+        e = self.employees
+        keys = rng.random(e.n)
+        if provider is None:
+            mask = np.zeros(self.providers.n, dtype=bool)
+            mask[self.citizens.provider[p.affected]] = True
+            serving = mask[e.provider]
+        else:
+            serving = e.provider == provider
+        pool = np.flatnonzero(serving)
+        if pool.size == 0:
+            pool = np.arange(e.n)
+        n = min(n, pool.size)
+        return np.sort(pool[np.argsort(-keys[pool], kind="stable")[:n]]) if n > 0 else pool[:0]
+
+    def pick_administrators(self, n: int) -> np.ndarray:
+        """The ``n`` administrators with most time left this step."""
+        order = np.argsort(-self.administrators.hours_left, kind="stable")
+        return np.sort(order[: min(n, order.size)])
+
+    def pick_politicians(self, n: int) -> np.ndarray:
+        order = np.argsort(-self.politicians.hours_left, kind="stable")
+        return np.sort(order[: min(n, order.size)])
+
+    def pick_willing_citizens(self, candidates: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Up to ``n`` of ``candidates``, drawn with probability proportional to willingness.
+
+        Weighted sampling without replacement by keys ``u^(1/w)`` (one draw per candidate).
+        """
+        keys = rng.random(candidates.size)
+        if candidates.size == 0 or n <= 0:
+            return candidates[:0]
+        w = self.citizens.willingness[candidates] + 1e-9
+        score = np.log(np.maximum(keys, 1e-300)) / w
+        n = min(n, candidates.size)
+        return np.sort(candidates[np.argsort(-score, kind="stable")[:n]])
+
+    # ------------------------------------------------------------ knowledge
+    def _stores(self, g: Group):
+        return ((self.citizens, g.citizens), (self.employees, g.employees), (self.administrators, g.administrators),
+                (self.politicians, g.politicians), (self.firms, g.firms))
+
+    def knowledge_of(self, g: Group) -> np.ndarray:
+        return np.vstack([s.knowledge[r] for s, r in self._stores(g)])
+
+    def positions_of(self, g: Group) -> np.ndarray:
+        return np.concatenate([s.position[r] for s, r in self._stores(g)])
+
+    def political_goal(self) -> float:
+        return float(np.median(self.politicians.position))
+
+    def main_provider(self, p: Problem) -> int:
+        return int(np.argmax(np.bincount(self.citizens.provider[p.affected], minlength=self.providers.n)))
+
+    def learn(self, g: Group, coverage: np.ndarray, share: float = 1.0) -> float:
+        """Mutual learning: members move towards the group's pooled knowledge (T8).
+
+        ``k += lr share max(c - k, 0)``; returns the mean gain per member and dimension
+        divided by ``lr``, in [0, 1].
+        """
+        lr = self.config.citizens.learning_rate * share
+        gains = []
+        for store, rows in self._stores(g):
+            if rows.size == 0:
+                continue
+            gap = np.maximum(coverage - store.knowledge[rows], 0.0)
+            store.knowledge[rows] += lr * gap
+            gains.append(gap * share)
+        return float(np.mean(np.vstack(gains))) if gains else 0.0
+
+    # ------------------------------------------------------------ metagovernance
+    def metagovernor_control(self, p: Problem) -> float:
+        """Control orientation of the metagovernor sitting in ``p``'s arena (T16)."""
+        actor = self.config.metagovernor.actor
+        if actor == "administrators":
+            adm = p.group.administrators
+            return float(self.administrators.control[adm].mean()) if adm.size else 0.5
+        if actor == "politicians":
+            pol = p.group.politicians if p.group.politicians.size else np.arange(self.politicians.n)
+            return float(1.0 - self.politicians.openness[pol].mean())
+        return float(self.config.metagovernor.other_control)
+
+    def facilitation(self, p: Problem) -> float:
+        """Skill of the arena's facilitator (an administrator) (T25)."""
+        adm = p.group.administrators
+        return float(self.administrators.facilitation[adm].mean()) if adm.size else 0.0
+
+    def pay_metagovernor(self, p: Problem, hours: float) -> None:
+        """Book the metagovernor's hours for ``p``: administrators', politicians' (policy) or an outside actor's."""
+        if hours <= 0:
+            return
+        actor = self.config.metagovernor.actor
+        if actor == "administrators":
+            adm = p.group.administrators
+            if adm.size:
+                self.spend("administrators", adm[:1], hours, p)
+                return
+        if actor == "politicians":
+            pol = p.group.politicians if p.group.politicians.size else self.pick_politicians(1)
+            self.spend_politicians(pol[:1], hours, p, policy=True)
+            return
+        self.public_hours += hours
+        p.public_hours += hours
