@@ -382,3 +382,12 @@ def test_page_renders_and_sends_charts_only_a_tail(mode):
     assert status and status[0].attributes["data-step"] == str(C.TAIL + 20)
     assert errors == []
     rc.close()
+
+
+def test_tool_controls_show_the_intensity_in_force():
+    # Unset in the file, a tool's intensity comes from the preset; the control shows that value.
+    on = Session(small(paradigm="npg", metagovernance="hands_on"), "t")
+    off = Session(small(paradigm="npg", metagovernance="none"), "t")
+    assert on.current("metagovernance_tools.process") == pytest.approx(on.runs[0].model.meta.process)
+    assert on.current("metagovernance_tools.process") > 0.0
+    assert off.current("metagovernance_tools.process") == pytest.approx(0.0)

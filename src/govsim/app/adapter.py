@@ -94,12 +94,12 @@ def reform(model, paradigm: str | None = None, setting: str | None = None) -> No
 def set_tools(model, tools: dict[str, float], source: str = "metagovernance tools") -> None:
     """Change the strengths of metagovernance tools mid-run (validated like a scenario file).
 
-    The model reads tool strengths from its scenario when a setting is put in force, so
-    the new strengths are written into the model's scenario and the setting re-applied.
+    The values are validated against the scenario schema, recorded in the model's scenario
+    and put in force as explicit intensities that replace the preset's values for those tools.
     """
     cfg = with_overrides(model.config, {f"metagovernance_tools.{k}": v for k, v in tools.items()}, source)
     model.config = cfg
-    model.set_metagovernance(setting_of(model))
+    model.set_metagovernance(setting_of(model), **{k: getattr(cfg.metagovernance_tools, k) for k in tools})
 
 
 # --------------------------------------------------------------------------- the schema, for controls
@@ -155,6 +155,11 @@ def field_specs(paths) -> list[FieldSpec]:
 def config_of(model):
     """The scenario a model runs with now (tool strengths included after a live change)."""
     return model.config
+
+
+def tool_intensity(model, tool: str) -> float:
+    """The intensity of a metagovernance tool in force now (the preset's, or an explicit one)."""
+    return float(getattr(model.meta, tool))
 
 
 def value_at(scenario, path: str):

@@ -85,7 +85,7 @@ def FieldControl(session: Session, spec: A.FieldSpec, version: int, bump, say):
     text, set_text = solara.use_state(_fmt(session.current(spec.path)))
     tag = "live" if spec.live else "on reset"
     hint = (f"{spec.description} [{spec.theory}] Range {_fmt(spec.lo)} to {_fmt(spec.hi)}, "
-            f"default {_fmt(spec.default)}; applies {tag}.")
+            f"default {'set by the preset' if spec.default is None else _fmt(spec.default)}; applies {tag}.")
 
     def apply(value):
         try:

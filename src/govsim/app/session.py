@@ -265,5 +265,5 @@ class Session:
         if path in self.pending:
             return self.pending[path]
         if path.startswith("metagovernance_tools."):
-            return A.value_at(A.config_of(self.runs[0].model), path)
+            return A.tool_intensity(self.runs[0].model, path.split(".", 1)[1])
         return A.value_at(self.scenario, path)
