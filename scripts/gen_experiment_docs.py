@@ -6,13 +6,13 @@
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import sys
-import typing
 from pathlib import Path
 
 from pydantic import BaseModel
+
+from docgen import default_text, field_range, row, type_name, write_or_check
 
 from govsim.experiments.schema import DESIGN_KINDS, RANGE_KEYS, STATISTICS, ExperimentSchema
 
@@ -80,54 +80,14 @@ statistics = ["mean", "final"]
 """
 
 
-def _type_name(ann) -> str:
-    origin = typing.get_origin(ann)
-    if origin is typing.Literal:
-        return "one of " + ", ".join(f'"{a}"' for a in typing.get_args(ann))
-    if origin is tuple:
-        return f"list of {_type_name(typing.get_args(ann)[0])}"
-    if origin is list:
-        return f"list of {_type_name(typing.get_args(ann)[0])}"
-    if origin is dict:
-        return "table"
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        return " or ".join(_type_name(a) for a in typing.get_args(ann) if a is not type(None))
-    return getattr(ann, "__name__", str(ann))
-
-
-def _range(field) -> str:
-    lo = hi = None
-    for m in field.metadata:
-        lo = getattr(m, "ge", lo)
-        hi = getattr(m, "le", hi)
-    if lo is not None and hi is not None:
-        return f"{lo} – {hi}"
-    return ""
-
-
-def _default(field) -> str:
-    if field.is_required():
-        return "(required)"
-    d = field.default
-    if d is None:
-        return "(from the scenario)"
-    if isinstance(d, tuple):
-        return "[" + ", ".join(f'"{x}"' if isinstance(x, str) else str(x) for x in d) + "]"
-    if isinstance(d, dict):
-        return "{}"
-    if isinstance(d, str):
-        return f'"{d}"'
-    return str(d).lower() if isinstance(d, bool) else str(d)
-
-
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
     rows = []
     for name, field in model.model_fields.items():
         ann = field.annotation
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             continue
-        rows.append(f"| `{prefix}{name}` | {_type_name(ann)} | {_default(field)} | {_range(field)} | "
-                    f"{field.description or ''} |")
+        rows.append(row([f"`{prefix}{name}`", type_name(ann), default_text(field, "(from the scenario)"),
+                         field_range(field), field.description or ""]))
     return rows
 
 
@@ -145,19 +105,7 @@ def generate() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/experiments.md is out of date")
-    args = parser.parse_args()
-    text = generate()
-    if args.check:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT} is out of date: run python scripts/gen_experiment_docs.py")
-            return 1
-        return 0
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
-    print(f"wrote {OUT}")
-    return 0
+    return write_or_check(OUT, generate(), Path(__file__).name, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

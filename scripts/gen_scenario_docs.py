@@ -6,13 +6,13 @@
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import sys
-import typing
 from pathlib import Path
 
 from pydantic import BaseModel
+
+from docgen import default_text, field_range, row, type_name, write_or_check
 
 from govsim.config import Reform, Scenario
 
@@ -46,43 +46,6 @@ Theory IDs (T1–T28) link to the claims in [theory.md](theory.md), the model's 
 """
 
 
-def _type_name(ann) -> str:
-    origin = typing.get_origin(ann)
-    if origin is typing.Literal:
-        return " | ".join(f'"{a}"' for a in typing.get_args(ann))
-    if origin is tuple:
-        inner = typing.get_args(ann)[0]
-        return f"list of {_type_name(inner)}"
-    if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)):
-        return " or ".join(_type_name(a) for a in typing.get_args(ann))
-    if ann is type(None):
-        return "absent"
-    return getattr(ann, "__name__", str(ann))
-
-
-def _range(field) -> str:
-    lo = hi = None
-    for m in field.metadata:
-        lo = getattr(m, "ge", lo)
-        hi = getattr(m, "le", hi)
-    if lo is not None and hi is not None:
-        return f"{lo} – {hi}"
-    if lo is not None:
-        return f"≥ {lo}"
-    return ""
-
-
-def _default(field) -> str:
-    if field.is_required():
-        return "(required)"
-    d = field.default
-    if isinstance(d, tuple):
-        return "[" + ", ".join(f'"{x}"' if isinstance(x, str) else str(x) for x in d) + "]"
-    if isinstance(d, str):
-        return f'"{d}"'
-    return str(d)
-
-
 def _rows(model: type[BaseModel], prefix: str) -> list[str]:
     rows = []
     for name, field in model.model_fields.items():
@@ -90,20 +53,15 @@ def _rows(model: type[BaseModel], prefix: str) -> list[str]:
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             continue
         theory = (field.json_schema_extra or {}).get("theory", "") if isinstance(field.json_schema_extra, dict) else ""
-        allowed = _range(field)
+        allowed = field_range(field)
         if name == "paradigm":
             allowed = "opa, npm, npg (the registered paradigms)"
         elif name == "metagovernance":
             allowed = "none, hands_off, hands_on"
-        cells = [f"`{prefix}{name}`", _type_name(ann), _default(field), allowed, field.description or "",
+        cells = [f"`{prefix}{name}`", type_name(ann), default_text(field, "(unset)"), allowed, field.description or "",
                  _theory_links(theory)]
-        rows.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        rows.append(row(cells))
     return rows
-
-
-def _cell(text: str) -> str:
-    """A table cell: ``|`` escaped so it does not end the cell, and no line breaks."""
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _theory_links(ids: str) -> str:
@@ -133,19 +91,7 @@ def generate() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="exit 1 if docs/scenarios.md is out of date")
-    args = parser.parse_args()
-    text = generate()
-    if args.check:
-        if not OUT.exists() or OUT.read_text() != text:
-            print(f"{OUT} is out of date: run python scripts/gen_scenario_docs.py")
-            return 1
-        return 0
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text)
-    print(f"wrote {OUT}")
-    return 0
+    return write_or_check(OUT, generate(), Path(__file__).name, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":

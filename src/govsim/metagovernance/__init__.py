@@ -50,7 +50,7 @@ SETTINGS = tuple(PRESETS)
 
 def tools_table():
     """The ``[metagovernance_tools]`` schema: one optional intensity per registered tool."""
-    fields = {name: (float | None, param(None, 0, 1, f"Intensity of {cls.label} ({cls.hands}-hands); unset: the preset's value.", ", ".join(cls.theory)))
+    fields = {name: (float | None, param(None, 0, 1, f"Intensity of {cls.label} (hands-{cls.hands}); unset: the preset's value.", ", ".join(cls.theory)))
               for name, cls in TOOLS.items()}
     return create_model("MetagovernanceTools", __base__=ToolParams,
                         __doc__="Explicit intensities of the metagovernance tools, in [0, 1] (T17).", **fields)
