@@ -4,12 +4,12 @@ emerge from the mechanisms (several seeds, with margins)."""
 
 from __future__ import annotations
 
-import json
-from functools import lru_cache
-
 import numpy as np
 import pytest
 from pandas.testing import assert_frame_equal
+
+from _helpers import run
+from _helpers import scenario as npg_scenario
 
 from govsim.config import Scenario, ScenarioError, validate
 from govsim.metagovernance import HOOKS, NATO, PRESETS, SETTINGS, TOOLS, Tool, ToolParams, intensities
@@ -18,28 +18,12 @@ from govsim.problems import Arena, Group, Problem
 from govsim.runner import simulate
 from govsim.streams import STREAMS
 
-SMALL = {"citizens": 300, "employees": 20}
 SEEDS = range(4)
 
 
 def scenario(tools: dict | None = None, setting="none", seed=0, **tables) -> dict:
-    data = {"paradigm": "npg", "metagovernance": setting, "seed": seed, "population": dict(SMALL),
-            "metagovernance_tools": dict(tools or {})}
-    for k, v in tables.items():
-        data[k] = {**data.get(k, {}), **v}
-    return data
-
-
-@lru_cache(maxsize=None)
-def _run(key: str, steps: int) -> GovModel:
-    m = GovModel(validate(json.loads(key)))
-    for _ in range(steps):
-        m.step()
-    return m
-
-
-def run(data: dict, steps: int = 50) -> GovModel:
-    return _run(json.dumps(data, sort_keys=True), steps)
+    """An NPG scenario with explicit tool intensities (small population, see _helpers)."""
+    return npg_scenario("npg", setting, seed, metagovernance_tools=dict(tools or {}), **tables)
 
 
 def over_seeds(fn, tools, steps=50, **tables) -> float:
