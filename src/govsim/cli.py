@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     from govsim.experiments.commands import add_commands
 
     add_commands(sub)
+    from govsim.validation.command import add_command
+
+    add_command(sub)
     return parser
 
 
