@@ -47,7 +47,7 @@ class Mode:
 
 
 FULL = Mode("full", None, 20, 5, None, None, 10, None, None, None, 2)
-QUICK = Mode("quick", 20, 10, 3, 300, 60, 5, 16, 48, 1, 1)
+QUICK = Mode("quick", 20, 10, 3, 300, 60, 8, 16, 64, 1, 1)
 TEST = Mode("test", 6, 4, 2, 200, 40, 2, 8, 24, 1, 1)
 MODES = {m.name: m for m in (FULL, QUICK, TEST)}
 
@@ -235,7 +235,7 @@ def find_boundary(table, direction: int, condition: Condition) -> Boundary:
     crossings = []
     for i in range(len(t) - 1):
         d0, d1 = float(t["diff"][i]), float(t["diff"][i + 1])
-        if math.isfinite(d0) and math.isfinite(d1) and (d0 > 0) != (d1 > 0) and d0 != d1:
+        if math.isfinite(d0) and math.isfinite(d1) and d0 * d1 < 0:
             x0, x1 = levels[i], levels[i + 1]
             crossings.append(x0 + (x1 - x0) * (0 - d0) / (d1 - d0))
     name = condition.label

@@ -159,6 +159,31 @@ def _ci(e: dict) -> str:
     return f"{e['diff']:+.3f} [{e['lo']:+.3f}, {e['hi']:+.3f}]"
 
 
+def _first(cell: str) -> str:
+    return cell.split(" ≈ ")[0]
+
+
+def leads_line(t, metric: str) -> str:
+    """How often each point has the highest mean on ``metric``, and how often it leads alone (clear of every other)."""
+    firsts = t["leader"].map(_first)
+    counts = firsts.value_counts()
+    alone = t.loc[~t["leader"].str.contains(" ≈ "), "leader"].value_counts()
+    parts = [f"{lab} in {n} (alone in {int(alone.get(lab, 0))})" for lab, n in counts.items()]
+    text = f"**{metric}**: highest mean in {len(t)} cells: " + "; ".join(parts)
+    if len(counts) == 1:
+        text += (f". {counts.index[0]} is first at every level of every condition tried: on this index the ranking "
+                 "does not depend on these conditions")
+    return text + "."
+
+
+def leads_sentence(t) -> str:
+    firsts = t["leader"].map(_first).value_counts()
+    if firsts.empty:
+        return ""
+    return (f"In the where-each-paradigm-leads table, {firsts.index[0]} has the highest mean in {int(firsts.iloc[0])} "
+            f"of {len(t)} cells (condition level x index).")
+
+
 def markdown(v: Validation, root: Path, img: str, command: str) -> str:
     from govsim import __version__
 
@@ -178,8 +203,9 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
       + (f"; populations of {m.citizens} citizens" if m.citizens else "; the experiment files' populations")
       + (f", at most {m.max_steps} steps" if m.max_steps else ", the files' steps") + ".")
     if m.name != "full":
-        a(" This is the reduced mode: intervals are wide and boundaries coarse. The full report is "
-          "`govsim validate-model` without `--quick`.")
+        L[-1] += (" This is the reduced mode: intervals are wide, boundaries coarse and runs shorter than the "
+                  "files' (so long-run facts are read early). The full report is `govsim validate-model` without "
+                  "`--quick`.")
     a("\n")
     a("This report checks govsim the way pattern-oriented modelling asks (Grimm et al. 2005): against several "
       "stylized facts at once, each from the theory ([docs/theory.md](theory.md)) or the literature, each with "
@@ -191,10 +217,7 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
     a(f"Of {len(v.facts)} stylized facts, **{n_hold} hold** (interval on the expected side of 0), **{n_rev} are "
       f"reversed** (interval on the other side) and {len(v.facts) - n_hold - n_rev} are not shown (interval "
       "includes 0). ")
-    lead_counts = v.leads.table["leader"].value_counts()
-    top = lead_counts.index[0] if len(lead_counts) else "-"
-    a(f"Across the {len(v.leads.table)} cells of the where-each-paradigm-leads table, **{top}** leads (alone or "
-      f"tied) in {int(lead_counts.iloc[0]) if len(lead_counts) else 0}. ")
+    a(leads_sentence(v.leads.table) + " ")
     a("Where a fact does not hold, or one point leads whatever the condition, the model does not yet produce "
       "that pattern from its mechanisms: these are the places where the model must change, not findings "
       "about the world.\n")
@@ -239,13 +262,7 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
         a(f"| {CONDITIONS[c].label} | {lv:g} | " + " | ".join(lead.get(mm, "") for mm in LEADS.metrics) + " |")
     a("")
     for mm in LEADS.metrics:
-        leaders = t.loc[t["metric"] == mm, "leader"]
-        firsts = leaders.str.split(" ≈ ").str[0]
-        if firsts.nunique() == 1:
-            a(f"- **{mm}**: {firsts.iloc[0]} leads at every level of every condition tried: on this index the "
-              "ranking does not depend on these conditions.")
-        else:
-            a(f"- **{mm}**: the leader changes with the conditions ({', '.join(sorted(set(firsts)))}).")
+        a(f"- {leads_line(t[t['metric'] == mm], mm)}")
     a("")
     a(f"![Where each paradigm leads]({img}/leads.png)\n")
     s = v.sobol
