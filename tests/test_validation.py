@@ -243,3 +243,47 @@ def test_validate_model_help_and_bad_flag():
     r = subprocess.run([sys.executable, "-m", "govsim", "validate-model", "--replications", "0"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and "must be at least 1" in r.stderr and "Traceback" not in r.stderr
+
+
+# --------------------------------------------------------------------------- report
+
+
+def _synthetic_validation():
+    from govsim.validation.discovery import Box
+    from govsim.validation.report import Validation
+    from govsim.validation.studies import DiscoveryResult, LeadsResult, SobolResult
+
+    facts = []
+    for i, f in enumerate(FACTS[:3]):
+        diff = [0.1, -0.1, 0.0][i] * f.direction
+        eff = {"diff": diff, "lo": diff - 0.05, "hi": diff + 0.05, "n": 20}
+        b = ev.find_boundary(_table([0.1, 0.9], [diff, -diff]), f.direction, CONDITIONS[f.conditions[0]])
+        facts.append(ev.FactResult(f, eff, ev.classify(eff["diff"], eff["lo"], eff["hi"], f.direction), [b], 20))
+    rows = [{"condition": "wickedness", "label": "w", "level": lv, "metric": m, "leader": lead,
+             "OPA": 0.3, "NPM": 0.3, "NPG hands-off": 0.7}
+            for lv, lead in ((0.05, "NPG hands-off"), (0.95, "NPG hands-off ≈ NPM")) for m in LEADS.metrics]
+    idx = pd.DataFrame([{"metric": f"{m}_mean", "factor": "paradigm", "S1": 0.7, "S1_conf": 0.1, "ST": 0.8,
+                         "ST_conf": 0.1} for m in LEADS.metrics])
+    disc = [DiscoveryResult(TARGETS[0], 0.5, 100, [Box((("problems.wickedness", 0.6, None),), 0.8, 0.9, 44, 40)]),
+            DiscoveryResult(TARGETS[1], 0.0, 100, [])]
+    return Validation(ev.QUICK, facts, LeadsResult(pd.DataFrame(rows), ["OPA", "NPM", "NPG hands-off"]),
+                      SobolResult(idx, sobol_lines(idx), 16, 256), disc, 60.0, None)
+
+
+def test_report_states_its_mode_and_results_plainly():
+    from govsim.validation.report import markdown
+
+    text = markdown(_synthetic_validation(), ROOT, "img/validation", "govsim validate-model --quick")
+    assert "**Mode: quick.**" in text and "by `govsim validate-model --quick`" in text
+    assert "Of 3 stylized facts, **1 hold**" in text and "**1 are reversed**" in text
+    assert f"| {FACTS[0].id} | {FACTS[0].statement} |" in text
+    assert "NPG hands-off has the highest mean in 6 of 6 cells" in text
+    assert ("**efficiency**: highest mean in 2 cells: NPG hands-off in 2 (alone in 1). NPG hands-off is first at "
+            "every level of every condition tried") in text
+    assert ("NPG leads NPM on efficiency when wickedness of problems > 0.6: coverage 0.80, density 0.90 "
+            "(40 of 44 samples in the box)") in text
+    assert "No region was found where it holds in most samples." in text
+    assert "xfail(strict=True)" in text
+    for line in text.splitlines():                                  # tables are well formed
+        if line.startswith("|") and "---" not in line:
+            assert line.endswith("|")

@@ -305,7 +305,7 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
         a(f"- {k}: {ref}")
     a("- Theory claims T1–T28: [docs/theory.md](theory.md).\n")
     a("## Regenerating this report\n")
-    a("```bash\ngovsim validate-model            # the full report (hours on two cores)\n"
+    a("```bash\ngovsim validate-model            # the full report (about 10,000 runs; an hour or more on two cores)\n"
       "govsim validate-model --quick    # reduced mode: fewer replications, levels and samples\n```\n")
     a("Results go to `results/validation` (`results/validation-quick` in quick mode); a second run resumes "
       "the sweeps that are there. The facts, their experiments and conditions are registered in "
