@@ -287,3 +287,22 @@ def test_report_states_its_mode_and_results_plainly():
     for line in text.splitlines():                                  # tables are well formed
         if line.startswith("|") and "---" not in line:
             assert line.endswith("|")
+
+
+def test_evaluate_fact_runs_its_sweeps_through_the_runner_and_resumes(tmp_path):
+    import dataclasses
+
+    from govsim.experiments import load_results
+    from govsim.validation.facts import fact
+
+    mode = dataclasses.replace(ev.TEST, replications=2, boundary_replications=2, citizens=100, max_steps=12)
+    f = fact("F16")
+    first = ev.evaluate_fact(f, ROOT, tmp_path, mode, workers=1, progress=False)
+    assert first.effect["n"] == 2 and first.boundaries[0].levels == [0.05, 0.95]
+    folder = tmp_path / "boundaries"
+    (bfolder,) = folder.iterdir()
+    res = load_results(bfolder, series=False)
+    assert len(res.runs) == 2 * 2 * 2 and set(res.runs["problems.wickedness"]) == {0.05, 0.95}
+    again = ev.evaluate_fact(f, ROOT, tmp_path, mode, workers=1, progress=False)   # a fresh cache: resumes
+    assert again.effect == first.effect
+    assert load_results(bfolder, series=False).manifest["counts"] == res.manifest["counts"]
