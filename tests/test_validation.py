@@ -284,9 +284,24 @@ def test_report_states_its_mode_and_results_plainly():
             "(40 of 44 samples in the box)") in text
     assert "No region was found where it holds in most samples." in text
     assert "xfail(strict=True)" in text
+    assert "NPG (under some metagovernance setting) is first in every cell" in text
     for line in text.splitlines():                                  # tables are well formed
         if line.startswith("|") and "---" not in line:
             assert line.endswith("|")
+
+
+def test_flat_effects_and_other_leaders_are_named():
+    from govsim.validation.report import is_flat, others_sentence
+
+    cond = CONDITIONS["wickedness"]
+    assert is_flat(ev.find_boundary(_table([0.1, 0.5, 0.9], [0.30, 0.32, 0.31]), +1, cond))
+    assert not is_flat(ev.find_boundary(_table([0.1, 0.5, 0.9], [0.10, 0.30, 0.50]), +1, cond))
+    assert not is_flat(ev.find_boundary(_table([0.1, 0.9], [0.30, 0.01]), +1, cond))
+    t = pd.DataFrame([{"condition": "conflict", "level": lv, "metric": "efficiency", "leader": lead}
+                      for lv, lead in ((0.1, "OPA ≈ NPM"), (0.5, "NPG hands-off"), (0.7, "NPG hands-on"))])
+    assert others_sentence(t) == ("NPG (under some metagovernance setting) is first in 2 of 3 cells; another "
+                                  "paradigm comes first only in: OPA ≈ NPM at npg.deadlock_threshold = 0.1 on "
+                                  "efficiency.")
 
 
 def test_evaluate_fact_runs_its_sweeps_through_the_runner_and_resumes(tmp_path):

@@ -176,6 +176,30 @@ def leads_line(t, metric: str) -> str:
     return text + "."
 
 
+def is_flat(b) -> bool:
+    """True when a fact holds at every level with an effect that changes by less than a quarter of its mean size."""
+    d = b.table["diff"].abs()
+    return (len(d) > 1 and all(st == HOLDS for st in b.statuses)
+            and float(d.max() - d.min()) < 0.25 * float(d.mean()))
+
+
+def others_sentence(t) -> str:
+    """The cells where a paradigm other than the most frequent leader's comes first."""
+    firsts = t["leader"].map(_first)
+    family = firsts.str.split(" ").str[0]
+    if family.empty:
+        return ""
+    main = family.value_counts().index[0]
+    rest = t[family != main]
+    if rest.empty:
+        return (f"{main} (under some metagovernance setting) is first in every cell: under the current model no "
+                "condition tried changes which paradigm leads on any index.")
+    cells = "; ".join(f"{row['leader']} at {CONDITIONS[row['condition']].path} = {row['level']:g} on {row['metric']}"
+                      for _, row in rest.iterrows())
+    return (f"{main} (under some metagovernance setting) is first in {len(t) - len(rest)} of {len(t)} cells; "
+            f"another paradigm comes first only in: {cells}.")
+
+
 def leads_sentence(t) -> str:
     firsts = t["leader"].map(_first).value_counts()
     if firsts.empty:
@@ -218,9 +242,17 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
       f"reversed** (interval on the other side) and {len(v.facts) - n_hold - n_rev} are not shown (interval "
       "includes 0). ")
     a(leads_sentence(v.leads.table) + " ")
-    a("Where a fact does not hold, or one point leads whatever the condition, the model does not yet produce "
+    a(others_sentence(v.leads.table) + "\n")
+    flat = [r.fact.id for r in v.facts if r.status == HOLDS and any(is_flat(b) for b in r.boundaries)]
+    if flat:
+        a(f"Of the facts that hold, {', '.join(flat)} hold with about the same size at every level of the condition "
+          "swept (the effect changes by less than a quarter of its size): a fact that is supposed to depend on a "
+          "condition but does not respond to it may be carried by how an indicator is defined for each rule set "
+          "rather than by a mechanism. ")
+    a("Where a fact does not hold, or one point leads whatever the condition, the model does not produce "
       "that pattern from its mechanisms: these are the places where the model must change, not findings "
-      "about the world.\n")
+      "about the world. A fact that holds is consistent with the model; it does not by itself show that the "
+      "mechanism the theory names is the one that produces it.\n")
     a(f"Every fact also has a test in `{TEST_FILE}` that checks its direction at its documented condition in "
       "reduced mode. A fact that does not hold on the current model is marked there as an expected failure "
       "(`xfail(strict=True)`) with the reason, so the test starts failing, and must be updated, the moment a "
@@ -246,7 +278,8 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
         for b in r.boundaries:
             cells = ", ".join(f"{lv:g}: {d:+.3f} [{lo:+.3f}, {hi:+.3f}]" for lv, d, lo, hi in
                               zip(b.table["level"], b.table["diff"], b.table["lo"], b.table["hi"]))
-            a(f"- **{r.fact.id}** ({r.fact.expectation()}), along `{b.condition}`: {b.summary}. Effects: {cells}.")
+            note = " The effect barely responds to this condition." if is_flat(b) else ""
+            a(f"- **{r.fact.id}** ({r.fact.expectation()}), along `{b.condition}`: {b.summary}. Effects: {cells}.{note}")
     a("")
     a(f"![Boundaries]({img}/boundaries.png)\n")
     a("## Where each paradigm leads\n")
