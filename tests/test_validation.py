@@ -321,3 +321,10 @@ def test_evaluate_fact_runs_its_sweeps_through_the_runner_and_resumes(tmp_path):
     again = ev.evaluate_fact(f, ROOT, tmp_path, mode, workers=1, progress=False)   # a fresh cache: resumes
     assert again.effect == first.effect
     assert load_results(bfolder, series=False).manifest["counts"] == res.manifest["counts"]
+
+
+def test_validate_model_outside_a_checkout_is_one_line_and_exit_2(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "govsim", "validate-model", "--quick", "--root", str(tmp_path)],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().count("\n") == 0 and "experiments/validation" in r.stderr

@@ -366,6 +366,11 @@ def main(args) -> int:
     from govsim.validation.evaluate import FULL, QUICK
 
     root = Path(args.root).resolve() if args.root else _find_root()
+    if not (root / "experiments" / "validation").is_dir():
+        from govsim.experiments.schema import ExperimentError
+
+        raise ExperimentError(str(root), None, "no experiments/validation folder here: run govsim validate-model "
+                              "from the repository's root")
     mode = QUICK if args.quick else FULL
     out = Path(args.out or ("results/validation-quick" if args.quick else "results/validation"))
     report = Path(args.report) if args.report else root / "docs" / "validation.md"
