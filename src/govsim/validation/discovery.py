@@ -7,6 +7,11 @@ boxes; each leaf is a box, a conjunction of thresholds on at most ``max_depth``
 parameters. As in PRIM, a box is judged by its *coverage* (the share of all samples where
 the statement holds that fall in the box) and its *density* (the share of the box's
 samples where it holds).
+
+A tree rather than PRIM: the maintained PRIM implementation (EMA workbench) would add
+statsmodels, seaborn, Platypus and formulaic to govsim's dependencies for one function;
+scikit-learn's tree needs only joblib and threadpoolctl, and its leaves are boxes that
+are read the same way (Bryant & Lempert 2010 discuss both for scenario discovery).
 """
 
 from __future__ import annotations
