@@ -77,10 +77,12 @@ def test_boundary_found_where_a_synthetic_effect_changes_sign():
 
 def test_boundary_unsorted_levels_and_expected_negative_direction():
     cond = CONDITIONS["wickedness"]
-    b = ev.find_boundary(_table([0.9, 0.1, 0.5], [0.2, -0.2, 0.0]), -1, cond)
+    b = ev.find_boundary(_table([0.9, 0.1, 0.5], [0.2, -0.2, 0.05]), -1, cond)
     assert b.levels == [0.1, 0.5, 0.9]
     assert b.statuses == [ev.HOLDS, ev.UNCLEAR, ev.REVERSED]
-    assert b.crossings == [pytest.approx(0.5)]
+    assert b.crossings == [pytest.approx(0.1 + 0.4 * 0.2 / 0.25)]
+    touching = ev.find_boundary(_table([0.0, 1.0], [0.0, 0.3]), +1, cond)   # 0 at an end is no sign change
+    assert touching.crossings == []
 
 
 def test_a_fact_that_holds_everywhere_is_reported_with_the_range_tried():
