@@ -46,7 +46,7 @@ class Mode:
     conditions_per_fact: int       # how many of a fact's conditions are swept
 
 
-FULL = Mode("full", None, 20, 5, None, None, 10, None, None, None, 2)
+FULL = Mode("full", None, 20, 5, None, None, None, None, None, None, 2)
 QUICK = Mode("quick", 20, 10, 3, 300, 60, 8, 16, 64, 1, 1)
 TEST = Mode("test", 6, 4, 2, 200, 40, 2, 8, 24, 1, 1)
 MODES = {m.name: m for m in (FULL, QUICK, TEST)}

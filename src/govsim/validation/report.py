@@ -225,7 +225,11 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
       f"{v.replications or m.boundary_replications} replications at {m.n_levels} levels of "
       f"{m.conditions_per_fact} condition(s) per fact"
       + (f"; populations of {m.citizens} citizens" if m.citizens else "; the experiment files' populations")
-      + (f", at most {m.max_steps} steps" if m.max_steps else ", the files' steps") + ".")
+      + (f", at most {m.max_steps} steps" if m.max_steps else ", the files' steps")
+      + f". Where-each-paradigm-leads table: {v.leads.replications} replications per cell; Sobol: "
+      f"{v.sobol.samples} base samples ({v.sobol.runs} runs); scenario discovery: "
+      f"{v.discovery[0].n if v.discovery else 0} samples x {v.discovery[0].replications if v.discovery else 0} "
+      f"replication(s) per arm.")
     if m.name != "full":
         L[-1] += (" This is the reduced mode: intervals are wide, boundaries coarse and runs shorter than the "
                   "files' (so long-run facts are read early). The full report is `govsim validate-model` without "

@@ -30,6 +30,7 @@ def leaders(runs, labels: list[str], column: str, conf: float = 0.95) -> tuple[s
 class LeadsResult:
     table: Any                     # rows: condition, level, metric, leader, and one column per point (mean)
     points: list[str]
+    replications: int = 0
 
 
 def run_leads(root: Path, out: Path, mode: Mode, *, workers=None, replications=None, progress=True) -> LeadsResult:
@@ -37,7 +38,7 @@ def run_leads(root: Path, out: Path, mode: Mode, *, workers=None, replications=N
 
     path = root / LEADS.experiment
     text = path.read_text(encoding="utf-8")
-    rows, labels = [], []
+    rows, labels, reps = [], [], 0
     for cname in LEADS.conditions:
         cond = CONDITIONS[cname]
         levels = pick_levels(cond.levels, mode.n_levels)
@@ -47,6 +48,7 @@ def run_leads(root: Path, out: Path, mode: Mode, *, workers=None, replications=N
                        workers=workers, progress=progress)
         base = _base_labels(ran.manifest, cond.path)
         labels = list(dict.fromkeys(base.values()))
+        reps = int(ran.manifest["settings"]["replications"])
         runs = ran.runs.copy()
         runs["_level"] = runs["point_id"].map({p["point_id"]: p["overrides"][cond.path]
                                                for p in ran.manifest["design"]["points"]})
@@ -56,7 +58,7 @@ def run_leads(root: Path, out: Path, mode: Mode, *, workers=None, replications=N
                 lead, means = leaders(g, labels, f"{m}_mean")
                 rows.append({"condition": cname, "label": cond.label, "level": float(level), "metric": m,
                              "leader": lead, **means})
-    return LeadsResult(pd.DataFrame(rows), labels)
+    return LeadsResult(pd.DataFrame(rows), labels, reps)
 
 
 def _base_labels(manifest: dict, path: str) -> dict[int, str]:
@@ -150,6 +152,7 @@ class DiscoveryResult:
     n: int
     boxes: list = field(default_factory=list)
     frame: Any = None              # factor values, diff, holds
+    replications: int = 0          # per sample and arm
 
 
 def run_discovery(root: Path, out: Path, mode: Mode, *, workers=None, progress=True) -> list[DiscoveryResult]:
@@ -178,7 +181,8 @@ def run_discovery(root: Path, out: Path, mode: Mode, *, workers=None, progress=T
         frame = fx.assign(diff=d, holds=d > 0)
         boxes = find_boxes(frame[factors].to_numpy(dtype=float), frame["holds"].to_numpy(), factors,
                            seed=int(arms[t.a].manifest["root_seed"]) % (2**31))
-        results.append(DiscoveryResult(t, float(np.mean(frame["holds"])), len(frame), boxes, frame))
+        results.append(DiscoveryResult(t, float(np.mean(frame["holds"])), len(frame), boxes, frame,
+                                       int(arms[t.a].manifest["settings"]["replications"])))
     return results
 
 
