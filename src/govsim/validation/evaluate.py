@@ -132,6 +132,10 @@ def variant(text: str, *, base: dict[str, Any] | None = None, keep_points: tuple
     return dump_toml(data)
 
 
+SWEEPS: list[tuple[str, int, int]] = []
+"""(folder, runs in the design, runs executed by this process) of every sweep run_text ran or resumed."""
+
+
 @dataclass
 class Ran:
     runs: Any                      # pandas DataFrame of finished runs
@@ -157,6 +161,7 @@ def run_text(text: str, source: str, folder: Path, out: Path, *, mode: Mode, rep
     summary = run_sweep(exp, out, workers=workers, progress=progress)
     if summary.interrupted:
         raise KeyboardInterrupt
+    SWEEPS.append((str(out), summary.total, summary.ran))
     res = load_results(out, series=False)
     return Ran(res.ok(), res.manifest, Path(out), summary.seconds)
 
