@@ -173,6 +173,9 @@ def build_parser() -> argparse.ArgumentParser:
     from govsim.app.commands import register as register_app  # standard library only
 
     register_app(sub)
+    from govsim.validation.command import add_command
+
+    add_command(sub)
     return parser
 
 

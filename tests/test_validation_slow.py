@@ -1,0 +1,64 @@
+"""The validation suite in reduced mode: each stylized fact's direction at its documented condition.
+
+Every fact of ``govsim.validation.facts`` is run from its experiment file (200 citizens, 40
+steps, 6 paired replications: the ``test`` mode of ``govsim.validation.evaluate``) and its
+mean paired effect must point the way the fact expects. A fact that the current model does
+not reproduce is an expected failure with ``strict=True``: the test fails (XPASS) as soon as
+a change to the model makes the fact hold, and the entry below must then be removed.
+The full check, with intervals and boundaries, is ``govsim validate-model`` (docs/validation.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from govsim.validation import evaluate as ev
+from govsim.validation.facts import FACTS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Facts the current model does not reproduce (measured in this reduced mode; see docs/validation.md).
+NOT_YET: dict[str, str] = {
+    "F09": "hands-on metagovernance is more efficient than hands-off at the defaults: soft steering does not "
+           "outperform strong steering",
+    "F10": "more deliberation rounds change nothing at the defaults (effect exactly 0): arenas under hands-off "
+           "metagovernance do not deadlock there",
+    "F13": "OPA is far less efficient than NPG even on tame problems: standard solutions bring no advantage",
+    "F14": "NPM is far less efficient than NPG even on tame, fully measured problems",
+}
+
+
+@pytest.fixture(scope="module")
+def ran(tmp_path_factory):
+    out = tmp_path_factory.mktemp("validation")
+    cache: dict[str, ev.Ran] = {}
+
+    def get(experiment: str) -> ev.Ran:
+        if experiment not in cache:
+            path = ROOT / experiment
+            cache[experiment] = ev.run_text(path.read_text(encoding="utf-8"), str(path), path.parent,
+                                            out / path.stem, mode=ev.TEST, replications=ev.TEST.replications,
+                                            workers=1, progress=False)
+        return cache[experiment]
+
+    return get
+
+
+def _cases():
+    for f in FACTS:
+        marks = [pytest.mark.slow]
+        if f.id in NOT_YET:
+            marks.append(pytest.mark.xfail(strict=True, reason=NOT_YET[f.id]))
+        yield pytest.param(f, id=f.id, marks=marks)
+
+
+@pytest.mark.parametrize("fact", list(_cases()))
+def test_fact_direction_at_its_documented_condition(fact, ran):
+    r = ran(fact.experiment)
+    e = ev.paired_effect(r.runs, fact.a, fact.b, fact.column)
+    assert e["n"] == ev.TEST.replications
+    assert fact.direction * e["diff"] > 0, (
+        f"{fact.id}: expected {fact.expectation()}, got {fact.a} - {fact.b} = {e['diff']:+.4f} "
+        f"[{e['lo']:+.4f}, {e['hi']:+.4f}]")
