@@ -250,8 +250,13 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
       "sensitivity analysis and scenario discovery. Every number below is read off the model as it is; nothing "
       "in this report is typed in by hand.\n")
     a("## Summary\n")
-    a(f"Of {len(v.facts)} stylized facts, **{n_hold} hold** (interval on the expected side of 0), **{n_rev} are "
-      f"reversed** (interval on the other side) and {len(v.facts) - n_hold - n_rev} are not shown (interval "
+    n_not = len(v.facts) - n_hold - n_rev
+
+    def are(n: int) -> str:
+        return "is" if n == 1 else "are"
+
+    a(f"Of {len(v.facts)} stylized facts, **{n_hold} hold** (interval on the expected side of 0), **{n_rev} "
+      f"{are(n_rev)} reversed** (interval on the other side) and {n_not} {are(n_not)} not shown (interval "
       "includes 0). ")
     a(leads_sentence(v.leads.table) + " ")
     a(others_sentence(v.leads.table) + "\n")
