@@ -278,7 +278,7 @@ def test_report_states_its_mode_and_results_plainly():
     text = markdown(_synthetic_validation(), ROOT, "img/validation", "govsim validate-model --quick")
     assert "**Mode: quick.**" in text and "by `govsim validate-model --quick`" in text
     assert "Main effects over 20 paired replications; boundary sweeps over 10 replications at 3 levels" in text
-    assert "Of 3 stylized facts, **1 hold**" in text and "**1 are reversed**" in text
+    assert "Of 3 stylized facts, **1 hold**" in text and "**1 is reversed**" in text
     assert f"| {FACTS[0].id} | {FACTS[0].statement} |" in text
     assert "NPG hands-off has the highest mean in 6 of 6 cells" in text
     assert ("**efficiency**: highest mean in 2 cells: NPG hands-off in 2 (alone in 1). NPG hands-off is first at "
