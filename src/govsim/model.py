@@ -48,9 +48,15 @@ class GovModel(mesa.Model):
     keyed stream per mechanism (:mod:`govsim.streams`). The first two never depend on
     the rule set, so under one seed every paradigm starts from the same population and
     meets the same problems (common random numbers).
+
+    ``history=False`` keeps no problem after it has left the indicators' window
+    (``outcomes.window`` steps): ``closed``, ``designs`` and ``decisions`` then hold only
+    the window's events (``len(model.world.closed)`` still counts all), so memory stays flat over a long run.
+    Outcomes are the same either way.
     """
 
-    def __init__(self, scenario=None, *, rng: int | np.random.Generator | None = None) -> None:
+    def __init__(self, scenario=None, *, rng: int | np.random.Generator | None = None,
+                 history: bool = True) -> None:
         cfg = coerce(scenario)
         seed = int(cfg.seed) if rng is None else coerce_seed(rng, "rng", "GovModel")
         super().__init__(rng=seed)
@@ -70,7 +76,8 @@ class GovModel(mesa.Model):
         pos = populations["citizens"].position  # polarised positions (no draws: common random numbers kept)
         pos[:] = np.clip(0.5 + (pos - 0.5) * (1.0 + 2.0 * cfg.core.polarisation), 0.0, 1.0)
         populations["firms"] = Firms(cfg.firms.count, pop_rng, cfg.firms)
-        self.world = World(cfg, populations, network, row_normalise(network), Streams(beh_seq))
+        self.world = World(cfg, populations, network, row_normalise(network), Streams(beh_seq),
+                           keep_history=history)
         self.problem_stream = ProblemStream(
             np.random.default_rng(prob_seq), cfg.problems.rate * p.citizens / 1000.0, cfg.problems.wickedness,
             cfg.problems.reach, Neighbourhood(network),
@@ -131,9 +138,9 @@ class GovModel(mesa.Model):
     network = property(lambda self: self.world.network)
     weights = property(lambda self: self.world.weights)
     open = property(lambda self: self.world.open)
-    closed = property(lambda self: self.world.closed)
-    designs = property(lambda self: self.world.designs)
-    decisions = property(lambda self: self.world.decisions)
+    closed = property(lambda self: self.world.closed.events())
+    designs = property(lambda self: self.world.designs.events())
+    decisions = property(lambda self: self.world.decisions.events())
     hours_log = property(lambda self: self.world.hours_log)
     provider_quality = property(lambda self: self.world.providers.quality)
     provider_loss = property(lambda self: self.world.providers.loss)
