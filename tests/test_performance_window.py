@@ -88,3 +88,31 @@ def test_without_history_memory_is_flat_and_outcomes_identical():
     db = b.datacollector.get_model_vars_dataframe()
     assert da.equals(db)
     assert np.isfinite(da.drop(columns=["paradigm", "metagovernance"]).to_numpy(dtype=float)).all()
+
+
+class _NoScan(list):
+    """A list that refuses the linear searches closing used to do per problem."""
+
+    def __contains__(self, item):
+        raise AssertionError("closing scanned the open list")
+
+    def remove(self, item):
+        raise AssertionError("closing scanned the open list")
+
+
+def test_closing_does_not_scan_the_open_list_and_keeps_the_order():
+    m = GovModel(validate({"paradigm": "npg", "seed": 5, "population": {"citizens": 3000}}))
+    m.step()
+    w = m.world
+    before = list(w.open)
+    assert len(before) >= 4
+    if "open" in vars(w):  # the open list as a plain attribute
+        w.open = _NoScan(before)
+    else:  # the list behind World.open
+        w._open = _NoScan(before)
+    leaving = [before[0], before[len(before) // 2], before[-1]]
+    for p in leaving:
+        w.close(p, "expired")
+    assert w.open == [p for p in before if all(p is not q for q in leaving)]
+    assert all(p.stage == 4 and p.closed_at == w.now for p in leaving)
+    assert w.closed.events()[-3:] == leaving

@@ -124,7 +124,8 @@ class World:
         self.weights = weights
         self.streams = streams
         self.now = 0
-        self.open: list[Problem] = []
+        self._open: list[Problem] = []
+        self._leaving: set[Problem] = set()  # closed since ``open`` was last read (identity hash)
         self.closed = EventLog("closed_at", keep_history)
         self.designs = EventLog("designed_at", keep_history)
         self.decisions = EventLog("decided_at", keep_history)
@@ -141,6 +142,15 @@ class World:
         return getattr(self.config, name)
 
     # ------------------------------------------------------------ problem ledger
+    @property
+    def open(self) -> list[Problem]:
+        """Problems in flight, in order of arrival (closed ones leave on the next read)."""
+        if self._leaving:
+            leaving = self._leaving
+            self._open = [p for p in self._open if p not in leaving]
+            self._leaving = set()
+        return self._open
+
     def ready(self, stage: Stage) -> list[Problem]:
         return [p for p in self.open if p.stage == stage and p.ready_at <= self.now]
 
@@ -151,8 +161,7 @@ class World:
         p.outcome = outcome
         p.stage = Stage.CLOSED
         p.closed_at = self.now
-        if p in self.open:
-            self.open.remove(p)
+        self._leaving.add(p)  # one pass over the open list per read, not one per closure
         self.closed.append(p)
         self.closed_now.append(p)
 
