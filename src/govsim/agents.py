@@ -3,7 +3,9 @@
 The numbers that change every step live in numpy arrays owned by the world
 (:mod:`govsim.state`). An agent object gives one row of them identity, so it can
 be inspected, selected through Mesa's ``AgentSet`` and drawn in the browser
-view. Reading ``citizen.trust`` reads the array; assigning writes it. Every
+view. Reading ``citizen.trust`` reads the array; assigning writes it. The model
+creates these objects only when they are first asked for (``model.agents``,
+``model.agents_by_type``): stepping never needs them. Every
 agent class gets one attribute per declared column (``Population.columns``),
 so a new column needs no line here.
 """

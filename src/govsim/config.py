@@ -114,20 +114,43 @@ class Section(BaseModel):
             _DEPTH.reset(token)
 
 
+PUBLIC_SECTOR = ("employees", "administrators", "politicians", "providers")
+
+
 class Population(Section):
-    """How many agents of each kind (docs/theory.md §1)."""
+    """How many agents of each kind (docs/theory.md §1).
+
+    The public sector grows with the town: employees, administrators, politicians and
+    providers that are not set take their default per 1,000 citizens,
+    `max(default, round(default x citizens / 1000))`: never fewer than at 1,000 citizens,
+    and unset providers never outnumber employees. At 100,000 citizens that is 6,000
+    employees, 1,000 administrators, 900 politicians and 600 providers. A number that is
+    set (in the file, through `extends` or an override) is used as it is.
+    """
 
     citizens: int = param(1000, 10, 1_000_000, "Citizens on the social network.", "T1")
-    employees: int = param(60, 2, 100_000, "Front-line employees delivering services.", "T1")
-    administrators: int = param(10, 1, 10_000, "Administrators (civil servants).", "T1")
-    politicians: int = param(9, 1, 1_000, "Politicians in the council.", "T1")
-    providers: int = param(6, 1, 1_000, "Service units employees belong to; competing providers under NPM.", "T2")
+    employees: int = param(60, 2, 100_000, "Front-line employees delivering services; if not set, 60 per 1,000 citizens (at least 60).", "T1")
+    administrators: int = param(10, 1, 100_000, "Administrators (civil servants); if not set, 10 per 1,000 citizens (at least 10).", "T1")
+    politicians: int = param(9, 1, 10_000, "Politicians in the council; if not set, 9 per 1,000 citizens (at least 9).", "T1")
+    providers: int = param(6, 1, 10_000, "Service units employees belong to; competing providers under NPM; if not set, 6 per 1,000 citizens (at least 6, at most employees).", "T2")
 
     @model_validator(mode="after")
-    def _providers_staffed(self) -> Population:
+    def _scale_public_sector(self) -> Population:
+        for name in PUBLIC_SECTOR:
+            if name not in self.model_fields_set:
+                base = type(self).model_fields[name].default
+                n = max(base, round(base * self.citizens / 1000))
+                if name == "providers":
+                    n = max(base, min(n, self.employees))
+                self.__dict__[name] = n
         if self.providers > self.employees:
             raise ValueError(f"providers ({self.providers}) must not exceed employees ({self.employees})")
         return self
+
+    def explicit(self) -> dict[str, Any]:
+        """The fields as a table, without the public-sector sizes that were scaled, not set."""
+        return {k: v for k, v in self.model_dump(mode="python").items()
+                if k not in PUBLIC_SECTOR or k in self.model_fields_set}
 
 
 class Network(Section):
@@ -563,6 +586,7 @@ def with_overrides(scenario, overrides: Mapping[str, Any] | None, source: str = 
     if not overrides:
         return scenario
     data = scenario.model_dump(mode="python")
+    data["population"] = scenario.population.explicit()  # unset public-sector sizes follow citizens
     for dotted, value in overrides.items():
         if not isinstance(dotted, str) or not dotted:
             raise ScenarioError(source, str(dotted), "a field name must be a non-empty string such as "

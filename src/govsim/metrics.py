@@ -6,7 +6,9 @@ participation by resource group, decoupling, alignment with political goals,
 politicians' leadership) describe what happened and enter no index.
 Event-based indicators read the problems closed, designed or decided within the
 last ``outcomes.window`` steps and are 0 when no such event happened (nothing
-delivered is nothing delivered). An index is the unweighted mean of its
+delivered is nothing delivered). They read only the events still in the window
+(:meth:`govsim.world.EventLog.window`), so their cost per step does not grow with
+the length of the run. An index is the unweighted mean of its
 family's indicators. The registry below is used by the data collector, the
 runner, the CLI and the browser view alike.
 """
@@ -46,8 +48,15 @@ def _since(model: GovModel) -> int:
 
 
 def _closed(model):
-    t = _since(model)
-    return [p for p in model.closed if p.closed_at > t]
+    return model.world.closed.window(_since(model))
+
+
+def _designs(model):
+    return model.world.designs.window(_since(model))
+
+
+def _decisions(model):
+    return model.world.decisions.window(_since(model))
 
 
 def _implemented(model):
@@ -148,8 +157,7 @@ def participation_high_resource(model) -> float:
 
 def _initiated(kind: str):
     def share(model) -> float:
-        t = _since(model)
-        ps = [p for p in model.designs if p.designed_at > t and p.rounds <= 1]
+        ps = [p for p in _designs(model) if p.rounds <= 1]
         return sum(p.initiator == kind for p in ps) / len(ps) if ps else 0.0
     share.__doc__ = f"Share of problems taken up in the window that a {kind} initiated (T10)."
     share.__name__ = f"initiated_by_{kind}"
@@ -158,22 +166,18 @@ def _initiated(kind: str):
 
 def decoupling(model) -> float:
     """Share of public decisions in the window adopted without political discussion (T20)."""
-    t = _since(model)
-    cases = [p for p in model.decisions if p.decided_at > t and p.political_case]
+    cases = [p for p in _decisions(model) if p.political_case]
     return sum(not p.discussed for p in cases) / len(cases) if cases else 0.0
 
 
 def goal_alignment(model) -> float:
     """Mean alignment (1 - |arena's position - political goal|) of arena designs in the window (T16, T21)."""
-    t = _since(model)
-    return _mean(p.alignment for p in model.designs if p.designed_at > t and p.arena is not None)
+    return _mean(p.alignment for p in _designs(model) if p.arena is not None)
 
 
 def seats_filled(model) -> float:
     """Citizens seated / citizen seats offered, over arenas formed in the window (T15: hard recruitment)."""
-    t = _since(model)
-    arenas = [p for p in model.designs if p.designed_at > t and p.arena is not None and p.rounds <= 1
-              and p.arena.seats > 0]
+    arenas = [p for p in _designs(model) if p.arena is not None and p.rounds <= 1 and p.arena.seats > 0]
     seats = sum(p.arena.seats for p in arenas)
     return min(1.0, sum(p.group.citizens.size for p in arenas) / seats) if seats else 0.0
 
@@ -195,14 +199,12 @@ def trust(model) -> float:
 
 def legitimacy(model) -> float:
     """Mean legitimacy of decisions in the window: (political ownership + citizens' voice) / 2."""
-    t = _since(model)
-    return _mean(p.legitimacy for p in model.decisions if p.decided_at > t)
+    return _mean(p.legitimacy for p in _decisions(model))
 
 
 def influence(model) -> float:
     """Mean influence of citizens on the solutions decided in the window (0 where none took part)."""
-    t = _since(model)
-    return _mean(p.influence for p in model.decisions if p.decided_at > t)
+    return _mean(p.influence for p in _decisions(model))
 
 
 def policy_time(model) -> float:
@@ -227,14 +229,12 @@ def novelty_fit(model) -> float:
 
 def diversity(model) -> float:
     """Mean breadth of expertise (mean over dimensions of the best holder) of groups that designed in the window."""
-    t = _since(model)
-    return _mean(p.diversity for p in model.designs if p.designed_at > t)
+    return _mean(p.diversity for p in _designs(model))
 
 
 def learning(model) -> float:
     """Mean mutual learning per design in the window (knowledge gained / learning rate)."""
-    t = _since(model)
-    return _mean(p.learning for p in model.designs if p.designed_at > t)
+    return _mean(p.learning for p in _designs(model))
 
 
 INDICATORS: tuple[Indicator, ...] = (

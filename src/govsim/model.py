@@ -4,7 +4,7 @@ The model builds the :class:`govsim.world.World` (populations, network, ledgers,
 random streams), holds the current rule set and metagovernance, and runs the
 phases of :mod:`govsim.phases` in order (``print(model.phases)``). Rule sets and
 tools see only the world. Mesa agents (:mod:`govsim.agents`) are views over the
-world's columns.
+world's columns, created only when first asked for (``model.agents``).
 """
 
 from __future__ import annotations
@@ -48,9 +48,15 @@ class GovModel(mesa.Model):
     keyed stream per mechanism (:mod:`govsim.streams`). The first two never depend on
     the rule set, so under one seed every paradigm starts from the same population and
     meets the same problems (common random numbers).
+
+    ``history=False`` keeps no problem after it has left the indicators' window
+    (``outcomes.window`` steps): ``closed``, ``designs`` and ``decisions`` then hold only
+    the window's events (``len(model.world.closed)`` still counts all), so memory stays flat over a long run.
+    Outcomes are the same either way.
     """
 
-    def __init__(self, scenario=None, *, rng: int | np.random.Generator | None = None) -> None:
+    def __init__(self, scenario=None, *, rng: int | np.random.Generator | None = None,
+                 history: bool = True) -> None:
         cfg = coerce(scenario)
         seed = int(cfg.seed) if rng is None else coerce_seed(rng, "rng", "GovModel")
         super().__init__(rng=seed)
@@ -70,15 +76,13 @@ class GovModel(mesa.Model):
         pos = populations["citizens"].position  # polarised positions (no draws: common random numbers kept)
         pos[:] = np.clip(0.5 + (pos - 0.5) * (1.0 + 2.0 * cfg.core.polarisation), 0.0, 1.0)
         populations["firms"] = Firms(cfg.firms.count, pop_rng, cfg.firms)
-        self.world = World(cfg, populations, network, row_normalise(network), Streams(beh_seq))
+        self.world = World(cfg, populations, network, row_normalise(network), Streams(beh_seq),
+                           keep_history=history)
         self.problem_stream = ProblemStream(
             np.random.default_rng(prob_seq), cfg.problems.rate * p.citizens / 1000.0, cfg.problems.wickedness,
             cfg.problems.reach, Neighbourhood(network),
         )
-        for agent_type in AGENT_TYPES:
-            n = getattr(self.world, agent_type.store).n
-            if n:
-                agent_type.create_agents(self, n, row=list(range(n)))
+        self._agents_built = False  # agent objects are made on first access (see ``agents``)
 
         self.phases: PhaseList[Phase] = PhaseList(PHASES)
         self.steering: Steering | None = None
@@ -111,6 +115,40 @@ class GovModel(mesa.Model):
         self._explicit = explicit
         self.world.meta = meta
 
+    # ------------------------------------------------------------------ Mesa agents, made when asked for
+    def _build_agents(self) -> None:
+        """Create one agent object per row of each population, once, in a fixed order.
+
+        ``step()`` works on the world's columns and never needs these objects, so they are
+        made only when a viewer or a user first asks for ``agents``, ``agents_by_type`` or
+        ``agent_types`` (a million citizens build in a fraction of the time and memory).
+        The agents and their ``unique_id`` are the same whenever they are first asked for.
+        """
+        if self._agents_built:
+            return
+        self._agents_built = True
+        for agent_type in AGENT_TYPES:
+            n = getattr(self.world, agent_type.store).n
+            if n:
+                agent_type.create_agents(self, n, row=list(range(n)))
+
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Every agent (Mesa's ``AgentSet``), created on first access."""
+        self._build_agents()
+        return self._all_agents
+
+    @property
+    def agents_by_type(self) -> dict:
+        """One ``AgentSet`` per agent class, created on first access."""
+        self._build_agents()
+        return self._agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        self._build_agents()
+        return list(self._agents_by_type)
+
     @property
     def meta(self) -> Metagovernance:
         return self.world.meta
@@ -131,9 +169,9 @@ class GovModel(mesa.Model):
     network = property(lambda self: self.world.network)
     weights = property(lambda self: self.world.weights)
     open = property(lambda self: self.world.open)
-    closed = property(lambda self: self.world.closed)
-    designs = property(lambda self: self.world.designs)
-    decisions = property(lambda self: self.world.decisions)
+    closed = property(lambda self: self.world.closed.events())
+    designs = property(lambda self: self.world.designs.events())
+    decisions = property(lambda self: self.world.decisions.events())
     hours_log = property(lambda self: self.world.hours_log)
     provider_quality = property(lambda self: self.world.providers.quality)
     provider_loss = property(lambda self: self.world.providers.loss)

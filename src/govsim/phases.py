@@ -251,7 +251,7 @@ def political_leadership(model: GovModel) -> None:
     w = model.world
     pol, core = w.politicians, w.core
     shown = np.zeros(pol.n)
-    for p in w.decisions[::-1]:
+    for p in w.decisions.recent[::-1]:
         if p.decided_at != w.now:
             break
         rows = p.group.politicians

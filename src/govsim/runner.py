@@ -93,7 +93,7 @@ def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | Non
     from govsim.model import GovModel
 
     scenario = prepare(scenario_or_path, steps=steps, seed=seed, overrides=overrides)
-    model = GovModel(scenario)
+    model = GovModel(scenario, history=False)  # only the data collector is read
     if on_built is not None:
         on_built()
     bar = None

@@ -7,8 +7,9 @@ see the :class:`govsim.model.GovModel`. They get a :class:`World`, which offers:
 - **population columns**: ``citizens``, ``employees``, ``administrators``,
   ``politicians``, ``firms`` (:mod:`govsim.state`), ``providers`` (quality, loss),
   the citizens' ``network`` and its row-normalised ``weights``;
-- **the problem ledger**: ``open``, ``closed``, ``designs``, ``decisions``, ``ready``,
-  ``close``;
+- **the problem ledger**: ``open``, ``closed``, ``designs``, ``decisions`` (each an
+  :class:`EventLog`: ``append``, the events of the metrics window, and the whole history
+  if the model keeps it), ``ready``, ``close``;
 - **the time and money ledgers**: ``spend``, ``spend_politicians``, ``handle_case``,
   ``citizen_hours``; the participation ledger: ``record_participation``;
 - **random streams**: ``streams.get(mechanism, *key)`` (:mod:`govsim.streams`);
@@ -64,10 +65,55 @@ class PoliticsParams(BaseModel):
     discussion_hours: float = param(6.0, 0.1, 100, "Committee hours a case needs to be discussed rather than nodded through.", "T20")
 
 
+class EventLog:
+    """Problems as they reach one event (closed, designed, decided), in order.
+
+    The windowed indicators (:mod:`govsim.metrics`) read :meth:`window`: only the
+    events whose time stamp (``attr`` of the problem: ``closed_at``, ``designed_at``,
+    ``decided_at``) is later than ``since``. Older entries are dropped from that list
+    as soon as they fall out of the window, so the work per step does not grow with
+    the length of the run. A time stamp only ever increases (a problem designed again
+    is appended again with its new time), so an entry once out of the window stays out.
+    ``history`` holds every event when the model keeps it (the default), else ``None``;
+    ``total`` counts every event either way.
+    """
+
+    __slots__ = ("attr", "recent", "history", "total", "_since")
+
+    def __init__(self, attr: str, keep_history: bool = True) -> None:
+        self.attr = attr
+        self.recent: list[Problem] = []
+        self.history: list[Problem] | None = [] if keep_history else None
+        self.total = 0
+        self._since = -(1 << 62)
+
+    def append(self, p: Problem) -> None:
+        self.recent.append(p)
+        self.total += 1
+        if self.history is not None:
+            self.history.append(p)
+
+    def window(self, since: int) -> list[Problem]:
+        """The events later than ``since`` (in the order they happened); drops the older ones."""
+        if since > self._since:
+            a = self.attr
+            self.recent = [p for p in self.recent if getattr(p, a) > since]
+            self._since = since
+        return self.recent
+
+    def events(self) -> list[Problem]:
+        """Every event if the history is kept, else the events still in the window."""
+        return self.history if self.history is not None else self.recent
+
+    def __len__(self) -> int:
+        return self.total
+
+
 class World:
     """What rule sets and tools may read and change (see the module docstring)."""
 
-    def __init__(self, config, populations: dict, network, weights, streams: Streams) -> None:
+    def __init__(self, config, populations: dict, network, weights, streams: Streams, *,
+                 keep_history: bool = True) -> None:
         self.config = config
         self.core: CoreParams = config.core
         self.politics: PoliticsParams = config.politics
@@ -78,10 +124,11 @@ class World:
         self.weights = weights
         self.streams = streams
         self.now = 0
-        self.open: list[Problem] = []
-        self.closed: list[Problem] = []
-        self.designs: list[Problem] = []
-        self.decisions: list[Problem] = []
+        self._open: list[Problem] = []
+        self._leaving: set[Problem] = set()  # closed since ``open`` was last read (identity hash)
+        self.closed = EventLog("closed_at", keep_history)
+        self.designs = EventLog("designed_at", keep_history)
+        self.decisions = EventLog("decided_at", keep_history)
         self.closed_now: list[Problem] = []
         self.participation: list[tuple[np.ndarray, int, float]] = []
         self.hours_log: list[tuple[float, float, float]] = []
@@ -95,6 +142,15 @@ class World:
         return getattr(self.config, name)
 
     # ------------------------------------------------------------ problem ledger
+    @property
+    def open(self) -> list[Problem]:
+        """Problems in flight, in order of arrival (closed ones leave on the next read)."""
+        if self._leaving:
+            leaving = self._leaving
+            self._open = [p for p in self._open if p not in leaving]
+            self._leaving = set()
+        return self._open
+
     def ready(self, stage: Stage) -> list[Problem]:
         return [p for p in self.open if p.stage == stage and p.ready_at <= self.now]
 
@@ -105,8 +161,7 @@ class World:
         p.outcome = outcome
         p.stage = Stage.CLOSED
         p.closed_at = self.now
-        if p in self.open:
-            self.open.remove(p)
+        self._leaving.add(p)  # one pass over the open list per read, not one per closure
         self.closed.append(p)
         self.closed_now.append(p)
 
