@@ -36,15 +36,15 @@ def test_side_by_side_is_one_town_under_three_rule_sets(seed):
     assert [r.label for r in s.runs] == ["OPA", "NPM", "NPG"]
     assert [A.paradigm_of(r.model) for r in s.runs] == ["opa", "npm", "npg"]
     assert len({A.population_signature(r.model) for r in s.runs}) == 1 and s.same_town
-    s.advance(12)
+    s.advance(24)
     assert len({A.problem_signature(r.model) for r in s.runs}) == 1  # the same problems arrived
     assert s.same_problems()
     other = Session(small(seed + 1), "test", mode="compare")
-    other.advance(12)
+    other.advance(24)
     s.runs[0].problems, keep = other.runs[0].problems, s.runs[0].problems
     assert not s.same_problems()
     s.runs[0].problems = keep
-    assert {A.step_of(r.model) for r in s.runs} == {12}
+    assert {A.step_of(r.model) for r in s.runs} == {24}
     # The runs diverge: the populations' state and the indices differ by rule set.
     assert len({A.population_signature(r.model) for r in s.runs}) == 3
     for fam in A.FAMILIES:

@@ -208,9 +208,7 @@ def test_tokenistic_hearings_lower_trust_T7():
 
 def test_coproduction_mobilises_citizens_and_raises_quality_T5_T12():
     co = run(model("npg", "hands_off"), 40)
-    no_co = model("npg", "hands_off")
-    no_co.paradigm.coproduction = 0.0
-    run(no_co, 40)
+    no_co = run(model("npg", "hands_off", npg={"coproduction": 0.0}), 40)
     assert co.outcomes["resources_mobilised"] > no_co.outcomes["resources_mobilised"]
     q = lambda m: np.mean([p.quality for p in implemented(m)])  # noqa: E731
     assert q(co) > q(no_co)
@@ -254,6 +252,6 @@ def test_politicians_time_goes_to_policy_only_when_they_shape_it_T20_T22():
     opa = run(model("opa"), 30)
     npg = run(model("npg", "hands_off"), 30)
     no_seats = run(model("npg", "hands_off", npg={"arena_politicians": 0}), 30)
-    assert opa.outcomes["policy_time"] == 0.0
+    assert 0.0 < opa.outcomes["policy_time"] < npg.outcomes["policy_time"]  # OPA: defining at the chain's top
     assert npg.outcomes["policy_time"] > 0.02
     assert no_seats.outcomes["policy_time"] == 0.0

@@ -48,7 +48,7 @@ def test_a_100k_town_designs_solutions():
                    "population": {"citizens": 100_000}})
     assert sc.population.administrators == 1000
     m = GovModel(sc, history=False)
-    for _ in range(4):
+    for _ in range(6):
         m.step()
     assert len(m.world.designs) > 50
     assert len(m.world.decisions) > 0

@@ -45,7 +45,7 @@ def _parse_set(items: list[str]) -> dict:
 
 
 def _summary(df, scenario, overrides: dict | None = None) -> str:
-    from govsim.metrics import FAMILIES
+    from govsim.metrics import FAMILIES, INDICATORS, defined_away
 
     paradigms = " -> ".join(dict.fromkeys(df["paradigm"]))
     settings = " -> ".join(dict.fromkeys(df["metagovernance"]))
@@ -68,6 +68,13 @@ def _summary(df, scenario, overrides: dict | None = None) -> str:
     ]
     for fam in FAMILIES:
         lines.append(f"{fam:<12}{df[fam].iloc[-1]:>8.3f}{tail[fam].mean():>20.3f}")
+    away = defined_away()
+    for fam in FAMILIES:
+        gone = [i.name for i in INDICATORS if i.family == fam and i.name in away]
+        if gone:
+            col = f"{fam}_common"
+            lines.append(f"{'  common':<12}{df[col].iloc[-1]:>8.3f}{tail[col].mean():>20.3f}"
+                         f"   ({fam} without {', '.join(gone)}, which a rule set defines away)")
     return "\n".join(lines)
 
 

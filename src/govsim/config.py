@@ -175,12 +175,18 @@ class CitizenParams(Section):
     trust_adaptation: float = param(0.03, 0, 1, "Rate at which trust follows satisfaction (trust is slow to win back).", "T3, T11")
     expectation_growth: float = param(0.002, 0, 0.1, "Rise of expectations per step.", "T6")
     learning_rate: float = param(0.1, 0, 1, "Share of a group's pooled knowledge each member learns per design.", "T8")
+    voice: float = param(0.01, 0, 1, "Chance per step that a citizen whose satisfaction is below 1/2 complains (voice): participation at the ladder's first rung, as influential as the rule set lets complaints be.", "T2, T7")
+    fatigue: float = param(0.15, 0, 1, "Rise of a citizen's participation fatigue per act of taking part, as a share of the way to 1; fatigue lowers willingness (0: no fatigue).", "T11, T15")
+    recovery: float = param(0.05, 0, 1, "Share of participation fatigue that wears off per step.", "T11")
+    hour_value: float = param(0.5, 0, 10, "Value of a citizen's hour relative to a public hour: citizens' hours enter the cost of a solution in value_per_cost (0: citizens' time is free).", "T5, T24")
 
 
 class EmployeeParams(Section):
     """Front-line employees (T3, T5, T27)."""
 
     initial_motivation: float = param(0.7, 0, 1, "Mean initial intrinsic motivation.", "T5")
+    intrinsic_motivation: float = param(0.75, 0, 1, "Mean of employees' own (public-service) motivation: the level trusted discretion sustains motivation at, never above.", "T5, T27")
+    agency: float = param(0.5, 0, 1, "Principal–agent drift: share a = of unmotivated, unwatched effort going to employees' own ends, a (1 - motivation)(1 - pressure) (0: no drift).", "T3, T27")
     crowding_out: float = param(0.04, 0, 1, "Rate at which control pressure crowds out intrinsic motivation.", "T3")
     autonomy_support: float = param(0.06, 0, 1, "Rate at which discretion sustains intrinsic motivation.", "T27")
     extrinsic_weight: float = param(0.6, 0, 1, "How much pressure adds to effort.", "T2")
@@ -213,13 +219,31 @@ class ProblemParams(Section):
     max_age: int = param(24, 1, 10_000, "Steps after which an unsolved problem is written off.", "T6")
     solve_threshold: float = param(0.15, 0, 1, "Value (fit x quality) a solution must reach to count as solving the problem.", "T19")
     harm: float = param(0.2, 0, 1, "Drop in experienced service for citizens living with an open problem.", "T6")
+    dispersion: float = param(0.4, 0, 1, "Chance weight of citizens' local and experiential knowledge among the dimensions a problem needs (0.4: every dimension alike; 0: needs lie only where the public sector knows).", "T6, T8")
+    routine_need: tuple[float, ...] = Field((0.35, 0.25, 0.10, 0.25, 0.05), strict=False, min_length=5, max_length=5, description="What routine services need over professional, procedural, local, experiential and political knowledge (one definition for every rule set; normalised).", json_schema_extra={"theory": "T2, T3"})
+    codified: tuple[float, ...] = Field((0.85, 0.85, 0.2, 0.4, 0.2), strict=False, min_length=5, max_length=5, description="How well standard solutions (the rulebook, best practice) cover each of the five dimensions, in [0, 1] (all 0: no standard solutions).", json_schema_extra={"theory": "T6"})
+
+    @field_validator("routine_need", "codified")
+    @classmethod
+    def _unit_vector(cls, v):
+        if any(x < 0 or x > 1 for x in v):
+            raise ValueError("needs five numbers from 0 to 1")
+        return tuple(float(x) for x in v)
+
+    @field_validator("routine_need")
+    @classmethod
+    def _some_need(cls, v):
+        if sum(v) <= 0:
+            raise ValueError("needs five numbers from 0 to 1, not all 0")
+        return v
 
 
 class Outcomes(Section):
     """How the outcome indices are read (T19)."""
 
     window: int = param(24, 1, 10_000, "Steps over which event-based indicators are averaged.", "T19")
-    novelty_threshold: float = param(0.3, 0, 1, "Novelty above which an adopted solution counts as new.", "T8")
+    hours_unit: float = param(1000.0, 1, 1e6, "Hours per unit of value in value_per_cost: r = value per this many (public + valued citizens') hours, indicator r / (1 + r).", "T19, T24")
+    novelty_threshold: float = param(0.3, 0, 1, "Novelty at which an adopted solution counts as fully new; novel_adoption credits each solution min(1, novelty / this).", "T8")
 
 
 class Reform(Section):

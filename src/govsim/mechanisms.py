@@ -159,8 +159,23 @@ def recombine_novelty(diversity: float, slack: float, constraint: float, rng: np
 
 
 def employee_effort(motivation: np.ndarray, pressure: np.ndarray, extrinsic_weight: float) -> np.ndarray:
-    """Effort from intrinsic motivation plus extrinsic pressure: ``1 - (1 - m)(1 - w p)`` (T3, T5)."""
+    """Effort from intrinsic motivation plus extrinsic pressure: ``1 - (1 - m)(1 - w p)`` (T3, T5).
+
+    Without control (``p = 0``) effort is motivation alone: where intrinsic
+    motivation is low, trust-based steering gets little effort (principal–agent, T27).
+    """
     return 1.0 - (1.0 - motivation) * (1.0 - extrinsic_weight * pressure)
+
+
+def drift_share(motivation: np.ndarray, pressure: np.ndarray, agency: float) -> np.ndarray:
+    """Share of unsteered effort that drifts to employees' own ends: ``a (1 - m)(1 - p)`` (T3, T27).
+
+    The principal–agent problem: an employee who is neither intrinsically motivated
+    (``m``) nor watched (``p``) spends part of the effort on what suits them rather than
+    on the service. ``agency`` (a) is how much room the work leaves for that; 0 switches
+    the mechanism off.
+    """
+    return np.clip(agency * (1.0 - motivation) * (1.0 - pressure), 0.0, 1.0)
 
 
 def steered_share(pressure: np.ndarray, motivation: np.ndarray, discretion: np.ndarray) -> np.ndarray:
@@ -179,24 +194,66 @@ def crowd_out_motivation(
     discretion: np.ndarray,
     crowding: float,
     support: float,
+    intrinsic: np.ndarray | float = 1.0,
 ) -> np.ndarray:
-    """One step of intrinsic motivation: ``m + s d (1 - m) - c p m`` (T3, T5, T27).
+    """One step of intrinsic motivation: ``m + s d (i - m) - c p m`` (T3, T5, T27).
 
     Control pressure ``p`` crowds intrinsic motivation out at rate ``c``; trusted
-    discretion ``d`` sustains it at rate ``s``. Fixed point ``s d / (s d + c p)``.
+    discretion ``d`` sustains it at rate ``s``, but only up to the employee's own
+    intrinsic (public-service) motivation ``i``: autonomy cannot create motivation
+    that is not there, and above ``i`` it relaxes back. Fixed point
+    ``s d i / (s d + c p)``.
     """
-    m = motivation + support * discretion * (1.0 - motivation) - crowding * pressure * motivation
+    m = motivation + support * discretion * (intrinsic - motivation) - crowding * pressure * motivation
     return np.clip(m, 0.0, 1.0)
 
 
-def service_quality(effort: np.ndarray, share: np.ndarray, focus: np.ndarray, plan: np.ndarray) -> np.ndarray:
-    """Quality delivered against a plan: ``effort * overlap((1 - s) plan + s focus, plan)``.
+def focus_overlap(focus: np.ndarray, plan: np.ndarray) -> np.ndarray | float:
+    """``sum_d min(focus_d, plan_d)``: how far control's focus coincides with a plan (rows of ``focus`` each)."""
+    focus = np.asarray(focus, dtype=float)
+    if focus.ndim == 1:
+        return float(np.minimum(focus, plan).sum())
+    return np.minimum(focus, plan).sum(axis=-1)
 
-    Effort steered to the focus of control (``share`` of it) only counts where
-    the focus happens to coincide with what the plan needs (T3, T4).
+
+def service_quality(effort: np.ndarray, share: np.ndarray, focus: np.ndarray, plan: np.ndarray,
+                    drift: np.ndarray | float = 0.0) -> np.ndarray:
+    """Quality delivered against a plan: ``effort ((1 - s)(1 - x) + s overlap(focus, plan))``.
+
+    Effort steered to the focus of control (``share`` s of it) only counts where
+    the focus coincides with what the plan needs (T3, T4); of the unsteered rest, the
+    share ``drift`` (x, :func:`drift_share`) goes to employees' own ends. ``focus`` is
+    one vector, or one row per employee (a provider's own focus under NPM).
     """
-    focus_overlap = float(np.minimum(focus, plan).sum())
-    return effort * ((1.0 - share) + share * focus_overlap)
+    return effort * ((1.0 - share) * (1.0 - drift) + share * focus_overlap(focus, plan))
+
+
+def standard_fit(defined: np.ndarray, need: np.ndarray, codified: np.ndarray) -> float:
+    """Fit of a standard solution: ``n_t * k_t``, ``t`` the main dimension of the problem as defined (T6).
+
+    A standard solution (the rulebook, best practice) treats a problem as a case of
+    its main category, ``t = argmax(defined)``, and acts on that one dimension with
+    the public sector's codified know-how ``k_t`` instead of the designers' own. A tame
+    problem, whose need lies on one well-codified dimension, is met almost as well as by
+    a tailored design; a wicked one, whose need is spread over several dimensions (and
+    over local, experiential and political ones that resist codification), poorly.
+    """
+    t = int(np.argmax(defined))
+    return float(need[t] * codified[t])
+
+
+def coordination_factor(members: int, cost: float) -> float:
+    """``1 + cost (n - 1)``: how coordination grows with a group of ``n`` members (T15, T24).
+
+    Meeting hours per member are multiplied by it and the knowledge members manage to
+    share is divided by it, so a larger arena costs more and pools less per member.
+    """
+    return 1.0 + cost * max(members - 1, 0)
+
+
+def tire(fatigue: np.ndarray, rate: float) -> np.ndarray:
+    """Fatigue after one more act of taking part: ``f + rate (1 - f)`` (T11, T15)."""
+    return fatigue + rate * (1.0 - fatigue)
 
 
 def mobilise_resources(resources: np.ndarray, willingness: np.ndarray, role_weight: float) -> float:

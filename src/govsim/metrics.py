@@ -70,12 +70,14 @@ def _mean(values) -> float:
 
 # --------------------------------------------------------------------------- efficiency
 def value_per_cost(model) -> float:
-    """r / (1 + r), r = value delivered (fit x quality of solved and unsolved solutions) per 100 public hours."""
+    """r / (1 + r), r = value delivered (fit x quality) per ``outcomes.hours_unit`` hours: public hours plus
+    citizens' hours valued at ``citizens.hour_value`` (co-creation is not free for those who give their time)."""
     closed = _closed(model)
-    hours = sum(p.public_hours for p in closed)
+    hv = model.config.citizens.hour_value
+    hours = sum(p.public_hours + hv * p.citizen_hours for p in closed)
     if hours <= 0:
         return 0.0
-    r = 100.0 * sum(p.value for p in closed) / hours
+    r = model.config.outcomes.hours_unit * sum(p.value for p in closed) / hours
     return r / (1.0 + r)
 
 
@@ -216,10 +218,12 @@ def policy_time(model) -> float:
 
 # --------------------------------------------------------------------------- innovation
 def novel_adoption(model) -> float:
-    """Share of implemented solutions whose novelty is at least ``outcomes.novelty_threshold``."""
+    """Mean of min(1, novelty / ``outcomes.novelty_threshold``) over implemented solutions (continuous)."""
     impl = _implemented(model)
     thr = model.config.outcomes.novelty_threshold
-    return sum(p.novelty >= thr for p in impl) / len(impl) if impl else 0.0
+    if not impl:
+        return 0.0
+    return float(np.mean([min(1.0, p.novelty / thr) if thr > 0 else 1.0 for p in impl]))
 
 
 def novelty_fit(model) -> float:
@@ -266,17 +270,35 @@ INDICATORS: tuple[Indicator, ...] = (
 )
 
 
+def defined_away() -> tuple[str, ...]:
+    """Indicators that some registered rule set keeps at 0 by construction (``Paradigm.defines_away``)."""
+    from govsim.paradigms import REGISTRY
+
+    names = {n for cls in REGISTRY.values() for n in cls.defines_away}
+    return tuple(i.name for i in INDICATORS if i.name in names)
+
+
+COMMON = tuple(f"{fam}_common" for fam in FAMILIES)
+"""Each index recomputed without the indicators any rule set defines away (:func:`defined_away`):
+the comparison on ground every rule set can reach."""
+SERIES = (*FAMILIES, *COMMON, *(i.name for i in INDICATORS))
+"""Every per-step number a run records, in order: the indices, the common indices, the indicators."""
+
+
 def compute_outcomes(model) -> dict[str, float]:
-    """Every indicator, then each family's index (mean of its indicators)."""
+    """Every indicator, then each family's index (mean of its indicators) and its common index."""
     out = {ind.name: float(ind.func(model)) for ind in INDICATORS}
+    away = set(defined_away())
     for fam in FAMILIES:
-        out[fam] = float(np.mean([out[i.name] for i in INDICATORS if i.family == fam]))
+        members = [i.name for i in INDICATORS if i.family == fam]
+        out[fam] = float(np.mean([out[n] for n in members]))
+        out[f"{fam}_common"] = float(np.mean([out[n] for n in members if n not in away]))
     return out
 
 
 def reporters() -> dict[str, Callable]:
     """Model reporters for Mesa's DataCollector, reading the outcomes computed once per step."""
     cols = {"paradigm": lambda m: m.paradigm.name, "metagovernance": lambda m: m.meta.setting}
-    for name in (*FAMILIES, *(i.name for i in INDICATORS)):
+    for name in SERIES:
         cols[name] = (lambda n: lambda m: m.outcomes[n])(name)
     return cols

@@ -80,7 +80,7 @@ class GovModel(mesa.Model):
                            keep_history=history)
         self.problem_stream = ProblemStream(
             np.random.default_rng(prob_seq), cfg.problems.rate * p.citizens / 1000.0, cfg.problems.wickedness,
-            cfg.problems.reach, Neighbourhood(network),
+            cfg.problems.reach, Neighbourhood(network), cfg.problems.dispersion,
         )
         self._agents_built = False  # agent objects are made on first access (see ``agents``)
 

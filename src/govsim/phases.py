@@ -65,9 +65,10 @@ def notice_and_define(model: GovModel) -> None:
     max_age = w.config.problems.max_age
     for p in [p for p in w.open if w.now - p.arrived >= max_age]:
         w.close(p, "expired")
+    uses = "define" in rules.admin_stages
     for p in w.ready(Stage.ARRIVED):
-        if not w.capacity():
-            break
+        if not w.admit(p, Stage.ARRIVED, uses):
+            continue
         rng = w.streams.get("noticing", p.id, w.now)
         u = rng.random()
         prob, who = rules.notice(w, p, rng)
@@ -83,9 +84,10 @@ def notice_and_define(model: GovModel) -> None:
 # --------------------------------------------------------------------------- 3
 def design_solutions(model: GovModel) -> None:
     w, rules = model.world, model.paradigm
+    uses = "design" in rules.admin_stages
     for p in w.ready(Stage.DEFINED):
-        if not w.capacity():
-            break
+        if not w.admit(p, Stage.DEFINED, uses):
+            continue
         if rules.design(w, p) and p.stage != Stage.CLOSED:
             p.stage = Stage.DESIGNED
 
@@ -93,9 +95,10 @@ def design_solutions(model: GovModel) -> None:
 # --------------------------------------------------------------------------- 4
 def decide(model: GovModel) -> None:
     w, rules = model.world, model.paradigm
+    uses = "decide" in rules.admin_stages
     for p in w.ready(Stage.DESIGNED):
-        if not w.capacity():
-            break
+        if not w.admit(p, Stage.DESIGNED, uses):
+            continue
         if rules.decide(w, p):
             p.stage = Stage.DECIDED
             p.decided_at = w.now
@@ -132,16 +135,31 @@ def implement(model: GovModel) -> None:
     e.discretion[:] = st.discretion
     e.effort[:] = mech.employee_effort(e.motivation, e.pressure, cfg.extrinsic_weight)
     e.steered_share[:] = mech.steered_share(e.pressure, e.motivation, e.discretion)
+    e.drift[:] = mech.drift_share(e.motivation, e.pressure, cfg.agency)
     effective = e.effort * (1.0 - st.overhead)
     deliver_routine(w, st, effective)
     for p in w.ready(Stage.DECIDED):
         implement_solution(w, rules, p, st, effective)
 
 
+def _focus_of(st, rows: np.ndarray | None, w) -> np.ndarray:
+    """Control's focus for employees ``rows`` (all if None): one vector, or their provider's row."""
+    focus = np.asarray(st.focus)
+    if focus.ndim == 1:
+        return focus
+    prov = w.employees.provider if rows is None else w.employees.provider[rows]
+    return focus[prov]
+
+
 def deliver_routine(w, st, effective: np.ndarray) -> None:
-    """Routine services: each citizen gets their provider's quality, diluted by its load."""
+    """Routine services: each citizen gets their provider's quality, diluted by its load.
+
+    Quality is measured against ``problems.routine_need``, one definition of need for
+    every rule set: steered effort counts as far as control's focus meets it (T3),
+    unsteered effort loses its drift (principal–agent, T27).
+    """
     e, c, P = w.employees, w.citizens, w.providers.n
-    per_emp = mech.service_quality(effective, e.steered_share, st.focus, mech.ROUTINE_NEED)
+    per_emp = mech.service_quality(effective, e.steered_share, _focus_of(st, None, w), w.routine_need(), e.drift)
     staff = np.bincount(e.provider, minlength=P).astype(float)
     mean_q = np.bincount(e.provider, weights=per_emp, minlength=P) / np.maximum(staff, 1.0)
     customers = np.bincount(c.provider, minlength=P).astype(float)
@@ -157,7 +175,8 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
     u = rng.random()
     team = w.pick_employees(p, cfg.employees.implementation_team, rng)
     q_public = float(np.mean(mech.service_quality(effective[team], w.employees.steered_share[team],
-                                                  st.focus, p.direction))) if team.size else 0.0
+                                                  _focus_of(st, team, w), p.direction,
+                                                  w.employees.drift[team]))) if team.size else 0.0
     aff = p.affected
     role = rules.coproduction * (RUNGS[p.arena.rung].coproduction if p.arena is not None else 1.0)
     co = mech.mobilise_resources(c.resources[aff], c.willingness[aff], role)
@@ -165,14 +184,18 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
     if co > 0:
         producers = aff[co_draw < c.willingness[aff] * role]
         w.citizen_hours(p, producers, cfg.employees.implementation_hours)
-        influence = float(w.employees.discretion[team].mean()) if team.size else 0.0
+        # Co-producers carry out a decided solution: as much say as a volunteer's rung allows,
+        # within the discretion of the employees they work with (T9, T12).
+        discretion = float(w.employees.discretion[team].mean()) if team.size else 0.0
+        influence = RUNGS[mech.RUNG_VOLUNTEER].depth * discretion
         w.record_participation(p, producers, mech.RUNG_VOLUNTEER, influence)
     q = q_public + (1.0 - q_public) * co
     p.quality = partners.add_resources(w, p, q)
     ownership = np.where(np.isin(aff, p.group.citizens), p.influence, 0.0)
     pol = p.group.politicians if p.group.politicians.size else np.arange(w.politicians.n)
     p.support = w.core.mobilisation * p.political_ownership * float(w.politicians.legitimacy[pol].mean())
-    resistance = mech.implementation_resistance(c.trust[aff], ownership) * (1.0 - p.support)
+    contested = 1.0 - w.core.contestation * (1.0 - p.wickedness)  # tame problems are not contested (T6)
+    resistance = mech.implementation_resistance(c.trust[aff], ownership) * (1.0 - p.support) * contested
     w.spend("employees", team, cfg.employees.implementation_hours, p)
     p.clarity = rules.clarity(w, p)
     if u < p.clarity * (1.0 - resistance):
@@ -205,26 +228,40 @@ def respond(model: GovModel) -> None:
         exp[p.affected] = 0.5 * exp[p.affected] + 0.5 * p.value
     felt = np.clip(0.5 + exp - c.expectation, 0.0, 1.0)
     c.satisfaction += a * (felt - c.satisfaction)
+    voice(w, rules)
     c.trust += cfg.citizens.trust_adaptation * (c.satisfaction - c.trust)
     growth = cfg.citizens.expectation_growth + rules.expectation_push()
     c.expectation += core.expectation_share * a * (exp - c.expectation) + growth * (1.0 - c.expectation)
+    c.fatigue *= 1.0 - cfg.citizens.recovery
     take_part(w)
-    target = c.efficacy * (core.willingness_base + (1.0 - core.willingness_base) * c.resources)
+    target = (c.efficacy * (core.willingness_base + (1.0 - core.willingness_base) * c.resources)
+              * (1.0 - c.fatigue))
     c.willingness += a * (target - c.willingness)
     w.providers.loss[:] = 0.0
     rules.respond(w)
     e.motivation[:] = mech.crowd_out_motivation(e.motivation, e.pressure, e.discretion,
-                                                cfg.employees.crowding_out, cfg.employees.autonomy_support)
+                                                cfg.employees.crowding_out, cfg.employees.autonomy_support,
+                                                e.intrinsic)
     pol = w.politicians
     w.hours_log.append((float(pol.policy_hours.sum()), float(pol.case_hours.sum()), pol.n * cfg.politicians.hours))
 
 
+def voice(w, rules) -> None:
+    """Dissatisfied citizens complain (voice, T2, T7): each citizen whose satisfaction is below
+    1/2 with chance ``citizens.voice``; a complaint is as influential as the rule set lets it be."""
+    c = w.citizens
+    u = w.streams.get("voice", w.now).random(c.n)
+    rows = np.flatnonzero((c.satisfaction < 0.5) & (u < w.config.citizens.voice))
+    w.record_voice(rows, rules.complaint_influence())
+
+
 def take_part(w) -> None:
-    """Participation moves trust and efficacy by its quality (T7, T11)."""
+    """Participation moves trust and efficacy by its quality (T7, T11); each act adds fatigue (T15)."""
     c, cfg, now = w.citizens, w.config.citizens, w.now
     for rows, rung, influence in w.participation:
         if rows.size == 0:
             continue
+        c.fatigue[rows] = mech.tire(c.fatigue[rows], cfg.fatigue)
         c.trust[rows] = mech.participation_effect(c.trust[rows], influence, cfg.tokenism_threshold,
                                                   cfg.participation_effect)
         c.efficacy[rows] = mech.participation_effect(c.efficacy[rows], influence, cfg.tokenism_threshold,

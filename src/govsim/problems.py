@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from govsim.mechanisms import K
+from govsim.mechanisms import EXPERIENTIAL, LOCAL, K
 
 EMPTY = np.zeros(0, dtype=np.int64)
 DRIVERS = ("problem", "challenge", "ambition")
@@ -117,6 +117,7 @@ class Problem:
     coverage: np.ndarray | None = None
     fit: float = 0.0
     novelty: float = 0.0
+    standard: bool = False
     diversity: float = 0.0
     conflict: float = 0.0
     muddy: bool = False
@@ -149,6 +150,17 @@ class Problem:
         return self.closed_at - self.arrived if self.closed_at >= 0 else -1
 
 
+def _weighted_dims(rng: np.random.Generator, weights: np.ndarray, m: int) -> np.ndarray:
+    """``m`` distinct dimensions drawn with chance weights (Efraimidis–Spirakis keys, one draw per dimension).
+
+    A dimension of weight 0 is drawn only when fewer than ``m`` have a positive weight.
+    """
+    u = rng.random(K)
+    with np.errstate(divide="ignore"):
+        keys = np.where(weights > 0, np.log(np.maximum(u, 1e-300)) / np.maximum(weights, 1e-300), -np.inf)
+    return np.argsort(-keys, kind="stable")[:m]
+
+
 class ProblemStream:
     """Draws new problems from its own random stream (common random numbers).
 
@@ -157,10 +169,15 @@ class ProblemStream:
     """
 
     def __init__(self, rng: np.random.Generator, rate: float, wickedness: float, reach: int,
-                 neighbourhood) -> None:
+                 neighbourhood, dispersion: float = 0.4) -> None:
         self.rng = rng
         self.rate = rate
         self.wickedness = wickedness
+        # Chance weights of the dimensions a need touches: citizens' local and experiential
+        # knowledge share ``dispersion``, the other three the rest (0.4: all alike).
+        w = np.full(K, (1.0 - dispersion) / 3.0)
+        w[[LOCAL, EXPERIENTIAL]] = dispersion / 2.0
+        self.weights = w
         self.reach = reach
         self.neighbourhood = neighbourhood
         self.next_id = 0
@@ -176,7 +193,7 @@ class ProblemStream:
             w = float(rng.beta(4 * mean, 4 * (1 - mean)))
             # Wicked problems need more dimensions at once (T6): 1 + round(w (K - 1)).
             m = 1 + int(round(w * (K - 1)))
-            dims = rng.choice(K, size=m, replace=False)
+            dims = _weighted_dims(rng, self.weights, m)
             need = np.zeros(K)
             need[dims] = rng.dirichlet(np.full(m, 2.0))
             driver = DRIVERS[int(rng.integers(len(DRIVERS)))]

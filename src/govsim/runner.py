@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from govsim.config import coerce, with_overrides
-from govsim.metrics import FAMILIES, INDICATORS
+from govsim.metrics import FAMILIES, INDICATORS, SERIES
 
 
 def _version(pkg: str) -> str:
@@ -109,7 +109,7 @@ def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | Non
         bar.close()
     df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     df.insert(0, "step", range(1, len(df) + 1))
-    cols = ["step", "paradigm", "metagovernance", *FAMILIES, *(i.name for i in INDICATORS)]
+    cols = ["step", "paradigm", "metagovernance", *SERIES]
     df = df[cols]
     if provenance:
         df.attrs["provenance"] = _provenance(scenario)

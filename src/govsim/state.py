@@ -98,6 +98,8 @@ class Citizens(Population):
         Col("last_rung", 0, "Ladder rung of the latest participation.", "T9", np.int64),
         Col("last_deliberated", NEVER, "Step of the latest participation at rung 3 or up.", "T26", np.int64),
         Col("participations", 0, "Times taken part.", "T11", np.int64),
+        Col("fatigue", 0.0, "Participation fatigue: rises with each act of taking part, wears off, lowers willingness.", "T11, T15"),
+        Col("complaints", 0, "Complaints made (voice).", "T2, T7", np.int64),
         Col("role_code", 0, "Role cast by the rule set (0 subject, 1 customer, 2 co-creator).", "T1", np.int64),
     )
 
@@ -115,6 +117,8 @@ class Employees(Population):
     columns = (
         Col("knowledge", _employee_knowledge, "Knowledge (professional).", "T8"),
         Col("motivation", lambda p, r, c: _clip(r.normal(c.initial_motivation, 0.1, size=p.n)), "Intrinsic motivation.", "T5"),
+        Col("intrinsic", lambda p, r, c: _clip(p.motivation - c.initial_motivation + c.intrinsic_motivation), "Own (public-service) motivation: the ceiling trusted discretion sustains motivation at (no draws: the initial motivation shifted to the configured mean).", "T5, T27"),
+        Col("drift", 0.0, "Share of unsteered effort drifting to the employee's own ends (principal–agent).", "T3, T27"),
         Col("pressure", 0.0, "Control pressure felt.", "T3"),
         Col("discretion", 0.5, "Room for professional judgement.", "T27"),
         Col("effort", 0.0, "Effort delivered.", "T3"),
@@ -186,12 +190,14 @@ class Firms(Population):
 
 
 class Providers:
-    """Service units: quality delivered and share of customers lost last step (T2)."""
+    """Service units: quality delivered, share of customers lost and complaining last step, own focus (T2)."""
 
     def __init__(self, n: int) -> None:
         self.n = n
         self.quality = np.zeros(n)
         self.loss = np.zeros(n)
+        self.complaints = np.zeros(n)  # share of a provider's customers who complained last step
+        self.focus: np.ndarray | None = None  # a provider's own focus of control (n x K), set by NPM's management
 
 
 POPULATIONS: dict[str, type[Population]] = {

@@ -35,6 +35,9 @@ STREAMS: dict[str, str] = {
     "coproduction": "which affected citizens co-produce (T5, T12)",
     "exit": "which dissatisfied customers exit and where to (T2)",
     "firms": "which firms join an arena (T28)",
+    "standard": "whether designers look for a standard solution in the rulebook (T6)",
+    "congestion": "whether a stage goes ahead when administrators' hours run short (T24)",
+    "voice": "which dissatisfied citizens complain (T2, T7)",
 }
 
 

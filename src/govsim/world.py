@@ -53,6 +53,9 @@ class CoreParams(BaseModel):
     leadership_weight: float = param(0.5, 0, 1, "Weight of leadership shown (vs citizens' trust) in politicians' legitimacy at elections.", "T21")
     polarisation: float = param(0.0, 0, 1, "How far citizens' preference positions are pushed towards the poles (x (1 + 2 p) around 1/2).", "T15")
     inclusion_breadth: float = param(0.05, 0.001, 1, "Deliberative participation rate at which inclusion's breadth factor is 1/2.", "T26")
+    contestation: float = param(0.8, 0, 1, "How far resistance to implementation depends on wickedness: resistance x (1 - x (1 - wickedness)); tame problems are not contested (0: every problem alike).", "T6, T8")
+    congestion: float = param(0.3, 0, 1, "Share of administrators' hours left below which work slows: a stage that uses administrators goes ahead with probability min(1, share left / this) (0: work goes on until the hours are gone).", "T24")
+    coordination: float = param(0.02, 0, 1, "Coordination cost per extra arena member: meeting hours x (1 + x (n - 1)), shared knowledge / (1 + x (n - 1)) (0: size is free).", "T15, T24")
 
 
 class PoliticsParams(BaseModel):
@@ -155,7 +158,28 @@ class World:
         return [p for p in self.open if p.stage == stage and p.ready_at <= self.now]
 
     def capacity(self) -> bool:
+        """Whether administrators have any hours left this step."""
         return bool(self.administrators.hours_left.sum() > 0)
+
+    def admit(self, p: Problem, stage: int, uses_administrators: bool) -> bool:
+        """Whether ``p``'s next stage goes ahead this step, given administrators' load (graded congestion, T24).
+
+        A stage that uses no administrator time never waits for it. One that does goes
+        ahead with probability ``min(1, s / core.congestion)``, ``s`` the share of
+        administrators' hours still left this step: overload slows work before it stops
+        it, and time spent in arenas is time other problems wait for (opportunity cost).
+        """
+        if not uses_administrators:
+            return True
+        a = self.administrators
+        total = a.n * self.config.administrators.hours
+        left = float(np.maximum(a.hours_left, 0.0).sum()) / total if total > 0 else 0.0
+        if left <= 0.0:
+            return False
+        c = self.core.congestion
+        if c <= 0.0 or left >= c:
+            return True
+        return bool(self.streams.get("congestion", p.id, self.now, stage).random() < left / c)
 
     def close(self, p: Problem, outcome: str) -> None:
         p.outcome = outcome
@@ -227,6 +251,19 @@ class World:
             self.committee_pool = max(0.0, self.committee_pool - need)
             p.discussed = True
         return p.discussed
+
+    def routine_need(self) -> np.ndarray:
+        """What routine services need (``problems.routine_need``, normalised): one definition for every rule set."""
+        return mech.normalise(np.asarray(self.config.problems.routine_need, dtype=float))
+
+    def record_voice(self, rows: np.ndarray, influence: float) -> None:
+        """Register complaints by ``rows`` (voice, T2, T7): participation at the ladder's first rung."""
+        rows = np.asarray(rows, dtype=np.int64)
+        self.participation.append((rows, mech.RUNG_OWN_WELFARE, float(influence)))
+        self.citizens.complaints[rows] += 1
+        P = self.providers.n
+        customers = np.bincount(self.citizens.provider, minlength=P).astype(float)
+        self.providers.complaints[:] = np.bincount(self.citizens.provider[rows], minlength=P) / np.maximum(customers, 1.0)
 
     def citizen_hours(self, p: Problem, rows: np.ndarray, hours: float) -> None:
         """Book citizens' own time mobilised for a problem (T5, T12)."""

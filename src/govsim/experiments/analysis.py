@@ -17,11 +17,11 @@ import pandas as pd
 
 def metrics_of(manifest: dict) -> list[str]:
     """The summary columns the tables use: ``<index>_<statistic>`` for each collected index."""
-    from govsim.metrics import FAMILIES
+    from govsim.metrics import COMMON, FAMILIES
 
     s = manifest["settings"]
     stat = s.get("analysis", {}).get("statistic", "mean")
-    cols = [c for c in s["columns"] if c in FAMILIES] or list(s["columns"])
+    cols = [c for c in s["columns"] if c in FAMILIES or c in COMMON] or list(s["columns"])
     return [f"{c}_{stat}" for c in cols]
 
 

@@ -190,7 +190,7 @@ def _arrow_type(values: Iterable):
 def schemas(exp: Experiment, cols: list[str], values: dict[int, dict[str, Any]]):
     import pyarrow as pa
 
-    from govsim.metrics import FAMILIES, INDICATORS
+    from govsim.metrics import SERIES
 
     fields = [pa.field("run_id", pa.int64()), pa.field("point_id", pa.int64()), pa.field("label", pa.string()),
               pa.field("replication", pa.int64()), pa.field("seed", pa.int64()),
@@ -203,7 +203,7 @@ def schemas(exp: Experiment, cols: list[str], values: dict[int, dict[str, Any]])
     series = pa.schema([pa.field("run_id", pa.int64()), pa.field("point_id", pa.int64()),
                         pa.field("replication", pa.int64()), pa.field("step", pa.int64()),
                         pa.field("paradigm", pa.string()), pa.field("metagovernance", pa.string()),
-                        *[pa.field(c, pa.float64()) for c in (*FAMILIES, *(i.name for i in INDICATORS))]])
+                        *[pa.field(c, pa.float64()) for c in SERIES]])
     return runs, series, types
 
 

@@ -51,9 +51,9 @@ def differences_text(diff: pd.DataFrame, conf: float) -> str:
     width = max([len("difference"), *(len(x) for x in names)]) + 2
     lines = [f"Paired differences (within each replication: common random numbers), {conf:.0%} CI;",
              "the last two columns compare the paired interval's half-width with the unpaired (Welch) one:",
-             f"{'difference':<{width}}{'index':<12}{'mean [paired CI]':<28}{'±paired':>9}{'±unpaired':>11}"]
+             f"{'difference':<{width}}{'index':<18}{'mean [paired CI]':<28}{'±paired':>9}{'±unpaired':>11}"]
     for name, (_, r) in zip(names, diff.iterrows()):
-        lines.append(f"{name:<{width}}{analysis_name(r['metric']):<12}"
+        lines.append(f"{name:<{width}}{analysis_name(r['metric']):<18}"
                      f"{_fmt_ci(r['diff'], r['paired_lo'], r['paired_hi'], True):<28}"
                      f"{r['paired_half']:>9.3f}{r['unpaired_half']:>11.3f}")
     ratio = (diff["unpaired_half"] / diff["paired_half"]).replace([float("inf")], float("nan")).dropna()
@@ -65,18 +65,18 @@ def differences_text(diff: pd.DataFrame, conf: float) -> str:
 
 def sobol_text(ind: pd.DataFrame) -> str:
     lines = ["Sobol indices (first order S1, total ST, ± confidence half-width):",
-             f"{'index':<12}{'factor':<36}{'S1':>8}{'±':>7}{'ST':>8}{'±':>7}"]
+             f"{'index':<18}{'factor':<36}{'S1':>8}{'±':>7}{'ST':>8}{'±':>7}"]
     for _, r in ind.iterrows():
-        lines.append(f"{analysis_name(r['metric']):<12}{r['factor']:<36}{r['S1']:>8.3f}{r['S1_conf']:>7.3f}"
+        lines.append(f"{analysis_name(r['metric']):<18}{r['factor']:<36}{r['S1']:>8.3f}{r['S1_conf']:>7.3f}"
                      f"{r['ST']:>8.3f}{r['ST_conf']:>7.3f}")
     return "\n".join(lines)
 
 
 def morris_text(ind: pd.DataFrame) -> str:
     lines = ["Morris screening (mu*: mean absolute elementary effect, ± its confidence half-width; sigma: spread):",
-             f"{'index':<12}{'factor':<36}{'mu*':>8}{'±':>7}{'sigma':>8}{'mu':>8}"]
+             f"{'index':<18}{'factor':<36}{'mu*':>8}{'±':>7}{'sigma':>8}{'mu':>8}"]
     for _, r in ind.iterrows():
-        lines.append(f"{analysis_name(r['metric']):<12}{r['factor']:<36}{r['mu_star']:>8.3f}{r['mu_star_conf']:>7.3f}"
+        lines.append(f"{analysis_name(r['metric']):<18}{r['factor']:<36}{r['mu_star']:>8.3f}{r['mu_star_conf']:>7.3f}"
                      f"{r['sigma']:>8.3f}{r['mu']:>8.3f}")
     return "\n".join(lines)
 

@@ -20,13 +20,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from govsim.config import Scenario, ScenarioError, load_scenario, unknown_name, with_overrides
-from govsim.metrics import FAMILIES, INDICATORS
+from govsim.metrics import FAMILIES, INDICATORS, SERIES
 
 DESIGN_KINDS = ("factorial", "points", "lhs", "sobol", "morris")
 SAMPLED = ("lhs", "sobol", "morris")
 RANGE_KEYS = ("min", "max", "num")
 STATISTICS = ("mean", "final", "min", "max", "std")
-COLUMNS = (*FAMILIES, *(i.name for i in INDICATORS))
+COLUMNS = SERIES
 
 
 class ExperimentError(ScenarioError):

@@ -23,6 +23,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from govsim import mechanisms as mech
+from govsim.fields import param
 from govsim.problems import Group, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -30,9 +31,18 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class ParadigmParams(BaseModel):
-    """Base of each paradigm's parameter table in a scenario file."""
+    """Base of each paradigm's parameter table in a scenario file.
+
+    Every rule set has the three behaviours below, each with its own default: they
+    weigh differently under each paradigm, but none is switched off by a rule set's
+    name (no indicator is a paradigm marker).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+    coproduction: float = param(0.0, 0, 1, "How much the citizen's role lets affected citizens co-produce a solution's implementation.", "T5, T12")
+    standardisation: float = param(0.0, 0, 1, "Chance that designers look for a standard solution in the rulebook (taken when it fits better than their own design; it is not new).", "T6")
+    complaint_influence: float = param(0.2, 0, 1, "Influence a citizen's complaint has on the service (voice; below citizens.tokenism_threshold it lowers trust).", "T2, T7")
 
 
 @dataclass(frozen=True)
@@ -59,12 +69,20 @@ class Paradigm(ABC):
     public_sector_as: ClassVar[str]
     citizen_role: ClassVar[str]
     allows_exit: ClassVar[bool] = False
-    coproduction: ClassVar[float] = 0.0
+    admin_stages: ClassVar[frozenset[str]] = frozenset({"define", "design", "decide"})
+    """Stages at which this rule set uses administrators' hours: only those wait when hours run short."""
+    defines_away: ClassVar[tuple[str, ...]] = ()
+    """Indicators this rule set's rules keep at 0 by construction (reported next to the indices)."""
     theory: ClassVar[tuple[str, ...]] = ()
     Params: ClassVar[type[ParadigmParams]]
 
     def __init__(self, params: ParadigmParams) -> None:
         self.params = params
+
+    @property
+    def coproduction(self) -> float:
+        """Weight of citizens' co-production in implementation under this role casting (T5, T12)."""
+        return self.params.coproduction
 
     # Phase 2 -------------------------------------------------------------
     @abstractmethod
@@ -106,11 +124,15 @@ class Paradigm(ABC):
         return 1.0
 
     # Shared pieces -------------------------------------------------------
-    @staticmethod
-    def design_with(world: World, problem: Problem, group: Group, direction: np.ndarray,
+    def design_with(self, world: World, problem: Problem, group: Group, direction: np.ndarray,
                     slack: float, constraint: float, sharing: float = 1.0, *,
                     knowledge: np.ndarray | None = None, learning: float = 1.0) -> None:
-        """Record a design made by ``group`` aiming at ``direction``: fit, diversity, novelty, learning."""
+        """Record a design made by ``group`` aiming at ``direction``: fit, diversity, novelty, learning.
+
+        With chance ``params.standardisation`` the designers also look in the rulebook: a
+        standard solution (:func:`govsim.mechanisms.standard_fit`) replaces their own design
+        when it fits better; it carries no novelty (T6).
+        """
         if knowledge is None:
             knowledge = world.knowledge_of(group)
         problem.coverage = mech.pool_knowledge(knowledge, sharing)
@@ -119,6 +141,14 @@ class Paradigm(ABC):
         problem.diversity = mech.knowledge_diversity(knowledge)
         rng = world.streams.get("novelty", problem.id, problem.rounds)
         problem.novelty = mech.recombine_novelty(problem.diversity, slack, constraint, rng, world.core.novelty_spread)
+        problem.standard = False
+        looks = world.streams.get("standard", problem.id, problem.rounds).random() < self.params.standardisation
+        if looks and problem.defined is not None:
+            fit = mech.standard_fit(problem.defined, problem.need, np.asarray(world.config.problems.codified))
+            if fit > problem.fit:
+                standard = np.zeros(mech.K)
+                standard[int(np.argmax(problem.defined))] = 1.0
+                problem.direction, problem.fit, problem.novelty, problem.standard = standard, fit, 0.0, True
         problem.learning = world.learn(group, problem.coverage, learning) if learning > 0 else 0.0
         problem.designed_at = world.now
         world.designs.append(problem)
@@ -130,6 +160,10 @@ class Paradigm(ABC):
             return 0.0
         e = world.employees
         return float(np.mean(e.discretion[rows] * e.motivation[rows]))
+
+    def complaint_influence(self) -> float:
+        """How far a complaint moves the service under this rule set (voice, T2, T7)."""
+        return self.params.complaint_influence
 
     def describe(self) -> str:
         return f"{self.label}: the public sector as {self.public_sector_as}; citizens as {self.citizen_role}s"

@@ -51,6 +51,10 @@ class NPGParams(ParadigmParams):
     broad_reach: int = param(20, 1, 10_000, "Citizens a broad advertisement reaches per seat advertised.", "T22")
     initiative_floor: float = param(0.5, 0, 1, "Share of what a kind sees that it acts on even when its own condition for initiative is 0.", "T10")
     council_veto: float = param(0.5, 0, 1, "Chance per unit of distance from the political goal that the council sends back a proposal no politician took part in.", "T20, T21")
+    meeting_interval: int = param(2, 1, 24, "Steps between an arena's meetings: defining and each deliberation round wait this long (co-creation is slow, T15, T24).", "T15, T24")
+    coproduction: float = param(1.0, 0, 1, "How much co-creators co-produce the implementation (times the rung's co-production).", "T5, T12")
+    standardisation: float = param(0.2, 0, 1, "Chance that an arena looks at a standard solution before designing its own.", "T6")
+    complaint_influence: float = param(0.4, 0, 1, "Influence of a complaint on the service.", "T2, T7")
 
 
 class NPG(Paradigm):
@@ -59,7 +63,7 @@ class NPG(Paradigm):
     public_sector_as = "an arena for co-creation"
     citizen_role = "co-creator"
     allows_exit = False
-    coproduction = 1.0
+    admin_stages = frozenset({"define", "design"})  # deciding takes politicians' time, not administrators'
     theory = ("T5", "T7", "T8", "T9", "T10", "T11", "T12", "T13", "T14", "T15", "T16", "T17", "T22", "T27", "T28")
     Params = NPGParams
 
@@ -161,8 +165,9 @@ class NPG(Paradigm):
         return group
 
     def _meet(self, world, problem, group: Group, arena: Arena, setup: bool = False) -> None:
+        """Book a meeting: every member's hours grow with the arena's size (coordination, T15, T24)."""
         p, rung = self.params, RUNGS[arena.rung]
-        hours = p.meeting_hours * rung.hours
+        hours = p.meeting_hours * rung.hours * mech.coordination_factor(group.size(), world.core.coordination)
         world.spend("employees", group.employees, hours, problem)
         world.spend("administrators", group.administrators, hours, problem)
         world.spend_politicians(group.politicians, hours, problem, policy=True)
@@ -204,7 +209,7 @@ class NPG(Paradigm):
         self._meet(world, problem, group, arena, setup=True)
         filled = group.politicians.size / p.arena_politicians if p.arena_politicians else 0.0
         problem.political_ownership = min(1.0, filled)
-        problem.ready_at = world.now + 1
+        problem.ready_at = world.now + p.meeting_interval
 
     # ------------------------------------------------------------------ deliberation
     def _adopt(self, world, problem) -> Arena:
@@ -233,7 +238,7 @@ class NPG(Paradigm):
         threshold = p.deadlock_threshold + arena.breakthrough * (1.0 - p.deadlock_threshold)
         if conflict > threshold:  # paralysing conflict (T15)
             if problem.rounds < p.max_rounds:
-                problem.ready_at = world.now + 1
+                problem.ready_at = world.now + p.meeting_interval
                 return False
             if u >= arena.deadline:
                 world.close(problem, "deadlock")
@@ -265,9 +270,11 @@ class NPG(Paradigm):
         ])
         slack = float(slack_parts.mean()) if slack_parts.size else 0.0
         constraint = 1.0 - (1.0 - arena.premises) * (1.0 - arena.inside)  # steering narrows ideas (T16)
-        self.design_with(world, problem, group, direction, slack, constraint, sharing=1.0 - conflict,
+        # Members share what they know as far as conflict and the arena's size let them (T15).
+        sharing = (1.0 - conflict) / mech.coordination_factor(self._members(group).size(), world.core.coordination)
+        self.design_with(world, problem, group, direction, slack, constraint, sharing=sharing,
                          knowledge=self._knowledge(world, group, arena), learning=rung.learning)
-        problem.ready_at = world.now + 1
+        problem.ready_at = world.now + p.meeting_interval
         return True
 
     def decide(self, world, problem):

@@ -41,6 +41,10 @@ class NPMParams(ParadigmParams):
     manager_hours: float = param(4.0, 0, 100, "Manager hours per stage of a problem.", "T2")
     team_size: int = param(2, 1, 20, "Employees of one provider who define and design a solution.", "T4")
     quality_sensitivity: float = param(4.0, 0, 20, "Exponent on provider quality in where an exiting customer goes.", "T2")
+    responsiveness: float = param(0.5, 0, 1, "How far a provider's management moves its focus from the measured dimensions towards what its customers need, per share of customers lost or complaining last step (0: targets never adapt).", "T2")
+    coproduction: float = param(0.3, 0, 1, "How much customers co-produce the service they use (self-service).", "T5, T12")
+    standardisation: float = param(0.4, 0, 1, "Chance that a team looks for a standard product or best practice before designing its own.", "T2, T6")
+    complaint_influence: float = param(0.4, 0, 1, "Influence of a complaint on the provider (customer orientation).", "T2, T7")
 
 
 class NPM(Paradigm):
@@ -49,7 +53,7 @@ class NPM(Paradigm):
     public_sector_as = "a service provider"
     citizen_role = "customer"
     allows_exit = True
-    coproduction = 0.0
+    defines_away = ("inclusion", "influence")  # no deliberation; managers decide, citizens have no say in decisions
     theory = ("T1", "T2", "T3", "T4")
     Params = NPMParams
 
@@ -80,6 +84,8 @@ class NPM(Paradigm):
         problem.defined = mech.perceive_need(problem.need, cov, self.visibility(world), world.core.definition_noise,
                                              rng, problem.wickedness)
         problem.group = group
+        # Politicians own what their targets count: the defined problem's overlap with the measured dimensions.
+        problem.political_ownership = mech.overlap(problem.defined, mech.normalise(self._measured_mask()))
         world.spend("administrators", group.administrators, self.params.manager_hours, problem)
         problem.ready_at = world.now + 1
 
@@ -106,10 +112,12 @@ class NPM(Paradigm):
         p = self.params
         if world.now % p.target_period == 0:
             world.spend_politicians(np.arange(world.politicians.n), p.target_hours, None, policy=True)
-        loss = world.providers.loss[world.employees.provider]
+        prov = world.providers
+        if prov.focus is None or prov.focus.shape != (prov.n, mech.K):
+            prov.focus = np.tile(mech.normalise(self._measured_mask()), (prov.n, 1))
+        loss = prov.loss[world.employees.provider]
         pressure = np.clip(p.target_pressure + p.competition * loss, 0.0, 1.0)
-        return Steering(pressure=pressure, discretion=p.discretion, focus=mech.normalise(self._measured_mask()),
-                        overhead=p.measurement_overhead)
+        return Steering(pressure=pressure, discretion=p.discretion, focus=prov.focus, overhead=p.measurement_overhead)
 
     def respond(self, world):
         """Dissatisfied customers vote with their feet (T2): exit to a provider chosen by quality."""
@@ -120,6 +128,8 @@ class NPM(Paradigm):
         before = np.bincount(c.provider, minlength=P).astype(float)
         leave = np.flatnonzero((c.satisfaction < p.exit_threshold) & (u < p.exit_rate))
         if leave.size == 0 or P < 2:
+            prov.loss[:] = 0.0
+            self._adapt(world)
             return
         weights = np.maximum(prov.quality, 1e-6) ** p.quality_sensitivity
         cdf = np.cumsum(weights / weights.sum())
@@ -128,3 +138,13 @@ class NPM(Paradigm):
         lost = np.bincount(c.provider[moved], minlength=P)
         c.provider[moved] = new[new != c.provider[leave]]
         prov.loss[:] = lost / np.maximum(before, 1.0)
+        self._adapt(world)
+
+    def _adapt(self, world) -> None:
+        """Management by results (T2): a provider that loses customers or hears complaints moves its
+        focus towards what customers need, ``f += r min(1, loss + complaints) (need - f)``."""
+        prov = world.providers
+        if prov.focus is None:
+            return
+        signal = np.minimum(1.0, prov.loss + prov.complaints)[:, None]
+        prov.focus += self.params.responsiveness * signal * (world.routine_need() - prov.focus)

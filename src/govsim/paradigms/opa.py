@@ -33,7 +33,9 @@ class OPAParams(ParadigmParams):
     hearing_completeness: float = param(0.9, 0, 1, "How finished a proposal is when it is sent to hearing.", "T7")
     link_hours: float = param(3.0, 0, 100, "Administrator hours per link a case passes.", "T1")
     case_hours: float = param(2.0, 0, 100, "Politician hours of case handling per decision.", "T20")
-    top_ownership: float = param(1 / 3, 0, 1, "Political ownership of a definition made at the top of a three-level chain.", "T1, T21")
+    top_ownership: float = param(1 / 3, 0, 1, "Political ownership of a definition made at the top of a three-level chain, when the politician has the case hours it needs (less when time is short).", "T1, T21")
+    coproduction: float = param(0.1, 0, 1, "How much subjects co-produce the implementation of a decision (little: the authority delivers).", "T5, T12")
+    complaint_influence: float = param(0.15, 0, 1, "Influence of a complaint (an appeal within the rules).", "T2, T7")
 
 
 class OPA(Paradigm):
@@ -42,7 +44,7 @@ class OPA(Paradigm):
     public_sector_as = "an authority"
     citizen_role = "subject"
     allows_exit = False
-    coproduction = 0.0
+    admin_stages = frozenset({"define", "design"})  # the council decides (politicians' time)
     theory = ("T1", "T6", "T7", "T20", "T27")
     Params = OPAParams
 
@@ -68,9 +70,10 @@ class OPA(Paradigm):
                                   problem.wickedness)
         problem.defined = mech.pass_along_chain(seen, p.chain_links, p.chain_fidelity, rng)
         problem.group = group
-        problem.political_ownership = p.top_ownership  # the top of the chain defines
         world.spend("administrators", adm, p.link_hours * p.chain_links, problem)
-        world.spend_politicians(pol, p.case_hours, problem, policy=False)
+        # The top of the chain defines the problem: policy work, owned as far as the politician had time for it.
+        given = world.spend_politicians(pol, p.case_hours, problem, policy=True)
+        problem.political_ownership = p.top_ownership * (given / (p.case_hours * pol.size) if p.case_hours * pol.size > 0 else 1.0)
         problem.ready_at = world.now + p.rule_delay
 
     def design(self, world, problem):
