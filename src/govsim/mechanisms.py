@@ -209,11 +209,15 @@ def crowd_out_motivation(
 
 
 def focus_overlap(focus: np.ndarray, plan: np.ndarray) -> np.ndarray | float:
-    """``sum_d min(focus_d, plan_d)``: how far control's focus coincides with a plan (rows of ``focus`` each)."""
+    """``sum_d plan_d focus_d``: the share of a plan that control watches (rows of ``focus`` each).
+
+    ``focus`` weighs each dimension from 0 (not watched) to 1 (watched); ``plan`` is a
+    probability vector. Control that watches every dimension the plan needs distorts nothing.
+    """
     focus = np.asarray(focus, dtype=float)
     if focus.ndim == 1:
-        return float(np.minimum(focus, plan).sum())
-    return np.minimum(focus, plan).sum(axis=-1)
+        return float(np.dot(focus, plan))
+    return focus @ np.asarray(plan, dtype=float)
 
 
 def service_quality(effort: np.ndarray, share: np.ndarray, focus: np.ndarray, plan: np.ndarray,

@@ -174,8 +174,10 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
     rng = w.streams.get("implementation", p.id, p.attempts)
     u = rng.random()
     team = w.pick_employees(p, cfg.employees.implementation_team, rng)
+    # A standard solution comes with its procedure: control watches exactly what it needs (T6).
+    focus = np.ones(mech.K) if p.standard else _focus_of(st, team, w)
     q_public = float(np.mean(mech.service_quality(effective[team], w.employees.steered_share[team],
-                                                  _focus_of(st, team, w), p.direction,
+                                                  focus, p.direction,
                                                   w.employees.drift[team]))) if team.size else 0.0
     aff = p.affected
     role = rules.coproduction * (RUNGS[p.arena.rung].coproduction if p.arena is not None else 1.0)

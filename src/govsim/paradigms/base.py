@@ -51,7 +51,8 @@ class Steering:
 
     pressure: control pressure on each employee (targets, rules), in [0, 1].
     discretion: room for professional judgement, in [0, 1].
-    focus: probability vector over knowledge dimensions that control looks at.
+    focus: weight from 0 (not watched) to 1 (watched) of each knowledge dimension for control,
+        one vector or one row per provider (NPM's providers adapt their own).
     overhead: share of working time spent documenting for control (counting regime, T3).
     """
 

@@ -305,4 +305,4 @@ class NPG(Paradigm):
     def steer(self, world):
         p = self.params
         return Steering(pressure=np.full(world.employees.n, p.support_pressure), discretion=p.discretion,
-                        focus=mech.UNIFORM.copy(), overhead=0.0)
+                        focus=np.ones(mech.K), overhead=0.0)

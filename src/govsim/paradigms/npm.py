@@ -114,7 +114,7 @@ class NPM(Paradigm):
             world.spend_politicians(np.arange(world.politicians.n), p.target_hours, None, policy=True)
         prov = world.providers
         if prov.focus is None or prov.focus.shape != (prov.n, mech.K):
-            prov.focus = np.tile(mech.normalise(self._measured_mask()), (prov.n, 1))
+            prov.focus = np.tile(self._measured_mask(), (prov.n, 1))
         loss = prov.loss[world.employees.provider]
         pressure = np.clip(p.target_pressure + p.competition * loss, 0.0, 1.0)
         return Steering(pressure=pressure, discretion=p.discretion, focus=prov.focus, overhead=p.measurement_overhead)
@@ -141,10 +141,12 @@ class NPM(Paradigm):
         self._adapt(world)
 
     def _adapt(self, world) -> None:
-        """Management by results (T2): a provider that loses customers or hears complaints moves its
-        focus towards what customers need, ``f += r min(1, loss + complaints) (need - f)``."""
+        """Management by results (T2): a provider that loses customers or hears complaints starts
+        watching what customers need, ``f += r min(1, loss + complaints) (1[n > 0] - f)``, ``n`` the
+        routine need: its measures move from what is counted towards what matters."""
         prov = world.providers
         if prov.focus is None:
             return
+        needed = (world.routine_need() > 0).astype(float)
         signal = np.minimum(1.0, prov.loss + prov.complaints)[:, None]
-        prov.focus += self.params.responsiveness * signal * (world.routine_need() - prov.focus)
+        prov.focus += self.params.responsiveness * signal * (needed - prov.focus)
