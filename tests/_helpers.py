@@ -35,3 +35,33 @@ def run(data: dict, steps: int = 50) -> GovModel:
 
 def over_seeds(fn, seeds=range(4), steps=50, **kw) -> float:
     return float(np.mean([fn(run(scenario(seed=s, **kw), steps)) for s in seeds]))
+
+
+def merge(*tables: dict) -> dict:
+    """Scenario tables merged key by key (a later table's fields win; nested tables are merged, not replaced)."""
+    out: dict = {}
+    for t in tables:
+        for k, v in t.items():
+            out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def tail(column: str, last: int = 20):
+    """A function of a finished run: the mean of the recorded series ``column`` over its last ``last`` steps."""
+    def mean_of_tail(m: GovModel) -> float:
+        return float(np.mean(m.datacollector.model_vars[column][-last:]))
+    mean_of_tail.__name__ = f"tail_{column}"
+    return mean_of_tail
+
+
+def head(column: str, first: int = 20):
+    """A function of a finished run: the mean of the recorded series ``column`` over its first ``first`` steps."""
+    def mean_of_head(m: GovModel) -> float:
+        return float(np.mean(m.datacollector.model_vars[column][:first]))
+    mean_of_head.__name__ = f"head_{column}"
+    return mean_of_head
+
+
+def per_seed(fn, seeds=range(4), steps=50, **kw) -> np.ndarray:
+    """``fn`` of each seed's cached run, as an array (paired over seeds: the same seeds for every condition)."""
+    return np.array([fn(run(scenario(seed=s, **kw), steps)) for s in seeds], dtype=float)
