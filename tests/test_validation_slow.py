@@ -57,8 +57,8 @@ def _cases():
 @pytest.mark.parametrize("fact", list(_cases()))
 def test_fact_direction_at_its_documented_condition(fact, ran):
     r = ran(fact.experiment)
-    e = ev.paired_effect(r.runs, fact.a, fact.b, fact.column)
+    e = ev.fact_effect(r.runs, fact)
     assert e["n"] == ev.TEST.replications
     assert fact.direction * e["diff"] > 0, (
-        f"{fact.id}: expected {fact.expectation()}, got {fact.a} - {fact.b} = {e['diff']:+.4f} "
+        f"{fact.id}: expected {fact.expectation()}, got {fact.contrast()} = {e['diff']:+.4f} "
         f"[{e['lo']:+.4f}, {e['hi']:+.4f}]")

@@ -239,9 +239,11 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
       f"{v.discovery[0].n if v.discovery else 0} samples x {v.discovery[0].replications if v.discovery else 0} "
       f"replication(s) per arm.")
     if m.name != "full":
-        L[-1] += (" This is the reduced mode: intervals are wide, boundaries coarse and runs shorter than the "
-                  "files' (so long-run facts are read early). The full report is `govsim validate-model` without "
-                  "`--quick`.")
+        L[-1] += (" This is the reduced mode: smaller populations, fewer replications in the boundary sweeps, "
+                  "the table and the discovery sample, so those intervals are wide and boundaries coarse"
+                  + (", and runs shorter than the files' (long-run facts are read early)"
+                     if m.max_steps is not None and m.max_steps < 120 else "")
+                  + ". The full report is `govsim validate-model` without `--quick`.")
     a("\n")
     a("This report checks govsim the way pattern-oriented modelling asks (Grimm et al. 2005): against several "
       "stylized facts at once, each from the theory ([docs/theory.md](theory.md)) or the literature, each with "
@@ -284,7 +286,7 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
     for r in v.facts:
         f = r.fact
         a(f"| {f.id} | {f.statement} | {_src(f.sources)} | [{Path(f.experiment).name}](../{f.experiment}) | "
-          f"{f.a} - {f.b} on `{f.metric}` | {'> 0' if f.direction > 0 else '< 0'} | {_ci(r.effect)} | "
+          f"{f.contrast()} on `{f.metric}` | {'> 0' if f.direction > 0 else '< 0'} | {_ci(r.effect)} | "
           f"{r.effect['n']} | **{r.status}** |")
     a("")
     a("## Boundary conditions\n")
