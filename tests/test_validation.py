@@ -111,6 +111,9 @@ def test_a_fact_that_holds_everywhere_is_reported_with_the_range_tried():
     assert b.summary == f"holds at every level of {cond.label} tried (0.5–6, 3 levels)"
     nowhere = ev.find_boundary(_table([0.5, 2.0], [0.01, -0.01]), +1, cond)
     assert nowhere.summary.startswith("not shown at any level")
+    mixed = ev.find_boundary(_table([0.1, 0.35, 0.7], [-0.2, -0.02, -0.02], half=0.03), +1, cond)
+    assert mixed.summary.startswith(f"holds at no level of {cond.label} tried (0.1–0.7): reversed at 0.1; "
+                                    "not shown at 0.35, 0.7")
 
 
 def test_condition_effects_splits_crossed_points_by_level():
@@ -300,6 +303,8 @@ def test_report_states_its_mode_and_results_plainly():
     assert "**Mode: quick.**" in text and "by `govsim validate-model --quick`" in text
     assert "Main effects over 20 paired replications; boundary sweeps over 6 replications at 3 levels" in text
     assert "Of 3 stylized facts, **1 hold**" in text and "**1 is reversed**" in text
+    ids = [f.id for f in FACTS[:3]]
+    assert f"Hold: {ids[0]}; reversed: {ids[1]}; not shown: {ids[2]}." in text
     assert f"| {FACTS[0].id} | {FACTS[0].statement} |" in text
     assert "NPG hands-off has the highest mean in 6 of 6 cells" in text
     assert ("**efficiency**: highest mean in 2 cells: NPG hands-off in 2 (alone in 1). NPG hands-off is first at "

@@ -48,7 +48,7 @@ class Mode:
 
 FULL = Mode("full", None, 20, 5, None, None, None, None, None, None, 2)
 QUICK = Mode("quick", 20, 6, 3, 300, 120, 6, 16, 48, 1, 1)
-TEST = Mode("test", 6, 4, 2, 200, 120, 2, 8, 24, 1, 1)
+TEST = Mode("test", 6, 4, 2, 300, 120, 2, 8, 24, 1, 1)
 MODES = {m.name: m for m in (FULL, QUICK, TEST)}
 
 
@@ -281,8 +281,12 @@ def find_boundary(table, direction: int, condition: Condition) -> Boundary:
         summary = f"holds at every level of {name} tried ({rng}, {len(levels)} levels)"
     elif all(s == REVERSED for s in statuses):
         summary = f"reversed at every level of {name} tried ({rng})"
-    elif not any(s == HOLDS for s in statuses):
+    elif all(s == UNCLEAR for s in statuses):
         summary = f"not shown at any level of {name} tried ({rng})"
+    elif not any(s == HOLDS for s in statuses):
+        by = "; ".join(f"{st} at {', '.join(_fmt(lv) for lv, s in zip(levels, statuses) if s == st)}"
+                       for st in (REVERSED, UNCLEAR) if st in statuses)
+        summary = f"holds at no level of {name} tried ({rng}): {by}"
     else:
         held = [lv for lv, s in zip(levels, statuses) if s == HOLDS]
         other = [f"{_fmt(lv)} ({s})" for lv, s in zip(levels, statuses) if s != HOLDS]

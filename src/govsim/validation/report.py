@@ -207,6 +207,16 @@ def others_sentence(t) -> str:
             f"another paradigm comes first only in: {cells}.")
 
 
+def ids_sentence(facts) -> str:
+    """The facts of each verdict, by id."""
+    parts = []
+    for status, word in ((HOLDS, "Hold"), (REVERSED, "reversed"), (None, "not shown")):
+        ids = [r.fact.id for r in facts if (r.status == status if status else r.status not in (HOLDS, REVERSED))]
+        if ids:
+            parts.append(f"{word}: {', '.join(ids)}")
+    return "; ".join(parts) + "." if parts else ""
+
+
 def leads_sentence(t) -> str:
     firsts = t["leader"].map(_first).value_counts()
     if firsts.empty:
@@ -259,7 +269,7 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
 
     a(f"Of {len(v.facts)} stylized facts, **{n_hold} hold** (interval on the expected side of 0), **{n_rev} "
       f"{are(n_rev)} reversed** (interval on the other side) and {n_not} {are(n_not)} not shown (interval "
-      "includes 0). ")
+      "includes 0). " + ids_sentence(v.facts))
     a(leads_sentence(v.leads.table) + " ")
     a(others_sentence(v.leads.table) + "\n")
     flat = [r.fact.id for r in v.facts if r.status == HOLDS and any(is_flat(b) for b in r.boundaries)]
@@ -357,7 +367,7 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
         a(f"- {k}: {ref}")
     a("- Theory claims T1–T28: [docs/theory.md](theory.md).\n")
     a("## Regenerating this report\n")
-    a("```bash\ngovsim validate-model            # the full report (about 10,000 runs; an hour or more on two cores)\n"
+    a("```bash\ngovsim validate-model            # the full report (about 18,000 runs; several hours on two cores)\n"
       "govsim validate-model --quick    # reduced mode: fewer replications, levels and samples\n```\n")
     a("Results go to `results/validation` (`results/validation-quick` in quick mode); a second run resumes "
       "the sweeps that are there. The facts, their experiments and conditions are registered in "
