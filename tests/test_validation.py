@@ -53,6 +53,25 @@ def test_paired_effect_recovers_a_known_effect_with_the_t_interval(seed):
     assert ev.classify(e["diff"], e["lo"], e["hi"], -1) == ev.REVERSED
 
 
+def test_interaction_effect_is_a_paired_difference_in_differences():
+    rng = np.random.default_rng(5)
+    world = rng.normal(0.5, 0.2, 25)
+    pts = {"B0": world, "A0": world + 0.02 + rng.normal(0, 0.005, 25),
+           "B": world - 0.1 + rng.normal(0, 0.005, 25), "A": world - 0.1 + 0.09 + rng.normal(0, 0.005, 25)}
+    runs = _runs(pts)
+    e = ev.interaction_effect(runs, ("A", "B", "A0", "B0"), "efficiency_mean")
+    d = (pts["A"] - pts["B"]) - (pts["A0"] - pts["B0"])
+    assert e["n"] == 25 and e["diff"] == pytest.approx(d.mean())
+    assert e["lo"] < 0.07 < e["hi"] and e["hi"] - e["lo"] < 0.02
+    from govsim.validation.facts import Fact
+
+    f = Fact("X", "x", ("T8",), "x.toml", "A", "B", "efficiency", +1, ("wickedness",), a0="A0", b0="B0")
+    assert f.points == ("A", "B", "A0", "B0") and f.contrast() == "(A - B) - (A0 - B0)"
+    assert ev.fact_effect(runs, f) == e
+    plain = Fact("Y", "y", ("T8",), "x.toml", "A", "B", "efficiency", +1, ("wickedness",))
+    assert ev.fact_effect(runs, plain)["diff"] == pytest.approx((pts["A"] - pts["B"]).mean())
+
+
 def test_classify_an_interval_that_includes_zero_is_not_shown():
     assert ev.classify(0.01, -0.02, 0.04, +1) == ev.UNCLEAR
     assert ev.classify(math.nan, math.nan, math.nan, +1) == ev.UNCLEAR
@@ -92,6 +111,9 @@ def test_a_fact_that_holds_everywhere_is_reported_with_the_range_tried():
     assert b.summary == f"holds at every level of {cond.label} tried (0.5–6, 3 levels)"
     nowhere = ev.find_boundary(_table([0.5, 2.0], [0.01, -0.01]), +1, cond)
     assert nowhere.summary.startswith("not shown at any level")
+    mixed = ev.find_boundary(_table([0.1, 0.35, 0.7], [-0.2, -0.02, -0.02], half=0.03), +1, cond)
+    assert mixed.summary.startswith(f"holds at no level of {cond.label} tried (0.1–0.7): reversed at 0.1; "
+                                    "not shown at 0.35, 0.7")
 
 
 def test_condition_effects_splits_crossed_points_by_level():
@@ -195,15 +217,17 @@ def test_every_fact_names_an_experiment_whose_points_contrast_and_sweeps_validat
     assert path.is_file(), path
     exp = load_experiment(path)
     labels = [p["label"] for p in exp.points]
-    assert fact.a in labels and fact.b in labels and fact.a != fact.b
+    assert set(fact.points) <= set(labels) and len(set(fact.points)) == len(fact.points)
     assert fact.metric in exp.spec.collect.columns and "mean" in exp.spec.collect.statistics
     assert exp.replications >= 20
     text = path.read_text(encoding="utf-8")
     for c in fact.conditions:
         cond = CONDITIONS[c]
-        v = ev.variant(text, keep_points=(fact.a, fact.b), factor=(cond.path, cond.levels))
+        assert not any(cond.path in p for p in exp.points if p["label"] in fact.points), (
+            f"{fact.id}: condition {c} is the field its points contrast")
+        v = ev.variant(text, keep_points=fact.points, factor=(cond.path, cond.levels))
         vexp = parse(v, f"{path} (boundary)", folder=path.parent)   # every level checked against the schema
-        assert [p["label"] for p in vexp.points] == [fact.a, fact.b]
+        assert [p["label"] for p in vexp.points] == list(fact.points)
         assert vexp.factors[0].path == cond.path and tuple(vexp.factors[0].levels) == cond.levels
 
 
@@ -277,8 +301,10 @@ def test_report_states_its_mode_and_results_plainly():
 
     text = markdown(_synthetic_validation(), ROOT, "img/validation", "govsim validate-model --quick")
     assert "**Mode: quick.**" in text and "by `govsim validate-model --quick`" in text
-    assert "Main effects over 20 paired replications; boundary sweeps over 10 replications at 3 levels" in text
+    assert "Main effects over 20 paired replications; boundary sweeps over 6 replications at 3 levels" in text
     assert "Of 3 stylized facts, **1 hold**" in text and "**1 is reversed**" in text
+    ids = [f.id for f in FACTS[:3]]
+    assert f"Hold: {ids[0]}; reversed: {ids[1]}; not shown: {ids[2]}." in text
     assert f"| {FACTS[0].id} | {FACTS[0].statement} |" in text
     assert "NPG hands-off has the highest mean in 6 of 6 cells" in text
     assert ("**efficiency**: highest mean in 2 cells: NPG hands-off in 2 (alone in 1). NPG hands-off is first at "

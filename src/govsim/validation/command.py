@@ -20,10 +20,10 @@ def add_command(sub) -> None:
                        "paradigm leads, Sobol sensitivity, scenario discovery -> docs/validation.md",
                        description="Run (or resume) the validation experiments in experiments/validation/ and "
                        "regenerate docs/validation.md and docs/img/validation/. Run from the repository's root.")
-    p.add_argument("--quick", action="store_true", help="reduced mode: 300 citizens, at most 60 steps, fewer "
+    p.add_argument("--quick", action="store_true", help="reduced mode: 300 citizens, at most 120 steps, fewer "
                    "replications, levels and samples (for CI and a first look)")
     p.add_argument("--replications", type=_positive, metavar="R", help="replications of every fact's main effect "
-                   "and boundary sweep (default: 20 each in full mode; 20 and 10 in quick mode)")
+                   "and boundary sweep (default: 20 each in full mode; 20 and 6 in quick mode)")
     p.add_argument("--workers", type=_positive, metavar="N", help="local worker processes (default: all cores)")
     p.add_argument("--out", help="results folder (default: results/validation, or results/validation-quick)")
     p.add_argument("--report", help="report file (default: docs/validation.md); figures go to img/validation/ "

@@ -47,8 +47,8 @@ class Mode:
 
 
 FULL = Mode("full", None, 20, 5, None, None, None, None, None, None, 2)
-QUICK = Mode("quick", 20, 10, 3, 300, 60, 8, 16, 64, 1, 1)
-TEST = Mode("test", 6, 4, 2, 200, 40, 2, 8, 24, 1, 1)
+QUICK = Mode("quick", 20, 6, 3, 300, 120, 6, 16, 48, 1, 1)
+TEST = Mode("test", 6, 4, 2, 300, 120, 2, 8, 24, 1, 1)
 MODES = {m.name: m for m in (FULL, QUICK, TEST)}
 
 
@@ -194,12 +194,39 @@ def classify(diff: float, lo: float, hi: float, direction: int) -> str:
     return UNCLEAR
 
 
-def condition_effects(runs, manifest: dict, a: str, b: str, column: str, path: str, conf: float = 0.95):
-    """Per level of the swept field ``path``: the paired effect A - B (columns level, diff, lo, hi, n, status)."""
+def fact_effect(runs, fact: Fact, conf: float = 0.95) -> dict[str, float]:
+    """A fact's paired effect: A - B, or for an interaction fact (A - B) - (a0 - b0), within replications."""
+    if fact.a0 is None:
+        return paired_effect(runs, fact.a, fact.b, fact.column, conf)
+    return interaction_effect(runs, fact.points, fact.column, conf)
+
+
+def interaction_effect(runs, labels: tuple[str, str, str, str], column: str, conf: float = 0.95) -> dict[str, float]:
+    """Mean of (A - B) - (A0 - B0) within replications (a difference in differences), its t interval, pairs."""
+    from govsim.experiments.analysis import mean_ci
+
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    series = [ok[ok["label"] == lab].set_index("replication")[column] for lab in labels]
+    if any(s.empty for s in series):
+        return {"diff": math.nan, "lo": math.nan, "hi": math.nan, "n": 0}
+    common = series[0].index
+    for s_ in series[1:]:
+        common = common.intersection(s_.index)
+    a, b, a0, b0 = (s_.loc[common].to_numpy(dtype=float) for s_ in series)
+    diff, half, n = mean_ci((a - b) - (a0 - b0), conf)
+    return {"diff": float(diff), "lo": float(diff - half), "hi": float(diff + half), "n": int(n)}
+
+
+def condition_effects(runs, manifest: dict, a: str, b: str, column: str, path: str, conf: float = 0.95,
+                      reference: tuple[str, str] | None = None):
+    """Per level of the swept field ``path``: the paired effect A - B (columns level, diff, lo, hi, n).
+
+    With ``reference`` = (a0, b0), the interaction effect (A - B) - (a0 - b0) instead.
+    """
     import pandas as pd
 
     points = manifest["design"]["points"]
-    bases = (a, b)
+    bases = (a, b) + tuple(reference or ())
     base_of, level_of = {}, {}
     for p in points:
         match = [lab for lab in bases if p["label"] == lab or p["label"].startswith(lab + " ")]
@@ -212,7 +239,10 @@ def condition_effects(runs, manifest: dict, a: str, b: str, column: str, path: s
     df["_level"] = df["point_id"].map(level_of)
     rows = []
     for level, g in df.groupby("_level", sort=True):
-        e = paired_effect(g, a, b, column, conf)
+        if reference:
+            e = interaction_effect(g, (a, b, *reference), column, conf)
+        else:
+            e = paired_effect(g, a, b, column, conf)
         rows.append({"level": float(level), **e})
     return pd.DataFrame(rows, columns=["level", "diff", "lo", "hi", "n"])
 
@@ -251,8 +281,12 @@ def find_boundary(table, direction: int, condition: Condition) -> Boundary:
         summary = f"holds at every level of {name} tried ({rng}, {len(levels)} levels)"
     elif all(s == REVERSED for s in statuses):
         summary = f"reversed at every level of {name} tried ({rng})"
-    elif not any(s == HOLDS for s in statuses):
+    elif all(s == UNCLEAR for s in statuses):
         summary = f"not shown at any level of {name} tried ({rng})"
+    elif not any(s == HOLDS for s in statuses):
+        by = "; ".join(f"{st} at {', '.join(_fmt(lv) for lv, s in zip(levels, statuses) if s == st)}"
+                       for st in (REVERSED, UNCLEAR) if st in statuses)
+        summary = f"holds at no level of {name} tried ({rng}): {by}"
     else:
         held = [lv for lv, s in zip(levels, statuses) if s == HOLDS]
         other = [f"{_fmt(lv)} ({s})" for lv, s in zip(levels, statuses) if s != HOLDS]
@@ -291,21 +325,22 @@ def evaluate_fact(fact: Fact, root: Path, out: Path, mode: Mode, *, workers: int
         cache[key] = run_text(text, str(path), path.parent, out / "facts" / path.stem, mode=mode,
                               replications=reps, workers=workers, progress=progress)
     ran = cache[key]
-    eff = paired_effect(ran.runs, fact.a, fact.b, fact.column)
+    eff = fact_effect(ran.runs, fact)
     res = FactResult(fact, eff, classify(eff["diff"], eff["lo"], eff["hi"], fact.direction), replications=eff["n"])
     breps = replications or mode.boundary_replications
     for cname in fact.conditions[: mode.conditions_per_fact]:
         cond = CONDITIONS[cname]
         levels = pick_levels(cond.levels, mode.n_levels)
-        vtext = variant(text, keep_points=(fact.a, fact.b) if fact.a < fact.b else (fact.b, fact.a),
-                        factor=(cond.path, levels))
-        folder = out / "boundaries" / f"{path.stem}--{slug(min(fact.a, fact.b))}--{slug(max(fact.a, fact.b))}--{cname}"
+        keep = tuple(sorted(set(fact.points)))
+        vtext = variant(text, keep_points=keep, factor=(cond.path, levels))
+        folder = out / "boundaries" / f"{path.stem}--{'--'.join(slug(lab) for lab in keep)}--{cname}"
         bkey = ("boundary", folder.name)
         if bkey not in cache:
             _progress(f"[validate] {fact.id}: boundary along {cond.label}", progress)
             cache[bkey] = run_text(vtext, f"{path} (boundary: {cond.path})", path.parent, folder, mode=mode,
                                    replications=breps, workers=workers, progress=progress)
         b = cache[bkey]
-        table = condition_effects(b.runs, b.manifest, fact.a, fact.b, fact.column, cond.path)
+        table = condition_effects(b.runs, b.manifest, fact.a, fact.b, fact.column, cond.path,
+                                  reference=None if fact.a0 is None else (fact.a0, fact.b0))
         res.boundaries.append(find_boundary(table, fact.direction, cond))
     return res

@@ -207,6 +207,16 @@ def others_sentence(t) -> str:
             f"another paradigm comes first only in: {cells}.")
 
 
+def ids_sentence(facts) -> str:
+    """The facts of each verdict, by id."""
+    parts = []
+    for status, word in ((HOLDS, "Hold"), (REVERSED, "reversed"), (None, "not shown")):
+        ids = [r.fact.id for r in facts if (r.status == status if status else r.status not in (HOLDS, REVERSED))]
+        if ids:
+            parts.append(f"{word}: {', '.join(ids)}")
+    return "; ".join(parts) + "." if parts else ""
+
+
 def leads_sentence(t) -> str:
     firsts = t["leader"].map(_first).value_counts()
     if firsts.empty:
@@ -239,9 +249,11 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
       f"{v.discovery[0].n if v.discovery else 0} samples x {v.discovery[0].replications if v.discovery else 0} "
       f"replication(s) per arm.")
     if m.name != "full":
-        L[-1] += (" This is the reduced mode: intervals are wide, boundaries coarse and runs shorter than the "
-                  "files' (so long-run facts are read early). The full report is `govsim validate-model` without "
-                  "`--quick`.")
+        L[-1] += (" This is the reduced mode: smaller populations, fewer replications in the boundary sweeps, "
+                  "the table and the discovery sample, so those intervals are wide and boundaries coarse"
+                  + (", and runs shorter than the files' (long-run facts are read early)"
+                     if m.max_steps is not None and m.max_steps < 120 else "")
+                  + ". The full report is `govsim validate-model` without `--quick`.")
     a("\n")
     a("This report checks govsim the way pattern-oriented modelling asks (Grimm et al. 2005): against several "
       "stylized facts at once, each from the theory ([docs/theory.md](theory.md)) or the literature, each with "
@@ -257,7 +269,7 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
 
     a(f"Of {len(v.facts)} stylized facts, **{n_hold} hold** (interval on the expected side of 0), **{n_rev} "
       f"{are(n_rev)} reversed** (interval on the other side) and {n_not} {are(n_not)} not shown (interval "
-      "includes 0). ")
+      "includes 0). " + ids_sentence(v.facts))
     a(leads_sentence(v.leads.table) + " ")
     a(others_sentence(v.leads.table) + "\n")
     flat = [r.fact.id for r in v.facts if r.status == HOLDS and any(is_flat(b) for b in r.boundaries)]
@@ -284,7 +296,7 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
     for r in v.facts:
         f = r.fact
         a(f"| {f.id} | {f.statement} | {_src(f.sources)} | [{Path(f.experiment).name}](../{f.experiment}) | "
-          f"{f.a} - {f.b} on `{f.metric}` | {'> 0' if f.direction > 0 else '< 0'} | {_ci(r.effect)} | "
+          f"{f.contrast()} on `{f.metric}` | {'> 0' if f.direction > 0 else '< 0'} | {_ci(r.effect)} | "
           f"{r.effect['n']} | **{r.status}** |")
     a("")
     a("## Boundary conditions\n")
@@ -355,7 +367,7 @@ def markdown(v: Validation, root: Path, img: str, command: str) -> str:
         a(f"- {k}: {ref}")
     a("- Theory claims T1–T28: [docs/theory.md](theory.md).\n")
     a("## Regenerating this report\n")
-    a("```bash\ngovsim validate-model            # the full report (about 10,000 runs; an hour or more on two cores)\n"
+    a("```bash\ngovsim validate-model            # the full report (about 18,000 runs; several hours on two cores)\n"
       "govsim validate-model --quick    # reduced mode: fewer replications, levels and samples\n```\n")
     a("Results go to `results/validation` (`results/validation-quick` in quick mode); a second run resumes "
       "the sweeps that are there. The facts, their experiments and conditions are registered in "
