@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH")) if p)
 JOB_TIMEOUT_S = 900
+PARTS = ("scale", "million", "long", "startup", "sweep")
 
 
 def public_sector(citizens: int) -> dict:
@@ -121,13 +122,13 @@ def job_reference(spec: dict) -> dict:
 JOBS = {"govsim": job_govsim, "reference": job_reference}
 
 
-def run_job(kind: str, spec: dict) -> dict:
+def run_job(kind: str, spec: dict, timeout: float = JOB_TIMEOUT_S) -> dict:
     """Run one job in a fresh interpreter and return its result (or an error)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--job", json.dumps({"kind": kind, **spec})]
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=JOB_TIMEOUT_S, cwd=ROOT)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {JOB_TIMEOUT_S} s"}
+        return {"error": f"timed out after {timeout:.0f} s"}
     if out.returncode != 0:
         tail = (out.stderr.strip().splitlines() or ["(no output)"])[-1]
         return {"error": tail}
@@ -157,7 +158,7 @@ def _summarise(results: list[dict], warmup: int) -> dict:
     }
 
 
-def part_scale(sizes: list[int], reps: int, million: int | None, steps_for) -> dict:
+def part_scale(sizes: list[int], reps: int, steps_for) -> dict:
     configs = [("opa", "none"), ("npm", "none"), ("npg", "hands_off"), ("npg", "hands_on")]
     out: dict = {}
     for n in sizes:
@@ -177,17 +178,28 @@ def part_scale(sizes: list[int], reps: int, million: int | None, steps_for) -> d
             if "error" not in s and "error" not in ref:
                 s["ratio_vs_reference"] = s["agent_steps_per_s"] / ref["agent_steps_per_s"]
             out[f"{par}/{meta}@{n}"] = s
-    if million:
-        res = run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on",
-                                 "citizens": 1_000_000, "steps": million})
-        s = _summarise([res], warmup=0)
-        if "error" not in s:
-            s["total_s"] = s["build_s"] + sum(res["step_times"])
-        out["npg/hands_on@1000000"] = s
     return out
 
 
+def part_million(steps: int) -> dict:
+    """One run of 1M citizens (NPG hands-on, the scaled public sector): build time, ms per
+    step (median and mean over all steps, and the mean of the first and of the last ten, since
+    the cost per step grows while open problems pile up), total time and peak memory."""
+    res = run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on", "citizens": 1_000_000,
+                             "steps": steps}, timeout=JOB_TIMEOUT_S + 60 * steps)
+    s = _summarise([res], warmup=0)
+    if "error" in s:
+        return s
+    t = res["step_times"]
+    k = min(10, len(t))
+    s.update(steps=steps, ms_per_step_mean=sum(t) / len(t) * 1000.0,
+             ms_first_10=sum(t[:k]) / k * 1000.0, ms_last_10=sum(t[-k:]) / k * 1000.0,
+             total_s=res["build_s"] + sum(t))
+    return s
+
+
 def part_long(citizens: int, steps: int, reps: int) -> dict:
+    """Per-step cost of steps 181-200 against the last 20 (981-1000 of a 1000-step run)."""
     firsts, lasts = [], []
     for _ in range(reps):
         r = run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on", "citizens": citizens, "steps": steps})
@@ -197,7 +209,8 @@ def part_long(citizens: int, steps: int, reps: int) -> dict:
         firsts.append(sum(t[180:200]) / 20 * 1000.0)
         lasts.append(sum(t[-20:]) / 20 * 1000.0)
     a, b = _median(firsts), _median(lasts)
-    return {"citizens": citizens, "steps": steps, "ms_steps_181_200": a, "ms_last_20": b, "ratio_last_to_181_200": b / a}
+    return {"citizens": citizens, "steps": steps, "repetitions": len(firsts), "ms_steps_181_200": a,
+            f"ms_steps_{steps - 19}_{steps}": b, "ratio_last_to_181_200": b / a}
 
 
 def _wall(cmd: list[str], reps: int) -> float:
@@ -235,24 +248,84 @@ kind = "factorial"
 """
 
 
-def part_sweep(runs: int) -> dict:
+def _become_subreaper() -> bool:
+    """On Linux, adopt orphaned descendants (PR_SET_CHILD_SUBREAPER). The sweep's fork server
+    outlives the ``govsim sweep`` process that started it and is never waited for by it; as an
+    adopted orphan it is reaped here, and with it the CPU time of the workers it reaped, so
+    ``RUSAGE_CHILDREN`` covers the whole process tree of the sweep."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _reap_orphans(timeout: float = 60.0) -> bool:
+    """Wait for every remaining child (adopted orphans); False if some are still running."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return True
+        if pid == 0:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+
+def _tree_cpu_s() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def part_sweep(runs: int, reps: int) -> dict:
+    """``govsim sweep`` of ``runs`` short runs on 1 and then 2 workers, ``reps`` interleaved pairs.
+
+    Wall-clock throughput is the whole command (start-up included). The parallel efficiency
+    is throughput(2) / (2 x throughput(1)), the median over the pairs. On a shared machine the
+    wall-clock figure also measures the other jobs, so the CPU time of the whole process tree
+    (parent, fork server and workers, on Linux) is reported too: its efficiency,
+    CPU(1 worker) / CPU(2 workers), is the share of the 2-worker sweep's work that a 1-worker
+    sweep also does (1.0 = running in parallel costs no extra work); it does not see idle time.
+    """
     probe = subprocess.run([sys.executable, "-m", "govsim", "sweep", "--help"], capture_output=True, cwd=ROOT)
     if probe.returncode != 0:
         return {"error": "govsim sweep is not available in this version"}
-    tput = {}
+    tree = _become_subreaper()
+    _reap_orphans(5)
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    cpus: dict[int, list[float]] = {1: [], 2: []}
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         exp = Path(tmp) / "bench.toml"
         exp.write_text(SWEEP_EXPERIMENT.format(scenario=(ROOT / "scenarios" / "npg.toml").as_posix(), runs=runs))
-        for workers in (1, 2):
-            t = time.perf_counter()
-            out = subprocess.run([sys.executable, "-m", "govsim", "sweep", str(exp), "--out", str(Path(tmp) / f"w{workers}"),
-                                  "--workers", str(workers)], capture_output=True, text=True, cwd=ROOT)
-            if out.returncode != 0:
-                tail = (out.stderr.strip().splitlines() or ["(no output)"])[-1]
-                return {"error": f"govsim sweep failed: {tail}"}
-            tput[workers] = runs / (time.perf_counter() - t)
-    return {"runs": runs, "runs_per_s_1_worker": tput[1], "runs_per_s_2_workers": tput[2],
-            "parallel_efficiency": tput[2] / (2 * tput[1])}
+        for rep in range(reps):  # interleaved pairs
+            for workers in (1, 2):
+                c0 = _tree_cpu_s()
+                t = time.perf_counter()
+                out = subprocess.run([sys.executable, "-m", "govsim", "sweep", str(exp), "--quiet",
+                                      "--out", str(Path(tmp) / f"w{workers}-{rep}"), "--workers", str(workers)],
+                                     capture_output=True, text=True, cwd=ROOT)
+                walls[workers].append(time.perf_counter() - t)
+                if out.returncode != 0:
+                    tail = (out.stderr.strip().splitlines() or ["(no output)"])[-1]
+                    return {"error": f"govsim sweep failed: {tail}"}
+                complete = _reap_orphans() if tree else False
+                cpus[workers].append(_tree_cpu_s() - c0 if complete else float("nan"))
+    effs = [w1 / (2 * w2) for w1, w2 in zip(walls[1], walls[2])]
+    res = {"runs": runs, "pairs": reps, "load_avg_1min_start": load_start, "load_avg_1min_end": os.getloadavg()[0],
+           "runs_per_s_1_worker": runs / _median(walls[1]), "runs_per_s_2_workers": runs / _median(walls[2]),
+           "parallel_efficiency": _median(effs), "parallel_efficiency_each": effs}
+    if tree:
+        res.update(cpu_s_1_worker=_median(cpus[1]), cpu_s_2_workers=_median(cpus[2]),
+                   cpu_efficiency=_median([c1 / c2 for c1, c2 in zip(cpus[1], cpus[2])]))
+    return res
 
 
 # --------------------------------------------------------------------------- report
@@ -271,7 +344,7 @@ def print_report(figures: dict) -> None:
                 continue
             print(f"{key:<28}{s['agents']:>9,}{s['build_s']:>9.2f}{s['ms_per_step']:>10.2f}"
                   f"{s['agent_steps_per_s']:>15,.0f}{s['peak_mib']:>10.0f}{_fmt(s.get('ratio_vs_reference', ''), '>8.2f'):>8}")
-    for part in ("long", "startup", "sweep"):
+    for part in ("million", "long", "startup", "sweep"):
         if part in figures:
             print(f"\n{part}:")
             for k, v in figures[part].items():
@@ -280,11 +353,16 @@ def print_report(figures: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="govsim benchmark suite (see the module docstring)")
-    ap.add_argument("--quick", action="store_true", help="1k and 10k citizens only, 2 repetitions, no 1M run")
+    ap.add_argument("--quick", action="store_true",
+                    help="1k and 10k citizens only, 2 repetitions, a 400-step long run, no 1M run")
     ap.add_argument("--reps", type=int, help="interleaved repetitions per measurement (default 3; 2 with --quick)")
-    ap.add_argument("--only", choices=("scale", "long", "startup", "sweep"), action="append",
+    ap.add_argument("--only", choices=PARTS, action="append",
                     help="run only this part (repeatable); 'scale' includes the Mesa reference")
-    ap.add_argument("--million-steps", type=int, default=100, help="steps of the 1M-citizen run (0 to skip)")
+    ap.add_argument("--million-steps", type=int, default=10,
+                    help="steps of the 1M-citizen run (default 10; 100 for the 1M x 100 target, about "
+                         "half an hour; 0 to skip)")
+    ap.add_argument("--long-steps", type=int, help="steps of the long run (default 1000; 400 with --quick)")
+    ap.add_argument("--sweep-runs", type=int, default=60, help="runs of the benchmark sweep (default 60)")
     ap.add_argument("--job", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -294,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     reps = args.reps or (2 if args.quick else 3)
-    parts = set(args.only or ("scale", "long", "startup", "sweep"))
+    default_parts = [p for p in PARTS if p != "million" or not args.quick]
+    parts = set(args.only or default_parts)
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     steps_for = {1_000: 200, 10_000: 100, 100_000: 30}.get
     figures: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
@@ -302,15 +381,17 @@ def main(argv: list[str] | None = None) -> int:
                      "repetitions": reps}
     t0 = time.perf_counter()
     if "scale" in parts:
-        million = None if args.quick or args.million_steps <= 0 else args.million_steps
-        figures["scale"] = part_scale(sizes, reps, million, lambda n: steps_for(n, 50))
+        figures["scale"] = part_scale(sizes, reps, lambda n: steps_for(n, 50))
+    if "million" in parts and args.million_steps > 0:
+        figures["million"] = part_million(args.million_steps)
     if "long" in parts:
-        figures["long"] = part_long(10_000, 400 if args.quick else 1000, max(1, reps - 1))
+        figures["long"] = part_long(10_000, args.long_steps or (400 if args.quick else 1000), max(1, reps - 1))
     if "startup" in parts:
         figures["startup"] = part_startup(max(5, reps))
     if "sweep" in parts:
-        figures["sweep"] = part_sweep(24 if args.quick else 60)
+        figures["sweep"] = part_sweep(args.sweep_runs, max(1, reps - 1))
     figures["elapsed_s"] = time.perf_counter() - t0
+    figures["machine"]["load_avg_1min_end"] = os.getloadavg()[0]
     print_report(figures)
     print(json.dumps(figures, default=float))
     return 0
