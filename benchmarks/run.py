@@ -84,14 +84,16 @@ def job_govsim(spec: dict) -> dict:
     t0 = time.perf_counter()
     model = GovModel(scenario, history=False)  # as simulate() runs it
     build = time.perf_counter() - t0
-    times = []
+    times, cpu_times = [], []
     for _ in range(spec["steps"]):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         model.step()
         times.append(time.perf_counter() - t)
+        cpu_times.append(time.process_time() - c)
     pop = scenario.population
     agents = pop.citizens + pop.employees + pop.administrators + pop.politicians
-    return {"build_s": build, "step_times": times, "agents": agents, "peak_mib": _peak_rss_mib()}
+    return {"build_s": build, "step_times": times, "cpu_step_times": cpu_times, "agents": agents,
+            "peak_mib": _peak_rss_mib()}
 
 
 def job_reference(spec: dict) -> dict:
@@ -199,18 +201,31 @@ def part_million(steps: int) -> dict:
 
 
 def part_long(citizens: int, steps: int, reps: int) -> dict:
-    """Per-step cost of steps 181-200 against the last 20 (981-1000 of a 1000-step run)."""
-    firsts, lasts = [], []
-    for _ in range(reps):
-        r = run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on", "citizens": citizens, "steps": steps})
+    """Per-step cost of steps 181-200 against the last 20 (981-1000 of a 1000-step run), in
+    wall-clock time and in CPU time of the process (which other jobs on the machine disturb
+    less: a 20-step window lasts about a second, so a passing load can move its wall time),
+    medians over repetitions with seeds 1, 2, ...; and the mean CPU ms per step of each block
+    of 100 steps (median over the repetitions), which shows a trend if there is one."""
+    firsts, lasts, cfirsts, clasts, hundreds = [], [], [], [], []
+    for rep in range(reps):  # one seed per repetition: the work in a 20-step window depends on the run's state
+        r = run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on", "citizens": citizens, "steps": steps,
+                               "seed": rep + 1}, timeout=JOB_TIMEOUT_S + steps)
         if "error" in r:
             return {"error": r["error"]}
-        t = r["step_times"]
-        firsts.append(sum(t[180:200]) / 20 * 1000.0)
-        lasts.append(sum(t[-20:]) / 20 * 1000.0)
+        for t, a, b in ((r["step_times"], firsts, lasts), (r["cpu_step_times"], cfirsts, clasts)):
+            a.append(sum(t[180:200]) / 20 * 1000.0)
+            b.append(sum(t[-20:]) / 20 * 1000.0)
+        c = r["cpu_step_times"]
+        hundreds.append([sum(c[i:i + 100]) / len(c[i:i + 100]) * 1000.0 for i in range(0, len(c), 100)])
     a, b = _median(firsts), _median(lasts)
+    last = f"{steps - 19}_{steps}"
     return {"citizens": citizens, "steps": steps, "repetitions": len(firsts), "ms_steps_181_200": a,
-            f"ms_steps_{steps - 19}_{steps}": b, "ratio_last_to_181_200": b / a}
+            f"ms_steps_{last}": b, "ratio_last_to_181_200": b / a,
+            "cpu_ms_steps_181_200": _median(cfirsts), f"cpu_ms_steps_{last}": _median(clasts),
+            "cpu_ratio_last_to_181_200": _median([y / x for x, y in zip(cfirsts, clasts)]),
+            "ratio_each": [y / x for x, y in zip(firsts, lasts)],
+            "cpu_ratio_each": [y / x for x, y in zip(cfirsts, clasts)],
+            "cpu_ms_per_100_steps": [_median(list(col)) for col in zip(*hundreds)]}
 
 
 def _wall(cmd: list[str], reps: int) -> float:
