@@ -1,29 +1,33 @@
 """govsim's benchmark suite: speed and memory, measured the same way every time.
 
-    python benchmarks/run.py                 # the full suite (several minutes)
-    python benchmarks/run.py --quick         # 1k and 10k citizens, fewer repetitions
-    python benchmarks/run.py --only scale    # one part: scale, reference, long, startup, sweep
+    python benchmarks/run.py                 # the full suite (tens of minutes on two cores)
+    python benchmarks/run.py --quick         # 1k and 10k citizens, fewer repetitions, no 1M run
+    python benchmarks/run.py --only scale    # one part: scale, million, long, startup, sweep
+    python benchmarks/run.py --only million --million-steps 100   # 1M citizens x 100 steps
 
 Every measurement runs in a fresh Python process, so its peak memory (peak resident set
 size) is its own and no run warms another's caches. Repetitions are interleaved (A B C, A B C,
 ...) and the table shows medians, so a passing load on the machine shifts all columns alike
-rather than one. The last line of the output is one JSON object with every figure, for
-scripts that track performance over time.
+rather than one. The last line of the output is one JSON object with every figure (and the
+load average at the start and the end), for scripts that track performance over time.
 
 Parts:
 
 - **scale**: set-up time, milliseconds per step, agent-steps per second and peak memory at
-  1k, 10k and 100k citizens for each paradigm (NPG under hands-off and hands-on), plus one
-  1M-citizen run. The public sector is the scenario default, which grows with the
-  population (see ``public_sector``).
-- **reference**: the same figures for Mesa's own VirusOnNetwork example at the same number
-  of agents, with its graph built by a sparse G(n, p) generator
+  1k, 10k and 100k citizens for each paradigm (NPG under hands-off and hands-on). The public
+  sector is the scenario default, which grows with the population (see ``public_sector``).
+  It includes the **reference**: the same figures for Mesa's own VirusOnNetwork example at
+  the same number of agents, with its graph built by a sparse G(n, p) generator
   (``networkx.fast_gnp_random_graph``) so the reference is not slowed by the dense one.
   The ratio of agent-steps per second, govsim over the reference, is reported.
-- **long**: per-step cost over a long run: steps 181-200 against the last 20 steps.
+- **million**: one run of 1M citizens (``--million-steps``, default 10): build time, ms per
+  step, total time and peak memory.
+- **long**: per-step cost over a long run at 10k citizens: steps 181-200 against the last
+  20 (981-1000 of 1000), in wall-clock and CPU time, one seed per repetition.
 - **startup**: wall time of ``govsim --help`` and of ``python -c "import govsim"``.
-- **sweep**: runs per second of ``govsim sweep`` on 1 and 2 workers and the parallel
-  efficiency (throughput on 2 workers / (2 x throughput on 1)), where that command exists.
+- **sweep**: runs per second of ``govsim sweep`` on 1 and 2 workers (interleaved pairs) and
+  the parallel efficiency (throughput on 2 workers / (2 x throughput on 1)); on Linux also
+  the CPU time of the sweep's whole process tree and the efficiency by CPU time.
 
 An agent-step is one agent (citizen, employee, administrator or politician) taking part in
 one step; for the reference, one VirusOnNetwork agent in one step.
