@@ -125,7 +125,21 @@ def job_reference(spec: dict) -> dict:
     return {"build_s": build, "step_times": times, "agents": n, "peak_mib": _peak_rss_mib()}
 
 
-JOBS = {"govsim": job_govsim, "reference": job_reference}
+def job_runs(spec: dict) -> dict:
+    """``runs`` simulations of the benchmark sweep's kind (1k citizens x 60 steps, NPG), one after
+    another in this process: the CPU time they take, for the co-running control of the sweep part."""
+    import govsim.model  # noqa: F401 - imported before the clock starts
+    from govsim.config import validate, with_overrides
+    from govsim.runner import simulate
+
+    base = validate({"paradigm": "npg", "steps": 60, "population": {"citizens": 1000}})
+    c = time.process_time()
+    for seed in range(1, spec["runs"] + 1):
+        simulate(with_overrides(base, {"seed": seed}, "benchmark"), provenance=False)
+    return {"cpu_s": time.process_time() - c}
+
+
+JOBS = {"govsim": job_govsim, "reference": job_reference, "runs": job_runs}
 
 
 def run_job(kind: str, spec: dict, timeout: float = JOB_TIMEOUT_S) -> dict:
@@ -312,6 +326,9 @@ def part_sweep(runs: int, reps: int) -> dict:
     (parent, fork server and workers, on Linux) is reported too: its efficiency,
     CPU(1 worker) / CPU(2 workers), is the share of the 2-worker sweep's work that a 1-worker
     sweep also does (1.0 = running in parallel costs no extra work); it does not see idle time.
+    A control then runs 20 such simulations alone and twice side by side, in plain processes:
+    ``control_cpu_penalty`` is the CPU time of a copy side by side over that alone (1.0 = the
+    machine runs two simulations at once without slowing either).
     """
     probe = subprocess.run([sys.executable, "-m", "govsim", "sweep", "--help"], capture_output=True, cwd=ROOT)
     if probe.returncode != 0:
@@ -337,6 +354,13 @@ def part_sweep(runs: int, reps: int) -> dict:
                     return {"error": f"govsim sweep failed: {tail}"}
                 complete = _reap_orphans() if tree else False
                 cpus[workers].append(_tree_cpu_s() - c0 if complete else float("nan"))
+    # Control: the same simulations alone and two copies side by side. If each copy then takes
+    # more CPU time, the machine (shared caches, memory bandwidth, the host) slows two
+    # simultaneous runs whatever the pool does, and caps the efficiency at about 1 / penalty.
+    alone = run_job("runs", {"runs": 20}).get("cpu_s", float("nan"))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--job", json.dumps({"kind": "runs", "runs": 20})]
+    pair = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(2)]
+    side = [json.loads(p.communicate()[0].strip().splitlines()[-1])["cpu_s"] for p in pair]
     effs = [w1 / (2 * w2) for w1, w2 in zip(walls[1], walls[2])]
     res = {"runs": runs, "pairs": reps, "load_avg_1min_start": load_start, "load_avg_1min_end": os.getloadavg()[0],
            "runs_per_s_1_worker": runs / _median(walls[1]), "runs_per_s_2_workers": runs / _median(walls[2]),
@@ -344,6 +368,8 @@ def part_sweep(runs: int, reps: int) -> dict:
     if tree:
         res.update(cpu_s_1_worker=_median(cpus[1]), cpu_s_2_workers=_median(cpus[2]),
                    cpu_efficiency=_median([c1 / c2 for c1, c2 in zip(cpus[1], cpus[2])]))
+    res.update(control_cpu_s_alone=alone, control_cpu_s_side_by_side=side,
+               control_cpu_penalty=statistics.mean(side) / alone)
     return res
 
 
@@ -379,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="run only this part (repeatable); 'scale' includes the Mesa reference")
     ap.add_argument("--million-steps", type=int, default=10,
                     help="steps of the 1M-citizen run (default 10; 100 for the 1M x 100 target, about "
-                         "half an hour; 0 to skip)")
+                         "25 minutes of CPU time; 0 to skip)")
     ap.add_argument("--long-steps", type=int, help="steps of the long run (default 1000; 400 with --quick)")
     ap.add_argument("--sweep-runs", type=int, default=60, help="runs of the benchmark sweep (default 60)")
     ap.add_argument("--job", help=argparse.SUPPRESS)
