@@ -1,29 +1,33 @@
 """govsim's benchmark suite: speed and memory, measured the same way every time.
 
-    python benchmarks/run.py                 # the full suite (several minutes)
-    python benchmarks/run.py --quick         # 1k and 10k citizens, fewer repetitions
-    python benchmarks/run.py --only scale    # one part: scale, reference, long, startup, sweep
+    python benchmarks/run.py                 # the full suite (tens of minutes on two cores)
+    python benchmarks/run.py --quick         # 1k and 10k citizens, fewer repetitions, no 1M run
+    python benchmarks/run.py --only scale    # one part: scale, million, long, startup, sweep
+    python benchmarks/run.py --only million --million-steps 100   # 1M citizens x 100 steps
 
 Every measurement runs in a fresh Python process, so its peak memory (peak resident set
 size) is its own and no run warms another's caches. Repetitions are interleaved (A B C, A B C,
 ...) and the table shows medians, so a passing load on the machine shifts all columns alike
-rather than one. The last line of the output is one JSON object with every figure, for
-scripts that track performance over time.
+rather than one. The last line of the output is one JSON object with every figure (and the
+load average at the start and the end), for scripts that track performance over time.
 
 Parts:
 
 - **scale**: set-up time, milliseconds per step, agent-steps per second and peak memory at
-  1k, 10k and 100k citizens for each paradigm (NPG under hands-off and hands-on), plus one
-  1M-citizen run. The public sector is the scenario default, which grows with the
-  population (see ``public_sector``).
-- **reference**: the same figures for Mesa's own VirusOnNetwork example at the same number
-  of agents, with its graph built by a sparse G(n, p) generator
+  1k, 10k and 100k citizens for each paradigm (NPG under hands-off and hands-on). The public
+  sector is the scenario default, which grows with the population (see ``public_sector``).
+  It includes the **reference**: the same figures for Mesa's own VirusOnNetwork example at
+  the same number of agents, with its graph built by a sparse G(n, p) generator
   (``networkx.fast_gnp_random_graph``) so the reference is not slowed by the dense one.
   The ratio of agent-steps per second, govsim over the reference, is reported.
-- **long**: per-step cost over a long run: steps 181-200 against the last 20 steps.
+- **million**: one run of 1M citizens (``--million-steps``, default 10): build time, ms per
+  step, total time and peak memory.
+- **long**: per-step cost over a long run at 10k citizens: steps 181-200 against the last
+  20 (981-1000 of 1000), in wall-clock and CPU time, one seed per repetition.
 - **startup**: wall time of ``govsim --help`` and of ``python -c "import govsim"``.
-- **sweep**: runs per second of ``govsim sweep`` on 1 and 2 workers and the parallel
-  efficiency (throughput on 2 workers / (2 x throughput on 1)), where that command exists.
+- **sweep**: runs per second of ``govsim sweep`` on 1 and 2 workers (interleaved pairs) and
+  the parallel efficiency (throughput on 2 workers / (2 x throughput on 1)); on Linux also
+  the CPU time of the sweep's whole process tree and the efficiency by CPU time.
 
 An agent-step is one agent (citizen, employee, administrator or politician) taking part in
 one step; for the reference, one VirusOnNetwork agent in one step.
@@ -47,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH")) if p)
 JOB_TIMEOUT_S = 900
+PARTS = ("scale", "million", "long", "startup", "sweep")
 
 
 def public_sector(citizens: int) -> dict:
@@ -83,14 +88,16 @@ def job_govsim(spec: dict) -> dict:
     t0 = time.perf_counter()
     model = GovModel(scenario, history=False)  # as simulate() runs it
     build = time.perf_counter() - t0
-    times = []
+    times, cpu_times = [], []
     for _ in range(spec["steps"]):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         model.step()
         times.append(time.perf_counter() - t)
+        cpu_times.append(time.process_time() - c)
     pop = scenario.population
     agents = pop.citizens + pop.employees + pop.administrators + pop.politicians
-    return {"build_s": build, "step_times": times, "agents": agents, "peak_mib": _peak_rss_mib()}
+    return {"build_s": build, "step_times": times, "cpu_step_times": cpu_times, "agents": agents,
+            "peak_mib": _peak_rss_mib()}
 
 
 def job_reference(spec: dict) -> dict:
@@ -118,16 +125,30 @@ def job_reference(spec: dict) -> dict:
     return {"build_s": build, "step_times": times, "agents": n, "peak_mib": _peak_rss_mib()}
 
 
-JOBS = {"govsim": job_govsim, "reference": job_reference}
+def job_runs(spec: dict) -> dict:
+    """``runs`` simulations of the benchmark sweep's kind (1k citizens x 60 steps, NPG), one after
+    another in this process: the CPU time they take, for the co-running control of the sweep part."""
+    import govsim.model  # noqa: F401 - imported before the clock starts
+    from govsim.config import validate, with_overrides
+    from govsim.runner import simulate
+
+    base = validate({"paradigm": "npg", "steps": 60, "population": {"citizens": 1000}})
+    c = time.process_time()
+    for seed in range(1, spec["runs"] + 1):
+        simulate(with_overrides(base, {"seed": seed}, "benchmark"), provenance=False)
+    return {"cpu_s": time.process_time() - c}
 
 
-def run_job(kind: str, spec: dict) -> dict:
+JOBS = {"govsim": job_govsim, "reference": job_reference, "runs": job_runs}
+
+
+def run_job(kind: str, spec: dict, timeout: float = JOB_TIMEOUT_S) -> dict:
     """Run one job in a fresh interpreter and return its result (or an error)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--job", json.dumps({"kind": kind, **spec})]
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=JOB_TIMEOUT_S, cwd=ROOT)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     except subprocess.TimeoutExpired:
-        return {"error": f"timed out after {JOB_TIMEOUT_S} s"}
+        return {"error": f"timed out after {timeout:.0f} s"}
     if out.returncode != 0:
         tail = (out.stderr.strip().splitlines() or ["(no output)"])[-1]
         return {"error": tail}
@@ -157,7 +178,7 @@ def _summarise(results: list[dict], warmup: int) -> dict:
     }
 
 
-def part_scale(sizes: list[int], reps: int, million: int | None, steps_for) -> dict:
+def part_scale(sizes: list[int], reps: int, steps_for) -> dict:
     configs = [("opa", "none"), ("npm", "none"), ("npg", "hands_off"), ("npg", "hands_on")]
     out: dict = {}
     for n in sizes:
@@ -177,27 +198,52 @@ def part_scale(sizes: list[int], reps: int, million: int | None, steps_for) -> d
             if "error" not in s and "error" not in ref:
                 s["ratio_vs_reference"] = s["agent_steps_per_s"] / ref["agent_steps_per_s"]
             out[f"{par}/{meta}@{n}"] = s
-    if million:
-        res = run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on",
-                                 "citizens": 1_000_000, "steps": million})
-        s = _summarise([res], warmup=0)
-        if "error" not in s:
-            s["total_s"] = s["build_s"] + sum(res["step_times"])
-        out["npg/hands_on@1000000"] = s
     return out
 
 
+def part_million(steps: int) -> dict:
+    """One run of 1M citizens (NPG hands-on, the scaled public sector): build time, ms per
+    step (median and mean over all steps, and the mean of the first and of the last ten, since
+    the cost per step grows while open problems pile up), total time and peak memory."""
+    res = run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on", "citizens": 1_000_000,
+                             "steps": steps}, timeout=JOB_TIMEOUT_S + 60 * steps)
+    s = _summarise([res], warmup=0)
+    if "error" in s:
+        return s
+    t = res["step_times"]
+    k = min(10, len(t))
+    s.update(steps=steps, ms_per_step_mean=sum(t) / len(t) * 1000.0,
+             ms_first_10=sum(t[:k]) / k * 1000.0, ms_last_10=sum(t[-k:]) / k * 1000.0,
+             total_s=res["build_s"] + sum(t))
+    return s
+
+
 def part_long(citizens: int, steps: int, reps: int) -> dict:
-    firsts, lasts = [], []
-    for _ in range(reps):
-        r = run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on", "citizens": citizens, "steps": steps})
+    """Per-step cost of steps 181-200 against the last 20 (981-1000 of a 1000-step run), in
+    wall-clock time and in CPU time of the process (which other jobs on the machine disturb
+    less: a 20-step window lasts about a second, so a passing load can move its wall time),
+    medians over repetitions with seeds 1, 2, ...; and the mean CPU ms per step of each block
+    of 100 steps (median over the repetitions), which shows a trend if there is one."""
+    firsts, lasts, cfirsts, clasts, hundreds = [], [], [], [], []
+    for rep in range(reps):  # one seed per repetition: the work in a 20-step window depends on the run's state
+        r = run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on", "citizens": citizens, "steps": steps,
+                               "seed": rep + 1}, timeout=JOB_TIMEOUT_S + steps)
         if "error" in r:
             return {"error": r["error"]}
-        t = r["step_times"]
-        firsts.append(sum(t[180:200]) / 20 * 1000.0)
-        lasts.append(sum(t[-20:]) / 20 * 1000.0)
+        for t, a, b in ((r["step_times"], firsts, lasts), (r["cpu_step_times"], cfirsts, clasts)):
+            a.append(sum(t[180:200]) / 20 * 1000.0)
+            b.append(sum(t[-20:]) / 20 * 1000.0)
+        c = r["cpu_step_times"]
+        hundreds.append([sum(c[i:i + 100]) / len(c[i:i + 100]) * 1000.0 for i in range(0, len(c), 100)])
     a, b = _median(firsts), _median(lasts)
-    return {"citizens": citizens, "steps": steps, "ms_steps_181_200": a, "ms_last_20": b, "ratio_last_to_181_200": b / a}
+    last = f"{steps - 19}_{steps}"
+    return {"citizens": citizens, "steps": steps, "repetitions": len(firsts), "ms_steps_181_200": a,
+            f"ms_steps_{last}": b, "ratio_last_to_181_200": b / a,
+            "cpu_ms_steps_181_200": _median(cfirsts), f"cpu_ms_steps_{last}": _median(clasts),
+            "cpu_ratio_last_to_181_200": _median([y / x for x, y in zip(cfirsts, clasts)]),
+            "ratio_each": [y / x for x, y in zip(firsts, lasts)],
+            "cpu_ratio_each": [y / x for x, y in zip(cfirsts, clasts)],
+            "cpu_ms_per_100_steps": [_median(list(col)) for col in zip(*hundreds)]}
 
 
 def _wall(cmd: list[str], reps: int) -> float:
@@ -235,24 +281,96 @@ kind = "factorial"
 """
 
 
-def part_sweep(runs: int) -> dict:
+def _become_subreaper() -> bool:
+    """On Linux, adopt orphaned descendants (PR_SET_CHILD_SUBREAPER). The sweep's fork server
+    outlives the ``govsim sweep`` process that started it and is never waited for by it; as an
+    adopted orphan it is reaped here, and with it the CPU time of the workers it reaped, so
+    ``RUSAGE_CHILDREN`` covers the whole process tree of the sweep."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _reap_orphans(timeout: float = 60.0) -> bool:
+    """Wait for every remaining child (adopted orphans); False if some are still running."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return True
+        if pid == 0:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+
+
+def _tree_cpu_s() -> float:
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def part_sweep(runs: int, reps: int) -> dict:
+    """``govsim sweep`` of ``runs`` short runs on 1 and then 2 workers, ``reps`` interleaved pairs.
+
+    Wall-clock throughput is the whole command (start-up included). The parallel efficiency
+    is throughput(2) / (2 x throughput(1)), the median over the pairs. On a shared machine the
+    wall-clock figure also measures the other jobs, so the CPU time of the whole process tree
+    (parent, fork server and workers, on Linux) is reported too: its efficiency,
+    CPU(1 worker) / CPU(2 workers), is the share of the 2-worker sweep's work that a 1-worker
+    sweep also does (1.0 = running in parallel costs no extra work); it does not see idle time.
+    A control then runs 20 such simulations alone and twice side by side, in plain processes:
+    ``control_cpu_penalty`` is the CPU time of a copy side by side over that alone (1.0 = the
+    machine runs two simulations at once without slowing either).
+    """
     probe = subprocess.run([sys.executable, "-m", "govsim", "sweep", "--help"], capture_output=True, cwd=ROOT)
     if probe.returncode != 0:
         return {"error": "govsim sweep is not available in this version"}
-    tput = {}
+    tree = _become_subreaper()
+    _reap_orphans(5)
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    cpus: dict[int, list[float]] = {1: [], 2: []}
+    load_start = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         exp = Path(tmp) / "bench.toml"
         exp.write_text(SWEEP_EXPERIMENT.format(scenario=(ROOT / "scenarios" / "npg.toml").as_posix(), runs=runs))
-        for workers in (1, 2):
-            t = time.perf_counter()
-            out = subprocess.run([sys.executable, "-m", "govsim", "sweep", str(exp), "--out", str(Path(tmp) / f"w{workers}"),
-                                  "--workers", str(workers)], capture_output=True, text=True, cwd=ROOT)
-            if out.returncode != 0:
-                tail = (out.stderr.strip().splitlines() or ["(no output)"])[-1]
-                return {"error": f"govsim sweep failed: {tail}"}
-            tput[workers] = runs / (time.perf_counter() - t)
-    return {"runs": runs, "runs_per_s_1_worker": tput[1], "runs_per_s_2_workers": tput[2],
-            "parallel_efficiency": tput[2] / (2 * tput[1])}
+        for rep in range(reps):  # interleaved pairs
+            for workers in (1, 2):
+                c0 = _tree_cpu_s()
+                t = time.perf_counter()
+                out = subprocess.run([sys.executable, "-m", "govsim", "sweep", str(exp), "--quiet",
+                                      "--out", str(Path(tmp) / f"w{workers}-{rep}"), "--workers", str(workers)],
+                                     capture_output=True, text=True, cwd=ROOT)
+                walls[workers].append(time.perf_counter() - t)
+                if out.returncode != 0:
+                    tail = (out.stderr.strip().splitlines() or ["(no output)"])[-1]
+                    return {"error": f"govsim sweep failed: {tail}"}
+                complete = _reap_orphans() if tree else False
+                cpus[workers].append(_tree_cpu_s() - c0 if complete else float("nan"))
+    # Control: the same simulations alone and two copies side by side. If each copy then takes
+    # more CPU time, the machine (shared caches, memory bandwidth, the host) slows two
+    # simultaneous runs whatever the pool does, and caps the efficiency at about 1 / penalty.
+    alone = run_job("runs", {"runs": 20}).get("cpu_s", float("nan"))
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--job", json.dumps({"kind": "runs", "runs": 20})]
+    pair = [subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT) for _ in range(2)]
+    side = [json.loads(p.communicate()[0].strip().splitlines()[-1])["cpu_s"] for p in pair]
+    effs = [w1 / (2 * w2) for w1, w2 in zip(walls[1], walls[2])]
+    res = {"runs": runs, "pairs": reps, "load_avg_1min_start": load_start, "load_avg_1min_end": os.getloadavg()[0],
+           "runs_per_s_1_worker": runs / _median(walls[1]), "runs_per_s_2_workers": runs / _median(walls[2]),
+           "parallel_efficiency": _median(effs), "parallel_efficiency_each": effs}
+    if tree:
+        res.update(cpu_s_1_worker=_median(cpus[1]), cpu_s_2_workers=_median(cpus[2]),
+                   cpu_efficiency=_median([c1 / c2 for c1, c2 in zip(cpus[1], cpus[2])]))
+    res.update(control_cpu_s_alone=alone, control_cpu_s_side_by_side=side,
+               control_cpu_penalty=statistics.mean(side) / alone)
+    return res
 
 
 # --------------------------------------------------------------------------- report
@@ -271,7 +389,7 @@ def print_report(figures: dict) -> None:
                 continue
             print(f"{key:<28}{s['agents']:>9,}{s['build_s']:>9.2f}{s['ms_per_step']:>10.2f}"
                   f"{s['agent_steps_per_s']:>15,.0f}{s['peak_mib']:>10.0f}{_fmt(s.get('ratio_vs_reference', ''), '>8.2f'):>8}")
-    for part in ("long", "startup", "sweep"):
+    for part in ("million", "long", "startup", "sweep"):
         if part in figures:
             print(f"\n{part}:")
             for k, v in figures[part].items():
@@ -280,11 +398,16 @@ def print_report(figures: dict) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="govsim benchmark suite (see the module docstring)")
-    ap.add_argument("--quick", action="store_true", help="1k and 10k citizens only, 2 repetitions, no 1M run")
+    ap.add_argument("--quick", action="store_true",
+                    help="1k and 10k citizens only, 2 repetitions, a 400-step long run, no 1M run")
     ap.add_argument("--reps", type=int, help="interleaved repetitions per measurement (default 3; 2 with --quick)")
-    ap.add_argument("--only", choices=("scale", "long", "startup", "sweep"), action="append",
+    ap.add_argument("--only", choices=PARTS, action="append",
                     help="run only this part (repeatable); 'scale' includes the Mesa reference")
-    ap.add_argument("--million-steps", type=int, default=100, help="steps of the 1M-citizen run (0 to skip)")
+    ap.add_argument("--million-steps", type=int, default=10,
+                    help="steps of the 1M-citizen run (default 10; 100 for the 1M x 100 target, about "
+                         "25 minutes of CPU time; 0 to skip)")
+    ap.add_argument("--long-steps", type=int, help="steps of the long run (default 1000; 400 with --quick)")
+    ap.add_argument("--sweep-runs", type=int, default=60, help="runs of the benchmark sweep (default 60)")
     ap.add_argument("--job", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -294,7 +417,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     reps = args.reps or (2 if args.quick else 3)
-    parts = set(args.only or ("scale", "long", "startup", "sweep"))
+    default_parts = [p for p in PARTS if p != "million" or not args.quick]
+    parts = set(args.only or default_parts)
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     steps_for = {1_000: 200, 10_000: 100, 100_000: 30}.get
     figures: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
@@ -302,15 +426,17 @@ def main(argv: list[str] | None = None) -> int:
                      "repetitions": reps}
     t0 = time.perf_counter()
     if "scale" in parts:
-        million = None if args.quick or args.million_steps <= 0 else args.million_steps
-        figures["scale"] = part_scale(sizes, reps, million, lambda n: steps_for(n, 50))
+        figures["scale"] = part_scale(sizes, reps, lambda n: steps_for(n, 50))
+    if "million" in parts and args.million_steps > 0:
+        figures["million"] = part_million(args.million_steps)
     if "long" in parts:
-        figures["long"] = part_long(10_000, 400 if args.quick else 1000, max(1, reps - 1))
+        figures["long"] = part_long(10_000, args.long_steps or (400 if args.quick else 1000), max(1, reps - 1))
     if "startup" in parts:
         figures["startup"] = part_startup(max(5, reps))
     if "sweep" in parts:
-        figures["sweep"] = part_sweep(24 if args.quick else 60)
+        figures["sweep"] = part_sweep(args.sweep_runs, max(1, reps - 1))
     figures["elapsed_s"] = time.perf_counter() - t0
+    figures["machine"]["load_avg_1min_end"] = os.getloadavg()[0]
     print_report(figures)
     print(json.dumps(figures, default=float))
     return 0

@@ -8,9 +8,16 @@ seed and traceback and the sweep goes on. Ctrl-C cancels what has not started, k
 what finished, and a later run of the same command resumes.
 
 Backends: one worker runs in this process; N > 1 workers are a process pool that lives
-for the whole sweep, whose workers import govsim and Mesa once; ``dask=N`` starts a
-``distributed.LocalCluster`` of N single-threaded worker processes and ``scheduler``
-connects to a running Dask scheduler. All give identical results.
+for the whole sweep; ``dask=N`` starts a ``distributed.LocalCluster`` of N single-threaded
+worker processes and ``scheduler`` connects to a running Dask scheduler. All give identical
+results.
+
+The local pool forks its workers from a fork server that imports the model once. The
+server is started first thing in :func:`run_sweep`, so that import (a couple of seconds:
+Mesa, numpy, pandas, pydantic) runs while this process builds the design and opens the
+results folder, and each worker starts with the model already imported. Runs are sent in
+chunks that shrink as the sweep goes on (:func:`plan_chunks`): large chunks at first, single
+runs at the end, so every worker stays busy until the last run.
 """
 
 from __future__ import annotations
@@ -99,9 +106,16 @@ def _base(ctx: dict):
     return base
 
 
+#: Process facts of a pool worker, set by :func:`init_worker`: its process id and whether the
+#: model was already imported when it started (inherited from the fork server), for checks.
+WORKER_START: dict[str, Any] = {}
+
+
 def init_worker() -> None:
-    """Process-pool initializer: leave Ctrl-C to the parent, import the model once."""
+    """Process-pool initializer: leave Ctrl-C to the parent; import the model unless the fork
+    server has already done so (then this costs nothing)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    WORKER_START.update(pid=os.getpid(), model_preloaded="govsim.model" in sys.modules)
     import govsim.model  # noqa: F401
     import govsim.runner  # noqa: F401
 
@@ -262,8 +276,26 @@ def build_manifest(exp: Experiment, design: Design, seeds: list[int], runs_schem
     }
 
 
-def _chunks(tasks: list[Task], size: int) -> list[list[Task]]:
-    return [tasks[i:i + size] for i in range(0, len(tasks), size)]
+MAX_CHUNK = 16  # runs per chunk at most: a finished chunk is saved at once, so this bounds what Ctrl-C loses
+
+
+def plan_chunks(tasks: list[Task], n_workers: int, chunk_size: int | None = None) -> list[list[Task]]:
+    """The chunks of runs sent to the workers, in run order: their concatenation is ``tasks``.
+
+    With ``chunk_size``, every chunk has that many runs (the last one fewer). Otherwise the
+    chunks shrink as the sweep goes on (guided self-scheduling): each takes 1 / (2 x workers)
+    of the runs still left, at most ``MAX_CHUNK`` and at least one. Early chunks are large
+    (few round trips), the last ones are single runs, so no worker sits idle at the end while
+    another finishes a long chunk. Chunks are handed out in this order, so the largest go first.
+    """
+    if chunk_size is not None:
+        return [tasks[i:i + chunk_size] for i in range(0, len(tasks), chunk_size)]
+    chunks, i, n = [], 0, len(tasks)
+    while i < n:
+        size = max(1, min(MAX_CHUNK, math.ceil((n - i) / (2 * max(1, n_workers)))))
+        chunks.append(tasks[i:i + size])
+        i += size
+    return chunks
 
 
 # --------------------------------------------------------------------------- driver
@@ -280,7 +312,8 @@ def run_sweep(experiment: Experiment | str | Path, out: str | Path, *, workers: 
         workers: local worker processes (default: all cores); 1 runs in this process.
         dask: start a Dask LocalCluster of this many workers instead.
         scheduler: connect to a running Dask scheduler (``tcp://host:port``) instead.
-        chunk_size: runs per task sent to a worker (default: a few chunks per worker).
+        chunk_size: runs per task sent to a worker (default: chunks that shrink to single runs
+            towards the end, see :func:`plan_chunks`).
         progress: show a progress bar on stderr.
         run_function: replaces the simulation of one run (``scenario -> DataFrame``); for testing.
         replications, steps, seed: override the file's values (with a path only).
@@ -288,6 +321,9 @@ def run_sweep(experiment: Experiment | str | Path, out: str | Path, *, workers: 
     Returns:
         A :class:`SweepSummary`; ``interrupted`` is True after Ctrl-C (what finished is kept).
     """
+    n_local = workers or os.cpu_count() or 1
+    # Start the local pool's fork server now: it imports the model while the design is built.
+    mp_context = _mp_context() if dask is None and scheduler is None and n_local > 1 else None
     if not isinstance(experiment, Experiment):
         experiment = load_experiment(experiment, replications=replications, steps=steps, seed=seed)
     exp = experiment
@@ -346,17 +382,12 @@ def run_sweep(experiment: Experiment | str | Path, out: str | Path, *, workers: 
         try:
             if todo:
                 if dask is not None or scheduler is not None:
-                    n = dask or 4
-                    size = chunk_size or _auto_chunk(len(todo), n)
-                    _run_dask(_chunks(todo, size), ctx, record, dask, scheduler)
+                    _run_dask(plan_chunks(todo, dask or 4, chunk_size), ctx, record, dask, scheduler)
+                elif mp_context is None:
+                    for chunk in plan_chunks(todo, 1, chunk_size):
+                        record(run_chunk(chunk, ctx))
                 else:
-                    n = workers or os.cpu_count() or 1
-                    size = chunk_size or _auto_chunk(len(todo), n)
-                    if n == 1:
-                        for chunk in _chunks(todo, size):
-                            record(run_chunk(chunk, ctx))
-                    else:
-                        _run_pool(_chunks(todo, size), ctx, record, n)
+                    _run_pool(plan_chunks(todo, n_local, chunk_size), ctx, record, n_local, mp_context)
         except KeyboardInterrupt:
             summary.interrupted = True
         finally:
@@ -376,28 +407,33 @@ def run_sweep(experiment: Experiment | str | Path, out: str | Path, *, workers: 
         store.close()
 
 
-def _auto_chunk(n_tasks: int, n_workers: int) -> int:
-    """About four chunks per worker, at most 16 runs each: a balanced load and frequent saves."""
-    return max(1, min(16, math.ceil(n_tasks / (4 * n_workers))))
+#: What the fork server imports before it forks any worker (the model first).
+PRELOAD = ["govsim.model", "govsim.runner", "govsim.experiments.execute"]
 
 
 def _mp_context():
-    """A fork server that has imported the model once (workers fork from it and start at once);
-    spawn where there is no fork server. (Mesa's batch runner forces the global method to spawn.)"""
+    """The local pool's start method: a fork server that imports the model once, started at
+    once (its import runs in the background, beside this process's own work), from which every
+    worker forks with the model already imported; spawn where there is no fork server.
+    (Mesa's batch runner sets the global method to spawn, hence a context of our own.)"""
     import multiprocessing as mp
 
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["govsim.experiments.execute", "govsim.model", "govsim.runner"])
-        return ctx
-    return mp.get_context("spawn")
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    from multiprocessing import forkserver
+
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    forkserver.ensure_running()  # returns at once; the server imports PRELOAD, then serves forks
+    return ctx
 
 
-def _run_pool(chunks: list[list[Task]], ctx: dict, record, n_workers: int) -> None:
+def _run_pool(chunks: list[list[Task]], ctx: dict, record, n_workers: int, mp_context=None) -> None:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     pending = list(reversed(chunks))
-    with ProcessPoolExecutor(max_workers=n_workers, initializer=init_worker, mp_context=_mp_context()) as pool:
+    with ProcessPoolExecutor(max_workers=n_workers, initializer=init_worker,
+                             mp_context=mp_context or _mp_context()) as pool:
         running = set()
         try:
             while pending or running:
