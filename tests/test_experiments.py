@@ -333,7 +333,7 @@ def test_compare_on_a_tiny_setting_writes_table_figures_and_report(tmp_path):
     assert list(points["label"]) == ["OPA", "NPM", "NPG none", "NPG hands-off", "NPG hands-on"]
     assert (points["n"] == 2).all() and (points["efficiency_mean_lo"] <= points["efficiency_mean"]).all()
     diffs = pd.read_csv(out / "tables" / "differences.csv")
-    assert len(diffs) == 5 * 3  # the default experiment's five contrasts x three indices
+    assert len(diffs) == 5 * 4  # the default experiment's five contrasts x three indices and democracy_common
     assert (diffs["paired_lo"] <= diffs["diff"]).all() and (diffs["diff"] <= diffs["paired_hi"]).all()
 
 
