@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -270,6 +271,7 @@ INDICATORS: tuple[Indicator, ...] = (
 )
 
 
+@lru_cache(maxsize=1)
 def defined_away() -> tuple[str, ...]:
     """Indicators that some registered rule set keeps at 0 by construction (``Paradigm.defines_away``)."""
     from govsim.paradigms import REGISTRY
