@@ -98,14 +98,20 @@ def perceive_need(
     return normalise((1.0 - u) * seen + u * rng.dirichlet(np.ones(K)))
 
 
-def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.random.Generator) -> np.ndarray:
-    """Send a definition through ``links`` links of the chain of command (T1).
+def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.random.Generator,
+                     codified: np.ndarray | None = None) -> np.ndarray:
+    """Send a definition through ``links`` links of the chain of command (T1, T6).
 
-    At each link the message keeps a share ``fidelity`` and the rest is replaced by
-    the link's own Dirichlet(1) reading: ``v <- f v + (1 - f) e``.
+    At each link the message keeps a share ``f_k`` of each dimension and the rest is
+    replaced by the link's own Dirichlet(1) reading: ``v_k <- f_k v_k + (1 - f_k) e_k``,
+    then normalised. What the rulebook codifies travels intact (a case of a known
+    category is passed on as that category): ``f_k = 1 - (1 - fidelity)(1 - codified_k)``;
+    tacit, local and experiential knowledge is what the chain loses. Without
+    ``codified`` every dimension keeps ``fidelity``.
     """
+    keep = np.full(K, fidelity) if codified is None else 1.0 - (1.0 - fidelity) * (1.0 - np.asarray(codified, dtype=float))
     for _ in range(links):
-        view = normalise(fidelity * view + (1.0 - fidelity) * rng.dirichlet(np.ones(K)))
+        view = normalise(keep * view + (1.0 - keep) * rng.dirichlet(np.ones(K)))
     return view
 
 
@@ -269,6 +275,18 @@ def mobilise_resources(resources: np.ndarray, willingness: np.ndarray, role_weig
     if resources.size == 0:
         return 0.0
     return float(np.clip(np.mean(resources * willingness) * role_weight, 0.0, 1.0))
+
+
+def coproduction_reach(need: np.ndarray, knowledge: np.ndarray) -> float:
+    """How much of a solution co-producers can carry: ``need . pool(knowledge)`` in [0, 1] (T5, T12, T14).
+
+    Citizens co-produce with what they know (mostly local and experiential knowledge):
+    where a problem's need lies there, their time adds to the solution's quality;
+    where it lies in professional or procedural know-how (a tame, codified problem),
+    little. ``knowledge`` holds the co-producers' rows (their pooled knowledge, as in
+    :func:`pool_knowledge`); no co-producers reach nothing.
+    """
+    return float(np.dot(need, pool_knowledge(knowledge)))
 
 
 def implementation_resistance(trust: np.ndarray, ownership: np.ndarray) -> float:

@@ -191,6 +191,8 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
         discretion = float(w.employees.discretion[team].mean()) if team.size else 0.0
         influence = RUNGS[mech.RUNG_VOLUNTEER].depth * discretion
         w.record_participation(p, producers, mech.RUNG_VOLUNTEER, influence)
+        # Co-producers add what they know to the solution's delivery (T5, T12, T14).
+        co *= mech.coproduction_reach(p.need, c.knowledge[producers])
     q = q_public + (1.0 - q_public) * co
     p.quality = partners.add_resources(w, p, q)
     ownership = np.where(np.isin(aff, p.group.citizens), p.influence, 0.0)

@@ -41,6 +41,7 @@ class NPMParams(ParadigmParams):
     manager_hours: float = param(4.0, 0, 100, "Manager hours per stage of a problem.", "T2")
     team_size: int = param(2, 1, 20, "Employees of one provider who define and design a solution.", "T4")
     quality_sensitivity: float = param(4.0, 0, 20, "Exponent on provider quality in where an exiting customer goes.", "T2")
+    measurable: tuple[Dimension, ...] = param(("professional", "procedural", "local"), None, None, "Knowledge dimensions a performance system can count at all: a provider's focus can move towards what customers need only on these and on the measured ones (experiential and political quality resist counting).", "T3", strict=False)
     responsiveness: float = param(0.5, 0, 1, "How far a provider's management moves its focus from the measured dimensions towards what its customers need, per share of customers lost or complaining last step (0: targets never adapt).", "T2")
     coproduction: float = param(0.3, 0, 1, "How much customers co-produce the service they use (self-service).", "T5, T12")
     standardisation: float = param(0.4, 0, 1, "Chance that a team looks for a standard product or best practice before designing its own.", "T2, T6")
@@ -60,6 +61,13 @@ class NPM(Paradigm):
     def _measured_mask(self) -> np.ndarray:
         mask = np.zeros(mech.K)
         for d in self.params.measured:
+            mask[mech.DIMENSIONS.index(d)] = 1.0
+        return mask
+
+    def _countable(self) -> np.ndarray:
+        """1 on the dimensions measurement can reach: the measurable and the measured ones (T3)."""
+        mask = self._measured_mask()
+        for d in self.params.measurable:
             mask[mech.DIMENSIONS.index(d)] = 1.0
         return mask
 
@@ -142,11 +150,12 @@ class NPM(Paradigm):
 
     def _adapt(self, world) -> None:
         """Management by results (T2): a provider that loses customers or hears complaints starts
-        watching what customers need, ``f += r min(1, loss + complaints) (1[n > 0] - f)``, ``n`` the
-        routine need: its measures move from what is counted towards what matters."""
+        watching what customers need, ``f += r min(1, loss + complaints) (1[n > 0] c - f)``, ``n`` the
+        routine need and ``c`` 1 on what can be counted (``measurable`` and ``measured``): its measures
+        move from what is counted towards what matters, as far as it can be counted (T3)."""
         prov = world.providers
         if prov.focus is None:
             return
-        needed = (world.routine_need() > 0).astype(float)
+        needed = (world.routine_need() > 0).astype(float) * self._countable()
         signal = np.minimum(1.0, prov.loss + prov.complaints)[:, None]
         prov.focus += self.params.responsiveness * signal * (needed - prov.focus)

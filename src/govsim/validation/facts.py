@@ -139,10 +139,10 @@ FACTS: tuple[Fact, ...] = (
     Fact("F13", "On tame, routine problems hierarchy does at least as well as co-creation. Tame as T6 defines "
          "it: low wickedness (0.1) and the knowledge a problem needs held by the public sector (dispersion 0.1), "
          "where standard solutions fit.", ("T6",),
-         V + "tame.toml", "OPA", "NPG hands-off", "efficiency", +1, ("wickedness", "dispersion")),
+         V + "tame.toml", "OPA", "NPG hands-off", "efficiency", +1, ("motivation", "wickedness")),
     Fact("F14", "Where what is measured is what matters, NPM's goal steering is efficient: NPM beats "
          "co-creation on tame (wickedness 0.1, dispersion 0.1), fully measured problems.", ("T2", "T6"),
-         V + "tame.toml", "NPM", "NPG hands-off", "efficiency", +1, ("dispersion", "meetings")),
+         V + "tame.toml", "NPM", "NPG hands-off", "efficiency", +1, ("motivation", "dispersion")),
     Fact("F15", "Co-creation is time-hungry: long meetings cost efficiency.", ("T24",), V + "meetings.toml",
          "NPG long meetings", "NPG short meetings", "efficiency", -1, ("load", "trust")),
     Fact("F16", "Citizens' knowledge improves the fit of solutions: arenas with citizens design better-fitting "
