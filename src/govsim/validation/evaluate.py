@@ -47,7 +47,7 @@ class Mode:
 
 
 FULL = Mode("full", None, 20, 5, None, None, None, None, None, None, 2)
-QUICK = Mode("quick", 20, 6, 3, 300, 120, 6, 16, 48, 1, 1)
+QUICK = Mode("quick", 20, 6, 3, 300, 120, 6, 64, 48, 1, 1)
 TEST = Mode("test", 6, 4, 2, 300, 120, 2, 8, 24, 1, 1)
 MODES = {m.name: m for m in (FULL, QUICK, TEST)}
 
