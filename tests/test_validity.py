@@ -48,7 +48,6 @@ OFF = {
     "fatigue": {"citizens": {"fatigue": 0.0}},
     "congestion": {"core": {"congestion": 0.0}},
     "case_hours": {"opa": {"case_hours": 0.0}},
-    "convergence": {"npg": {"convergence": 0.0}},
 }
 """Each mechanism's switch at the value that turns it off (dispersion: 0.4, every dimension alike)."""
 
@@ -343,29 +342,6 @@ def test_co_creation_is_slower_than_npm_T15_T24():
 
 def test_ablation_meeting_every_step_removes_most_of_the_delay_T15():
     assert gap("speed", "npm", "npg", OFF["meeting_interval"]).mean() < gap("speed", "npm", "npg").mean() - 0.043
-
-
-CONFLICT_PRONE = {"npg": {"deadlock_threshold": 0.1}}
-
-
-def _deliberation_gain(*off) -> np.ndarray:
-    long_ = values("share_solved", "npg", CONFLICT_PRONE, {"npg": {"max_rounds": 6}}, *off)
-    one = values("share_solved", "npg", CONFLICT_PRONE, {"npg": {"max_rounds": 1}}, *off)
-    return long_ - one
-
-
-def test_deliberation_builds_agreement_so_conflict_prone_arenas_solve_more_with_more_rounds_T15():
-    positions = np.array([0.1, 0.5, 0.9])
-    after = mech.deliberate(positions, 2, 0.25)
-    assert np.isclose(after.mean(), 0.5) and np.allclose(after - 0.5, 0.5625 * (positions - 0.5))
-    gain = _deliberation_gain()
-    assert gain.mean() > 0.25 and gain.min() > 0.1, gain   # observed +0.52 (+0.42 to +0.66)
-
-
-def test_ablation_without_convergence_more_rounds_only_repeat_the_deadlock_T15():
-    assert np.array_equal(mech.deliberate(np.array([0.1, 0.9]), 3, 0.0), np.array([0.1, 0.9]))
-    on, off = _deliberation_gain(), _deliberation_gain(OFF["convergence"])
-    assert off.mean() < on.mean() - 0.2, (on, off)   # observed +0.09 vs +0.52
 
 
 # =========================================================================== 12 participation fatigue (T11, T15)

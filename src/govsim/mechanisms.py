@@ -115,22 +115,6 @@ def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.rand
     return view
 
 
-def deliberate(positions: np.ndarray, rounds: int, convergence: float) -> np.ndarray:
-    """Positions after ``rounds`` rounds of deliberation: ``mean + (1 - k)^rounds (x - mean)`` (T15).
-
-    Each round members hear each other's reasons and close a share ``k`` of the
-    distance to the group's mean position; the mean itself does not move. Conflict
-    (:func:`conflict_level`, proportional to the spread) falls round by round, so an arena
-    that deadlocks at first can agree later, at the price of more meetings (Choi &
-    Robertson 2014). ``k = 0``: deliberation changes nobody's mind.
-    """
-    positions = np.asarray(positions, dtype=float)
-    if positions.size == 0 or rounds <= 0 or convergence <= 0.0:
-        return positions
-    centre = positions.mean()
-    return centre + (1.0 - convergence) ** rounds * (positions - centre)
-
-
 def conflict_level(positions: np.ndarray, trust: float, management: float, softening: float = 0.5) -> float:
     """Conflict in a group, ``2 std(positions) * (1 - softening * trust) * (1 - management)`` in [0, 1] (T15, T17).
 

@@ -43,7 +43,6 @@ class NPGParams(ParadigmParams):
     deadlock_threshold: float = param(0.35, 0, 1, "Conflict above which an arena cannot agree this round.", "T15")
     muddy_threshold: float = param(0.15, 0, 1, "Conflict above which a solution is flagged as a muddy compromise (for inspection; the blur itself grows with conflict).", "T15")
     max_rounds: int = param(4, 1, 50, "Deliberation rounds before a deadlocked arena gives up.", "T15")
-    convergence: float = param(0.25, 0, 1, "Share of the distance between members' positions that each earlier round of deliberation has closed: deliberation builds agreement (0: positions never move).", "T15")
     meeting_hours: float = param(6.0, 0, 100, "Hours each public member spends per arena round (full arena; lower rungs meet less).", "T24")
     dialogue_noise: float = param(0.3, 0, 1, "Misunderstanding in an arena when members do not trust each other.", "T11")
     watchers: int = param(3, 0, 100, "Affected citizens who watch for a problem.", "T10")
@@ -227,8 +226,6 @@ class NPG(Paradigm):
         goal = world.political_goal()
         positions = world.positions_of(members)
         positions = positions + arena.pull * (goal - positions)  # framing and taking part pull towards the goal
-        if rung.deliberates:  # earlier rounds have brought members' positions closer (T15)
-            positions = mech.deliberate(positions, problem.rounds, p.convergence)
         problem.alignment = 1.0 - abs(float(positions.mean()) - goal) if positions.size else 0.0
         trust = self._trust(world, group)
         conflict = (mech.conflict_level(positions, trust, arena.management, world.core.trust_softening)
