@@ -27,7 +27,8 @@ NOT_YET: dict[str, str] = {
     "F09": "hands-on metagovernance is more efficient than hands-off at the defaults: soft steering does not "
            "outperform strong steering",
     "F10": "at the defaults no arena deadlocks, so more deliberation rounds change nothing (effect exactly 0); "
-           "the effect appears in conflict-prone arenas (see the boundary sweep)",
+           "a further round meets the same positions and trust: the model has no mechanism by which "
+           "deliberation itself builds agreement",
     "F13": "at the default intrinsic motivation (0.75) OPA is less efficient than NPG hands-off even on tame "
            "problems; hierarchy does at least as well only where employees' own motivation is modest",
     "F14": "at the default intrinsic motivation NPM is slightly less efficient than NPG hands-off on tame, fully "
