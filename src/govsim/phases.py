@@ -168,6 +168,15 @@ def deliver_routine(w, st, effective: np.ndarray) -> None:
     w.experience[:] = w.providers.quality[c.provider]
 
 
+def member_of(rows: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``np.isin(rows, group)`` for small integer arrays, by a binary search in the sorted group."""
+    if group.size == 0:
+        return np.zeros(rows.size, dtype=bool)
+    g = np.sort(group)
+    at = np.minimum(np.searchsorted(g, rows), g.size - 1)
+    return g[at] == rows
+
+
 def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
     """Deliver a decided solution: public quality, co-production, resistance, clarity (T5, T8, T12, T15, T21)."""
     c, cfg = w.citizens, w.config
@@ -193,9 +202,10 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
         w.record_participation(p, producers, mech.RUNG_VOLUNTEER, influence)
     q = q_public + (1.0 - q_public) * co
     p.quality = partners.add_resources(w, p, q)
-    ownership = np.where(np.isin(aff, p.group.citizens), p.influence, 0.0)
-    pol = p.group.politicians if p.group.politicians.size else np.arange(w.politicians.n)
-    p.support = w.core.mobilisation * p.political_ownership * float(w.politicians.legitimacy[pol].mean())
+    ownership = np.where(member_of(aff, p.group.citizens), p.influence, 0.0)
+    pol = p.group.politicians
+    legit = w.politicians.legitimacy[pol] if pol.size else w.politicians.legitimacy  # no seat: the whole council
+    p.support = w.core.mobilisation * p.political_ownership * float(legit.mean())
     contested = 1.0 - w.core.contestation * (1.0 - p.wickedness)  # tame problems are not contested (T6)
     resistance = mech.implementation_resistance(c.trust[aff], ownership) * (1.0 - p.support) * contested
     w.spend("employees", team, cfg.employees.implementation_hours, p)

@@ -100,8 +100,8 @@ class NPG(Paradigm):
         cond = np.array([
             float(c.efficacy[watchers[0]].mean()) if watchers[0].size else 0.0,
             float((e.motivation[watchers[1]] * e.discretion[watchers[1]]).mean()) if watchers[1].size else 0.0,
-            float(np.clip(a.hours_left[watchers[2]].mean() / hours.administrators.hours, 0, 1)) if watchers[2].size else 0.0,
-            float(np.clip(pol.hours_left[watchers[3]].mean() / hours.politicians.hours, 0, 1)) if watchers[3].size else 0.0,
+            min(max(float(a.hours_left[watchers[2]].mean()) / hours.administrators.hours, 0.0), 1.0) if watchers[2].size else 0.0,
+            min(max(float(pol.hours_left[watchers[3]].mean()) / hours.politicians.hours, 0.0), 1.0) if watchers[3].size else 0.0,
         ])
         salience = np.full(len(KINDS), p.other_salience)
         for kind in FIRST_FELT_BY[problem.driver]:
@@ -150,12 +150,9 @@ class NPG(Paradigm):
             extra = mech.select_recruits(pool, will, c.resources[pool], bias, arena.outreach, n_broad, rng,
                                          competence, arena.profile)
             citizens = np.union1d(citizens, extra)
-        pol = world.politicians
-        u, keys = rng.random(pol.n), rng.random(pol.n)
         if rung.public_members:
-            # Politicians join if open and if time allows (T22: total time must not rise, T24).
-            free = np.flatnonzero((pol.hours_left >= p.meeting_hours * rung.hours) & (u < pol.openness))
-            join = np.sort(free[np.argsort(-keys[free], kind="stable")[: p.arena_politicians]])
+            # Politicians join if time allows (T22: total time must not rise, T24) and if open.
+            join = world.pick_open_politicians(p.meeting_hours * rung.hours, p.arena_politicians, rng)
         else:
             join = EMPTY
         group = Group(citizens=citizens, employees=employees, administrators=admins, politicians=join)
