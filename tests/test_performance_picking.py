@@ -141,3 +141,45 @@ def test_recruiting_seats_only_open_politicians_with_time():
     p.group = Group(administrators=w.pick_administrators(1))
     group = rules._recruit(w, p, Arena(rung=6))
     assert set(group.politicians) <= set(able) and group.politicians.size > 0
+
+
+def test_admit_decides_as_the_exact_share_of_hours_left_would():
+    """Through a congested run, every admission equals the rule computed from a full sum."""
+    m = GovModel(validate({"paradigm": "npg", "metagovernance": "hands_on", "seed": 5,
+                           "population": {"citizens": 2000, "administrators": 4}}), history=False)
+    w = m.world
+    admit = w.admit
+    calls, congested = [], []
+
+    def checked(p, stage, uses):
+        a, c = w.administrators, w.core.congestion
+        left = float(np.maximum(a.hours_left, 0.0).sum()) / (a.n * w.config.administrators.hours)
+        if uses and 0.0 < left < c:
+            congested.append(left)
+        got = admit(p, stage, uses)
+        if not uses or left >= c:
+            expected = left > 0.0 or not uses
+        elif left <= 0.0:
+            expected = False
+        else:
+            expected = bool(w.streams.get("congestion", p.id, w.now, stage).random() < left / c)
+        calls.append(got == expected)
+        return got
+
+    w.admit = checked
+    for _ in range(15):
+        m.step()
+    assert len(calls) > 100 and all(calls) and len(congested) > 5
+
+
+def test_admit_does_not_add_up_all_hours_while_far_from_congestion():
+    w = _model(citizens=2000, steps=1).world
+    w.reset_hours()
+    p = w.open[0]
+    assert w.admit(p, 0, True)  # one exact sum after the reset
+    w.spend("administrators", np.array([0, 1]), 1.0, p)
+    w.administrators.hours_left[:] = 0.0  # not booked through spend: not seen until the next exact sum
+    assert w.admit(p, 0, True)
+    w.reset_hours()
+    w.administrators.hours_left[:] = 0.0
+    assert not w.admit(p, 0, True)

@@ -165,6 +165,7 @@ class World:
         self.experience = np.zeros(self.citizens.n)
         self.meta = None
         self._staff_index: tuple | None = None  # (employees.provider, rows by provider, bounds): see staff()
+        self._admin_floor: float | None = None  # lower bound on the share of administrators' hours left: see admit()
 
     # ------------------------------------------------------------ sections
     def config_section(self, name: str):
@@ -194,15 +195,25 @@ class World:
         ahead with probability ``min(1, s / core.congestion)``, ``s`` the share of
         administrators' hours still left this step: overload slows work before it stops
         it, and time spent in arenas is time other problems wait for (opportunity cost).
+
+        The share left is added up over all administrators only when it may be near
+        ``congestion``: after each exact sum, :meth:`spend` lowers a bound on it by the
+        hours booked (administrators' hours are booked only through ``spend`` and reset
+        by ``reset_hours``), and while that bound is clearly above ``congestion`` the
+        stage goes ahead, as the exact sum would let it.
         """
         if not uses_administrators:
             return True
         a = self.administrators
         total = a.n * self.config.administrators.hours
+        c = self.core.congestion
+        floor = self._admin_floor
+        if floor is not None and floor > max(c, 0.0) + 1e-9:
+            return True  # the share left is at least ``floor`` (see spend), so above c: no need to add it up
         left = float(np.maximum(a.hours_left, 0.0).sum()) / total if total > 0 else 0.0
+        self._admin_floor = left if total > 0 else None
         if left <= 0.0:
             return False
-        c = self.core.congestion
         if c <= 0.0 or left >= c:
             return True
         return bool(self.streams.get("congestion", p.id, self.now, stage).random() < left / c)
@@ -218,6 +229,7 @@ class World:
     # ------------------------------------------------------------ time and money ledgers
     def reset_hours(self) -> None:
         self.administrators.hours_left[:] = self.config.administrators.hours
+        self._admin_floor = None
         pol = self.politicians
         pol.hours_left[:] = self.config.politicians.hours
         pol.policy_hours[:] = 0.0
@@ -232,6 +244,11 @@ class World:
         total = hours * rows.size
         if kind == "administrators":
             self.administrators.hours_left[rows] -= hours
+            if self._admin_floor is not None:
+                # Booking h hours lowers the share left by at most h / (all hours): ``admit`` keeps a
+                # lower bound instead of adding up every administrator's hours for every problem.
+                budget = self.administrators.n * self.config.administrators.hours
+                self._admin_floor = self._admin_floor - total / budget if hours >= 0 and budget > 0 else None
         self.public_hours += total
         if p is not None:
             p.public_hours += total
