@@ -36,6 +36,12 @@ from govsim.state import Providers
 from govsim.streams import Streams
 
 
+def fmean(x: np.ndarray) -> float:
+    """``float(x.mean())`` of a non-empty array, without ``ndarray.mean``'s overhead on a few elements
+    (the same sum divided by the same count, so the same number; NaN if empty, as ``mean``)."""
+    return float(x.sum()) / x.size if x.size else float("nan")
+
+
 def top_rows(values: np.ndarray, n: int) -> np.ndarray:
     """Rows of the ``n`` largest ``values`` (the lowest rows first among equals), in increasing order.
 
@@ -472,17 +478,17 @@ class World:
         actor = self.config.metagovernor.actor
         if actor == "administrators":
             adm = p.group.administrators
-            return float(self.administrators.control[adm].mean()) if adm.size else 0.5
+            return fmean(self.administrators.control[adm]) if adm.size else 0.5
         if actor == "politicians":
             pol = p.group.politicians
             openness = self.politicians.openness[pol] if pol.size else self.politicians.openness
-            return float(1.0 - openness.mean())
+            return 1.0 - fmean(openness)
         return float(self.config.metagovernor.other_control)
 
     def facilitation(self, p: Problem) -> float:
         """Skill of the arena's facilitator (an administrator) (T25)."""
         adm = p.group.administrators
-        return float(self.administrators.facilitation[adm].mean()) if adm.size else 0.0
+        return fmean(self.administrators.facilitation[adm]) if adm.size else 0.0
 
     def pay_metagovernor(self, p: Problem, hours: float) -> None:
         """Book the metagovernor's hours for ``p``: administrators', politicians' (policy) or an outside actor's."""
