@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                 # the full suite (tens of minutes on two cores)
     python benchmarks/run.py --quick         # 1k and 10k citizens, fewer repetitions, no 1M run
-    python benchmarks/run.py --only scale    # one part: scale, million, long, startup, sweep
+    python benchmarks/run.py --only scale    # one part: scale, growth, million, long, startup, sweep
     python benchmarks/run.py --only million --million-steps 100   # 1M citizens x 100 steps
 
 Every measurement runs in a fresh Python process, so its peak memory (peak resident set
@@ -20,8 +20,12 @@ Parts:
   the same number of agents, with its graph built by a sparse G(n, p) generator
   (``networkx.fast_gnp_random_graph``) so the reference is not slowed by the dense one.
   The ratio of agent-steps per second, govsim over the reference, is reported.
+- **growth**: how the cost of a step grows with the population (NPG hands-on; 10k, 100k and
+  300k citizens, 10k and 100k with ``--quick``; ``--growth-steps`` each, default 20): CPU
+  and wall ms per step, CPU ms per arriving problem (problems arrive in proportion to the
+  population, so a flat figure means linear scaling) and the work done per 1,000 arrivals.
 - **million**: one run of 1M citizens (``--million-steps``, default 10): build time, ms per
-  step, total time and peak memory.
+  step (wall clock and CPU time), CPU ms per arriving problem, total time and peak memory.
 - **long**: per-step cost over a long run at 10k citizens: steps 181-200 against the last
   20 (981-1000 of 1000), in wall-clock and CPU time, one seed per repetition.
 - **startup**: wall time of ``govsim --help`` and of ``python -c "import govsim"``.
@@ -51,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH")) if p)
 JOB_TIMEOUT_S = 900
-PARTS = ("scale", "million", "long", "startup", "sweep")
+PARTS = ("scale", "growth", "million", "long", "startup", "sweep")
 
 
 def public_sector(citizens: int) -> dict:
@@ -96,8 +100,11 @@ def job_govsim(spec: dict) -> dict:
         cpu_times.append(time.process_time() - c)
     pop = scenario.population
     agents = pop.citizens + pop.employees + pop.administrators + pop.politicians
+    w = model.world
+    work = {"arrived": model.problem_stream.next_id, "designs": len(w.designs), "decisions": len(w.decisions),
+            "closed": len(w.closed), "open_at_end": len(w.open)}
     return {"build_s": build, "step_times": times, "cpu_step_times": cpu_times, "agents": agents,
-            "peak_mib": _peak_rss_mib()}
+            "peak_mib": _peak_rss_mib(), "problems": work}
 
 
 def job_reference(spec: dict) -> dict:
@@ -210,12 +217,48 @@ def part_million(steps: int) -> dict:
     s = _summarise([res], warmup=0)
     if "error" in s:
         return s
-    t = res["step_times"]
+    t, c = res["step_times"], res["cpu_step_times"]
     k = min(10, len(t))
     s.update(steps=steps, ms_per_step_mean=sum(t) / len(t) * 1000.0,
              ms_first_10=sum(t[:k]) / k * 1000.0, ms_last_10=sum(t[-k:]) / k * 1000.0,
-             total_s=res["build_s"] + sum(t))
+             total_s=res["build_s"] + sum(t),
+             cpu_ms_per_step_median=_median(c) * 1000.0, cpu_ms_per_step_mean=sum(c) / len(c) * 1000.0,
+             cpu_ms_last_10=sum(c[-k:]) / k * 1000.0, cpu_steps_s=sum(c),
+             problems_arrived=res["problems"]["arrived"], designs=res["problems"]["designs"],
+             decisions=res["problems"]["decisions"], closed=res["problems"]["closed"],
+             cpu_ms_per_arrived_problem=sum(c) * 1000.0 / max(1, res["problems"]["arrived"]))
     return s
+
+
+def part_growth(sizes: list[int], steps: int, reps: int) -> dict:
+    """How the cost of a step grows with the population (NPG hands-on, the scaled public
+    sector, so the problems per step grow with it too): CPU ms per step (the median of the
+    steps after the first five) and CPU ms per arriving problem (all steps), with the work
+    done (designs, decisions, closures per 1,000 arrivals). Interleaved repetitions."""
+    raw: dict[int, list[dict]] = {n: [] for n in sizes}
+    for _ in range(reps):
+        for n in sizes:
+            raw[n].append(run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on", "citizens": n,
+                                             "steps": steps}))
+    out: dict = {}
+    for n, res in raw.items():
+        ok = [r for r in res if "error" not in r]
+        if not ok:
+            out[str(n)] = {"error": res[0]["error"]}
+            continue
+        work = ok[0]["problems"]
+        out[str(n)] = {
+            "cpu_ms_per_step": _median([_median(r["cpu_step_times"][5:]) for r in ok]) * 1000.0,
+            "wall_ms_per_step": _median([_median(r["step_times"][5:]) for r in ok]) * 1000.0,
+            "cpu_ms_per_arrived_problem": _median([sum(r["cpu_step_times"]) * 1000.0 / max(1, r["problems"]["arrived"])
+                                                   for r in ok]),
+            "arrived": work["arrived"],
+            "designs_per_1000": 1000.0 * work["designs"] / max(1, work["arrived"]),
+            "decisions_per_1000": 1000.0 * work["decisions"] / max(1, work["arrived"]),
+            "closed_per_1000": 1000.0 * work["closed"] / max(1, work["arrived"]),
+            "repetitions": len(ok),
+        }
+    return out
 
 
 def part_long(citizens: int, steps: int, reps: int) -> dict:
@@ -389,6 +432,17 @@ def print_report(figures: dict) -> None:
                 continue
             print(f"{key:<28}{s['agents']:>9,}{s['build_s']:>9.2f}{s['ms_per_step']:>10.2f}"
                   f"{s['agent_steps_per_s']:>15,.0f}{s['peak_mib']:>10.0f}{_fmt(s.get('ratio_vs_reference', ''), '>8.2f'):>8}")
+    growth = figures.get("growth", {})
+    if growth:
+        print(f"\n{'growth (NPG hands-on)':<24}{'CPU ms/step':>12}{'wall ms/step':>13}{'CPU ms/problem':>15}"
+              f"{'arrived':>9}{'designs/1k':>11}{'closed/1k':>10}")
+        for n, g in growth.items():
+            if "error" in g:
+                print(f"{int(n):<24,}  error: {g['error']}")
+                continue
+            print(f"{int(n):<24,}{g['cpu_ms_per_step']:>12.1f}{g['wall_ms_per_step']:>13.1f}"
+                  f"{g['cpu_ms_per_arrived_problem']:>15.3f}{g['arrived']:>9}{g['designs_per_1000']:>11.0f}"
+                  f"{g['closed_per_1000']:>10.0f}")
     for part in ("million", "long", "startup", "sweep"):
         if part in figures:
             print(f"\n{part}:")
@@ -404,8 +458,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", choices=PARTS, action="append",
                     help="run only this part (repeatable); 'scale' includes the Mesa reference")
     ap.add_argument("--million-steps", type=int, default=10,
-                    help="steps of the 1M-citizen run (default 10; 100 for the 1M x 100 target, about "
-                         "25 minutes of CPU time; 0 to skip)")
+                    help="steps of the 1M-citizen run (default 10; 100 for the 1M x 100 target; 0 to skip)")
+    ap.add_argument("--growth-steps", type=int, default=20,
+                    help="steps of each run of the growth part (10k, 100k and 300k citizens; default 20)")
     ap.add_argument("--long-steps", type=int, help="steps of the long run (default 1000; 400 with --quick)")
     ap.add_argument("--sweep-runs", type=int, default=60, help="runs of the benchmark sweep (default 60)")
     ap.add_argument("--job", help=argparse.SUPPRESS)
@@ -427,6 +482,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     if "scale" in parts:
         figures["scale"] = part_scale(sizes, reps, lambda n: steps_for(n, 50))
+    if "growth" in parts:
+        figures["growth"] = part_growth([10_000, 100_000] if args.quick else [10_000, 100_000, 300_000],
+                                        args.growth_steps, reps)
     if "million" in parts and args.million_steps > 0:
         figures["million"] = part_million(args.million_steps)
     if "long" in parts:

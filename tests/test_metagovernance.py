@@ -95,8 +95,10 @@ class ToolContract:
         cls = self.cls
         full = scenario({self.name: 0.8}, metagovernor={r: 1.0 for r in NATO})
         lacking = scenario({self.name: 0.8}, metagovernor={**{r: 1.0 for r in NATO}, cls.needs[0]: 0.1})
-        s_full = run(full, 10).designs[0].arena.strengths[self.name]
-        s_lack = run(lacking, 10).designs[0].arena.strengths[self.name]
+        def first_arena(m):  # the tools set an arena's strengths when it forms, designed yet or not
+            return next(p.arena for p in [*m.designs, *m.world.open] if p.arena is not None)
+        s_full = first_arena(run(full, 10)).strengths[self.name]
+        s_lack = first_arena(run(lacking, 10)).strengths[self.name]
         assert s_full == pytest.approx(0.8) and s_lack < 0.5 * s_full
 
     def test_intensity_zero_changes_nothing(self):
@@ -158,7 +160,10 @@ class TestProcess(ToolContract):
         assert over_seeds(deadlock_share, {"process": 1.0}) < over_seeds(deadlock_share, {}) - 0.2
 
     def test_cost_hours_and_at_high_intensity_ownership(self):
-        assert over_seeds(hours_per_round, {"process": 1.0}) > over_seeds(hours_per_round, {"process": 0.3}) + 2.0
+        # The extra hours vary a lot between seeds (about 0.6 to 5.5 per round): eight seeds.
+        hours = [float(np.mean([hours_per_round(run(scenario({"process": x}, seed=s), 50)) for s in range(8)]))
+                 for x in (1.0, 0.3)]
+        assert hours[0] > hours[1] + 2.0
         infl = mean_of("influence")
         assert over_seeds(infl, {"process": 1.0}) < over_seeds(infl, {"process": 0.3}) - 0.1
 

@@ -19,6 +19,7 @@ from govsim import partners
 from govsim.ladder import RUNGS
 from govsim.metrics import compute_outcomes
 from govsim.problems import Problem, Stage
+from govsim.world import fmean
 
 if TYPE_CHECKING:  # pragma: no cover
     from govsim.model import GovModel
@@ -117,7 +118,7 @@ def legitimacy(w, p: Problem) -> float:
     part = p.group.citizens if p.rung >= mech.RUNG_PANEL else np.zeros(0, dtype=np.int64)
     if part.size:
         hi = w.citizens.high_resource
-        representative = 1.0 - abs(float(hi[part].mean()) - float(hi[p.affected].mean()))
+        representative = 1.0 - abs(fmean(hi[part]) - fmean(hi[p.affected]))
         voice = p.influence * representative
     else:
         voice = 0.0
@@ -168,6 +169,15 @@ def deliver_routine(w, st, effective: np.ndarray) -> None:
     w.experience[:] = w.providers.quality[c.provider]
 
 
+def member_of(rows: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``np.isin(rows, group)`` for small integer arrays, by a binary search in the sorted group."""
+    if group.size == 0:
+        return np.zeros(rows.size, dtype=bool)
+    g = np.sort(group)
+    at = np.minimum(np.searchsorted(g, rows), g.size - 1)
+    return g[at] == rows
+
+
 def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
     """Deliver a decided solution: public quality, co-production, resistance, clarity (T5, T8, T12, T15, T21)."""
     c, cfg = w.citizens, w.config
@@ -188,16 +198,17 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
         w.citizen_hours(p, producers, cfg.employees.implementation_hours)
         # Co-producers carry out a decided solution: as much say as a volunteer's rung allows,
         # within the discretion of the employees they work with (T9, T12).
-        discretion = float(w.employees.discretion[team].mean()) if team.size else 0.0
+        discretion = fmean(w.employees.discretion[team]) if team.size else 0.0
         influence = RUNGS[mech.RUNG_VOLUNTEER].depth * discretion
         w.record_participation(p, producers, mech.RUNG_VOLUNTEER, influence)
         # Co-producers add what they know to the solution's delivery (T5, T12, T14).
         co *= mech.coproduction_reach(p.need, c.knowledge[producers])
     q = q_public + (1.0 - q_public) * co
     p.quality = partners.add_resources(w, p, q)
-    ownership = np.where(np.isin(aff, p.group.citizens), p.influence, 0.0)
-    pol = p.group.politicians if p.group.politicians.size else np.arange(w.politicians.n)
-    p.support = w.core.mobilisation * p.political_ownership * float(w.politicians.legitimacy[pol].mean())
+    ownership = np.where(member_of(aff, p.group.citizens), p.influence, 0.0)
+    pol = p.group.politicians
+    legit = w.politicians.legitimacy[pol] if pol.size else w.politicians.legitimacy  # no seat: the whole council
+    p.support = w.core.mobilisation * p.political_ownership * fmean(legit)
     contested = 1.0 - w.core.contestation * (1.0 - p.wickedness)  # tame problems are not contested (T6)
     resistance = mech.implementation_resistance(c.trust[aff], ownership) * (1.0 - p.support) * contested
     w.spend("employees", team, cfg.employees.implementation_hours, p)

@@ -76,13 +76,15 @@ class Streams:
         if entry is None:
             k = self.seed_sequence(mechanism).generate_state(2, np.uint64)
             bg = np.random.Philox(key=k)
-            entry = self._gens[mechanism] = (bg, np.random.Generator(bg), bg.state)
+            state = bg.state
+            state["state"]["counter"] = np.zeros(4, dtype=np.uint64)  # reused: the setter copies it
+            entry = self._gens[mechanism] = (bg, np.random.Generator(bg), state)
         if len(key) > 3:
             raise ValueError("a stream key has at most three integers")
         bg, gen, state = entry
-        counter = np.zeros(4, dtype=np.uint64)
-        counter[1:1 + len(key)] = [int(x) for x in key]
-        state["state"]["counter"] = counter
+        counter = state["state"]["counter"]
+        counter[:] = 0
+        counter[1:1 + len(key)] = key
         state["buffer_pos"] = 4
         state["has_uint32"] = 0
         state["uinteger"] = 0

@@ -36,6 +36,37 @@ from govsim.state import Providers
 from govsim.streams import Streams
 
 
+def fmean(x: np.ndarray) -> float:
+    """``float(x.mean())`` of a non-empty array, without ``ndarray.mean``'s overhead on a few elements
+    (the same sum divided by the same count, so the same number; NaN if empty, as ``mean``)."""
+    return float(x.sum()) / x.size if x.size else float("nan")
+
+
+def top_rows(values: np.ndarray, n: int) -> np.ndarray:
+    """Rows of the ``n`` largest ``values`` (the lowest rows first among equals), in increasing order.
+
+    The same rows as ``np.sort(np.argsort(-values, kind="stable")[:n])``, found in time
+    linear in ``values.size`` (one ``argmax`` for ``n = 1``, a partition for larger
+    ``n``) instead of a full sort.
+    """
+    m = values.size
+    if n <= 0 or m == 0:
+        return np.zeros(0, dtype=np.int64)
+    if n == 1:
+        return np.array([int(np.argmax(values))], dtype=np.int64)
+    if n >= m:
+        return np.arange(m, dtype=np.int64)
+    if m <= 32:
+        return np.sort(np.argsort(-values, kind="stable")[:n])
+    t = np.partition(values, m - n)[m - n]  # the n-th largest value
+    rows = np.flatnonzero(values >= t)
+    if rows.size > n:  # ties at t: the lowest rows among them fill the places left
+        v = values[rows]
+        above = v > t
+        rows = rows[above | (np.cumsum(v == t) <= n - np.count_nonzero(above))]
+    return rows
+
+
 class CoreParams(BaseModel):
     """Constants of the model core (T3, T6, T8, T11, T15, T21, T26)."""
 
@@ -139,6 +170,8 @@ class World:
         self.committee_pool = 0.0
         self.experience = np.zeros(self.citizens.n)
         self.meta = None
+        self._staff_index: tuple | None = None  # (employees.provider, rows by provider, bounds): see staff()
+        self._admin_floor: float | None = None  # lower bound on the share of administrators' hours left: see admit()
 
     # ------------------------------------------------------------ sections
     def config_section(self, name: str):
@@ -168,15 +201,25 @@ class World:
         ahead with probability ``min(1, s / core.congestion)``, ``s`` the share of
         administrators' hours still left this step: overload slows work before it stops
         it, and time spent in arenas is time other problems wait for (opportunity cost).
+
+        The share left is added up over all administrators only when it may be near
+        ``congestion``: after each exact sum, :meth:`spend` lowers a bound on it by the
+        hours booked (administrators' hours are booked only through ``spend`` and reset
+        by ``reset_hours``), and while that bound is clearly above ``congestion`` the
+        stage goes ahead, as the exact sum would let it.
         """
         if not uses_administrators:
             return True
         a = self.administrators
         total = a.n * self.config.administrators.hours
+        c = self.core.congestion
+        floor = self._admin_floor
+        if floor is not None and floor > max(c, 0.0) + 1e-9:
+            return True  # the share left is at least ``floor`` (see spend), so above c: no need to add it up
         left = float(np.maximum(a.hours_left, 0.0).sum()) / total if total > 0 else 0.0
+        self._admin_floor = left if total > 0 else None
         if left <= 0.0:
             return False
-        c = self.core.congestion
         if c <= 0.0 or left >= c:
             return True
         return bool(self.streams.get("congestion", p.id, self.now, stage).random() < left / c)
@@ -192,6 +235,7 @@ class World:
     # ------------------------------------------------------------ time and money ledgers
     def reset_hours(self) -> None:
         self.administrators.hours_left[:] = self.config.administrators.hours
+        self._admin_floor = None
         pol = self.politicians
         pol.hours_left[:] = self.config.politicians.hours
         pol.policy_hours[:] = 0.0
@@ -206,6 +250,11 @@ class World:
         total = hours * rows.size
         if kind == "administrators":
             self.administrators.hours_left[rows] -= hours
+            if self._admin_floor is not None:
+                # Booking h hours lowers the share left by at most h / (all hours): ``admit`` keeps a
+                # lower bound instead of adding up every administrator's hours for every problem.
+                budget = self.administrators.n * self.config.administrators.hours
+                self._admin_floor = self._admin_floor - total / budget if hours >= 0 and budget > 0 else None
         self.public_hours += total
         if p is not None:
             p.public_hours += total
@@ -279,33 +328,96 @@ class World:
             p.group = p.group.replace(citizens=rows)
 
     # ------------------------------------------------------------ selection
+    def staff(self, providers: np.ndarray) -> np.ndarray:
+        """The employees of ``providers`` (distinct provider numbers), in increasing row order.
+
+        Built from a per-provider index computed once: employees never change provider
+        during a run (``employees.provider`` is fixed at build), so finding a problem's
+        serving staff costs the size of that staff, not of the whole public sector.
+        """
+        e = self.employees
+        index = self._staff_index
+        if index is None or index[0] is not e.provider:
+            order = np.argsort(e.provider, kind="stable")
+            bounds = np.searchsorted(e.provider[order], np.arange(self.providers.n + 1))
+            index = self._staff_index = (e.provider, order, bounds)
+        _, order, bounds = index
+        if providers.size == 1:
+            k = int(providers[0])
+            return order[bounds[k]:bounds[k + 1]]
+        starts = bounds[providers]
+        sizes = bounds[providers + 1] - starts
+        # positions in ``order``: each provider's block start, counted on within the block
+        at = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(int(sizes.sum()))
+        rows = order[at]
+        rows.sort()
+        return rows
+
     def pick_employees(self, p: Problem, n: int, rng: np.random.Generator, provider: int | None = None) -> np.ndarray:
         """``n`` employees of the providers serving the affected citizens (or of one provider).
 
-        Draws one key per employee (a fixed number of draws, whatever the state).
+        Each employee of that serving pool gets one uniform key (one draw per member of the
+        pool, in row order; nobody outside the pool is drawn for) and the ``n`` largest keys
+        are taken. If no employee serves them, the pool is every employee.
         """
-        e = self.employees
-        keys = rng.random(e.n)
         if provider is None:
-            mask = np.zeros(self.providers.n, dtype=bool)
-            mask[self.citizens.provider[p.affected]] = True
-            serving = mask[e.provider]
+            serving = np.unique(self.citizens.provider[p.affected])
         else:
-            serving = e.provider == provider
-        pool = np.flatnonzero(serving)
+            serving = np.array([provider], dtype=np.int64)
+        pool = self.staff(serving)
         if pool.size == 0:
-            pool = np.arange(e.n)
-        n = min(n, pool.size)
-        return np.sort(pool[np.argsort(-keys[pool], kind="stable")[:n]]) if n > 0 else pool[:0]
+            pool = np.arange(self.employees.n)
+        keys = rng.random(pool.size)
+        return pool[top_rows(keys, n)]
 
     def pick_administrators(self, n: int) -> np.ndarray:
-        """The ``n`` administrators with most time left this step."""
-        order = np.argsort(-self.administrators.hours_left, kind="stable")
-        return np.sort(order[: min(n, order.size)])
+        """The ``n`` administrators with most time left this step (the lowest rows among equals)."""
+        return top_rows(self.administrators.hours_left, n)
 
     def pick_politicians(self, n: int) -> np.ndarray:
-        order = np.argsort(-self.politicians.hours_left, kind="stable")
-        return np.sort(order[: min(n, order.size)])
+        """The ``n`` politicians with most time left this step (the lowest rows among equals)."""
+        return top_rows(self.politicians.hours_left, n)
+
+    def pick_open_politicians(self, need: float, n: int, rng: np.random.Generator) -> np.ndarray:
+        """Up to ``n`` politicians who have ``need`` hours left and are open to join (T22, T24).
+
+        Politicians are looked at in a random order; one with the time is open with chance
+        = her openness, and the first ``n`` who are take the seats: the seats go to a
+        uniformly random set of the politicians with time who are open. Only those looked
+        at are drawn for: in rounds of ``2 n + 8`` (a uniform integer for who, a uniform for
+        openness; repeats are skipped) until ``n`` have joined or ``4 n + 16`` have been
+        looked at, then all the rest in one pass, in the order of a key each (a uniform for
+        openness and one for the key per politician with the time).
+        """
+        pol = self.politicians
+        total = pol.n
+        if n <= 0 or total == 0:
+            return np.zeros(0, dtype=np.int64)
+        hours, openness = pol.hours_left, pol.openness
+        limit = min(total, 4 * n + 16)
+        seen: set[int] = set()
+        chosen: list[int] = []
+        while len(chosen) < n and len(seen) < limit:
+            who = rng.integers(0, total, size=2 * n + 8)
+            yes = ((hours[who] >= need) & (rng.random(who.size) < openness[who])).tolist()
+            for i, ok in zip(who.tolist(), yes):
+                if i in seen:
+                    continue
+                seen.add(i)
+                if ok:
+                    chosen.append(i)
+                    if len(chosen) == n:
+                        break
+                if len(seen) >= limit:
+                    break
+        if len(chosen) < n and len(seen) < total:
+            able = hours >= need
+            able[list(seen)] = False
+            rows = np.flatnonzero(able)
+            u, keys = rng.random(rows.size), rng.random(rows.size)
+            willing = u < openness[rows]
+            chosen.extend(rows[willing][top_rows(keys[willing], n - len(chosen))].tolist())
+        return np.sort(np.array(chosen, dtype=np.int64))
 
     def pick_willing_citizens(self, candidates: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
         """Up to ``n`` of ``candidates``, drawn with probability proportional to willingness.
@@ -326,10 +438,17 @@ class World:
                 (self.politicians, g.politicians), (self.firms, g.firms))
 
     def knowledge_of(self, g: Group) -> np.ndarray:
-        return np.vstack([s.knowledge[r] for s, r in self._stores(g)])
+        """Members' knowledge rows: citizens, employees, administrators, politicians, firms."""
+        parts = [s.knowledge[r] for s, r in self._stores(g) if r.size]
+        if len(parts) == 1:
+            return parts[0]
+        return np.vstack(parts) if parts else np.zeros((0, mech.K))
 
     def positions_of(self, g: Group) -> np.ndarray:
-        return np.concatenate([s.position[r] for s, r in self._stores(g)])
+        parts = [s.position[r] for s, r in self._stores(g) if r.size]
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate(parts) if parts else np.zeros(0)
 
     def political_goal(self) -> float:
         return float(np.median(self.politicians.position))
@@ -359,16 +478,17 @@ class World:
         actor = self.config.metagovernor.actor
         if actor == "administrators":
             adm = p.group.administrators
-            return float(self.administrators.control[adm].mean()) if adm.size else 0.5
+            return fmean(self.administrators.control[adm]) if adm.size else 0.5
         if actor == "politicians":
-            pol = p.group.politicians if p.group.politicians.size else np.arange(self.politicians.n)
-            return float(1.0 - self.politicians.openness[pol].mean())
+            pol = p.group.politicians
+            openness = self.politicians.openness[pol] if pol.size else self.politicians.openness
+            return 1.0 - fmean(openness)
         return float(self.config.metagovernor.other_control)
 
     def facilitation(self, p: Problem) -> float:
         """Skill of the arena's facilitator (an administrator) (T25)."""
         adm = p.group.administrators
-        return float(self.administrators.facilitation[adm].mean()) if adm.size else 0.0
+        return fmean(self.administrators.facilitation[adm]) if adm.size else 0.0
 
     def pay_metagovernor(self, p: Problem, hours: float) -> None:
         """Book the metagovernor's hours for ``p``: administrators', politicians' (policy) or an outside actor's."""

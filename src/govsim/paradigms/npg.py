@@ -23,6 +23,7 @@ from govsim.fields import param
 from govsim.ladder import RUNGS
 from govsim.paradigms.base import Paradigm, ParadigmParams, Steering
 from govsim.problems import EMPTY, Arena, Group
+from govsim.world import fmean
 
 KINDS = ("citizen", "employee", "administrator", "politician")
 FIRST_FELT_BY = {"problem": ("citizen", "employee"), "challenge": ("administrator",), "ambition": ("politician",)}
@@ -98,10 +99,10 @@ class NPG(Paradigm):
                          for s, w in zip(stores, watchers)])
         hours = world.config
         cond = np.array([
-            float(c.efficacy[watchers[0]].mean()) if watchers[0].size else 0.0,
-            float((e.motivation[watchers[1]] * e.discretion[watchers[1]]).mean()) if watchers[1].size else 0.0,
-            float(np.clip(a.hours_left[watchers[2]].mean() / hours.administrators.hours, 0, 1)) if watchers[2].size else 0.0,
-            float(np.clip(pol.hours_left[watchers[3]].mean() / hours.politicians.hours, 0, 1)) if watchers[3].size else 0.0,
+            fmean(c.efficacy[watchers[0]]) if watchers[0].size else 0.0,
+            fmean(e.motivation[watchers[1]] * e.discretion[watchers[1]]) if watchers[1].size else 0.0,
+            min(max(fmean(a.hours_left[watchers[2]]) / hours.administrators.hours, 0.0), 1.0) if watchers[2].size else 0.0,
+            min(max(fmean(pol.hours_left[watchers[3]]) / hours.politicians.hours, 0.0), 1.0) if watchers[3].size else 0.0,
         ])
         salience = np.full(len(KINDS), p.other_salience)
         for kind in FIRST_FELT_BY[problem.driver]:
@@ -150,12 +151,9 @@ class NPG(Paradigm):
             extra = mech.select_recruits(pool, will, c.resources[pool], bias, arena.outreach, n_broad, rng,
                                          competence, arena.profile)
             citizens = np.union1d(citizens, extra)
-        pol = world.politicians
-        u, keys = rng.random(pol.n), rng.random(pol.n)
         if rung.public_members:
-            # Politicians join if open and if time allows (T22: total time must not rise, T24).
-            free = np.flatnonzero((pol.hours_left >= p.meeting_hours * rung.hours) & (u < pol.openness))
-            join = np.sort(free[np.argsort(-keys[free], kind="stable")[: p.arena_politicians]])
+            # Politicians join if time allows (T22: total time must not rise, T24) and if open.
+            join = world.pick_open_politicians(p.meeting_hours * rung.hours, p.arena_politicians, rng)
         else:
             join = EMPTY
         group = Group(citizens=citizens, employees=employees, administrators=admins, politicians=join)
@@ -179,7 +177,7 @@ class NPG(Paradigm):
         parts = [world.citizens.trust[group.citizens], world.politicians.openness[group.politicians],
                  world.employees.motivation[group.employees], world.firms.trust[group.firms]]
         vals = np.concatenate(parts)
-        return float(vals.mean()) if vals.size else 0.5
+        return fmean(vals) if vals.size else 0.5
 
     def _knowledge(self, world, group: Group, arena: Arena) -> np.ndarray:
         """Members' knowledge as brought to the table: passive citizens hold some back unless activated."""
@@ -226,7 +224,7 @@ class NPG(Paradigm):
         goal = world.political_goal()
         positions = world.positions_of(members)
         positions = positions + arena.pull * (goal - positions)  # framing and taking part pull towards the goal
-        problem.alignment = 1.0 - abs(float(positions.mean()) - goal) if positions.size else 0.0
+        problem.alignment = 1.0 - abs(fmean(positions) - goal) if positions.size else 0.0
         trust = self._trust(world, group)
         conflict = (mech.conflict_level(positions, trust, arena.management, world.core.trust_softening)
                     if rung.deliberates else 0.0)
@@ -249,8 +247,8 @@ class NPG(Paradigm):
         # Power sharing: politicians' openness (or the administration's restraint) gives the arena
         # its influence, within the rung's depth, the members' autonomy (T16) and tokenism (T7).
         adm = group.administrators
-        control = float(world.administrators.control[adm].mean()) if adm.size else 0.5
-        share = float(world.politicians.openness[group.politicians].mean()) if group.politicians.size else 1.0 - control
+        control = fmean(world.administrators.control[adm]) if adm.size else 0.5
+        share = fmean(world.politicians.openness[group.politicians]) if group.politicians.size else 1.0 - control
         cap = 1.0 - world.config.ladder.completeness if arena.tokenistic else 1.0
         if group.citizens.size and not arena.imposed:
             influence = share * arena.autonomy * rung.depth * cap
@@ -268,7 +266,7 @@ class NPG(Paradigm):
             eff + arena.activation * (1.0 - eff),
             world.administrators.facilitation[adm],
         ])
-        slack = float(slack_parts.mean()) if slack_parts.size else 0.0
+        slack = fmean(slack_parts) if slack_parts.size else 0.0
         constraint = 1.0 - (1.0 - arena.premises) * (1.0 - arena.inside)  # steering narrows ideas (T16)
         # Members share what they know as far as conflict and the arena's size let them (T15).
         sharing = (1.0 - conflict) / mech.coordination_factor(self._members(group).size(), world.core.coordination)
