@@ -333,7 +333,8 @@ class World:
 
         Built from a per-provider index computed once: employees never change provider
         during a run (``employees.provider`` is fixed at build), so finding a problem's
-        serving staff costs the size of that staff, not of the whole public sector.
+        serving staff costs the size of that staff, not of the whole public sector. For a
+        single provider the result is a view of that index: read it, do not change it.
         """
         e = self.employees
         index = self._staff_index
