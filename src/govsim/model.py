@@ -172,6 +172,18 @@ class GovModel(mesa.Model):
     closed = property(lambda self: self.world.closed.events())
     designs = property(lambda self: self.world.designs.events())
     decisions = property(lambda self: self.world.decisions.events())
+
+    def problem_table(self):
+        """Every problem closed so far, one row each (a pandas DataFrame; kept with or without ``history``).
+
+        Columns: ids and times (``id``, ``arrived``, ``closed_at``, ``age``), how it went
+        (``outcome``, ``solved``, ``implemented``, ``value``, ``fit``, ``quality``,
+        ``definition_quality``, ``novelty``, ``standard``, ...), who and how (``paradigm``,
+        ``initiator``, ``driver``, ``rung``, ``influence``, ``rounds``, ``attempts``,
+        ``conflict``, ``legitimacy``) and what it cost (``public_hours``, ``citizen_hours``).
+        See :class:`govsim.problems.ProblemRecords`.
+        """
+        return self.world.records.frame()
     hours_log = property(lambda self: self.world.hours_log)
     provider_quality = property(lambda self: self.world.providers.quality)
     provider_loss = property(lambda self: self.world.providers.loss)

@@ -4,7 +4,8 @@ A problem is the unit of work of the public sector in govsim. It carries its
 true need (hidden from agents), the citizens it touches and, as it moves
 through the phases of :meth:`govsim.model.GovModel.step`, what each phase did to
 it: who defined it and how well, what was designed, decided and delivered, and
-what it cost. Problems are few (a handful a step), so they are plain objects.
+what it cost. Problems in flight are plain objects; a closed problem is also kept as
+one compact row of :class:`ProblemRecords`.
 """
 
 from __future__ import annotations
@@ -204,3 +205,89 @@ class ProblemStream:
                                need=need, affected=affected, ready_at=step))
             self.next_id += 1
         return out
+
+
+class ProblemRecords:
+    """Every closed problem as one compact row of a columnar table (T19).
+
+    A :class:`Problem` object carries its vectors, its group and its arena (a few KB);
+    once closed, what an analysis needs of it is a few dozen numbers. The world appends
+    each closed problem here (:meth:`add`), whether or not the model keeps the objects
+    (``GovModel(history=False)`` keeps only the indicators' window of them), so a long
+    or large run still has the outcome of every problem for a few hundred bytes each.
+    Columns are numpy arrays that grow by doubling; :meth:`frame` returns them as a
+    pandas DataFrame, one row per problem in the order they closed. Text columns
+    (``outcome``, ``paradigm``, ``initiator``, ``driver``) are stored as codes and come
+    back as categoricals.
+    """
+
+    NUMBERS = ("id", "arrived", "closed_at", "rung", "rounds", "attempts", "n_affected")
+    FLOATS = ("wickedness", "definition_quality", "fit", "novelty", "diversity", "conflict", "influence",
+              "political_ownership", "clarity", "learning", "legitimacy", "alignment", "support",
+              "public_hours", "citizen_hours", "quality", "value")
+    FLAGS = ("standard", "muddy", "discussed", "political_case", "implemented", "solved")
+    TEXTS = ("outcome", "paradigm", "initiator", "driver")
+
+    def __init__(self, capacity: int = 256) -> None:
+        self.n = 0
+        self._cols: dict[str, np.ndarray] = {}
+        for name in self.NUMBERS:
+            self._cols[name] = np.zeros(capacity, dtype=np.int64)
+        for name in self.FLOATS:
+            self._cols[name] = np.zeros(capacity, dtype=np.float64)
+        for name in self.FLAGS:
+            self._cols[name] = np.zeros(capacity, dtype=bool)
+        self._codes: dict[str, dict[str, int]] = {name: {} for name in self.TEXTS}
+        for name in self.TEXTS:
+            self._cols[name] = np.zeros(capacity, dtype=np.int16)
+
+    def __len__(self) -> int:
+        return self.n
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the columns (allocated capacity included)."""
+        return int(sum(c.nbytes for c in self._cols.values()))
+
+    def add(self, p: Problem) -> None:
+        """Append closed problem ``p`` as a row."""
+        i = self.n
+        if i == len(self._cols["id"]):
+            for name, col in self._cols.items():
+                grown = np.zeros(2 * len(col), dtype=col.dtype)
+                grown[:i] = col
+                self._cols[name] = grown
+        cols = self._cols
+        for name in self.NUMBERS[:-1]:
+            cols[name][i] = getattr(p, name)
+        cols["n_affected"][i] = p.affected.size
+        for name in self.FLOATS:
+            cols[name][i] = getattr(p, name)
+        for name in self.FLAGS:
+            cols[name][i] = getattr(p, name)
+        for name in self.TEXTS:
+            codes = self._codes[name]
+            cols[name][i] = codes.setdefault(getattr(p, name), len(codes))
+        self.n = i + 1
+
+    def column(self, name: str) -> np.ndarray:
+        """One column over the rows so far (text columns as their strings)."""
+        col = self._cols[name][: self.n]
+        if name in self.TEXTS:
+            labels = np.array(list(self._codes[name]) or [""], dtype=object)
+            return labels[col]
+        return col.copy()
+
+    def frame(self):
+        """The rows as a pandas DataFrame (plus ``age`` = closed_at - arrived); text columns are categoricals."""
+        import pandas as pd
+
+        data = {}
+        for name in self.NUMBERS + self.FLOATS + self.FLAGS:
+            data[name] = self._cols[name][: self.n].copy()
+        data["age"] = data["closed_at"] - data["arrived"]
+        for name in self.TEXTS:
+            labels = list(self._codes[name])
+            data[name] = pd.Categorical.from_codes(self._cols[name][: self.n].astype(np.int64), categories=labels) \
+                if labels else pd.Categorical([])
+        return pd.DataFrame(data)

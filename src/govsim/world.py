@@ -9,7 +9,8 @@ see the :class:`govsim.model.GovModel`. They get a :class:`World`, which offers:
   the citizens' ``network`` and its row-normalised ``weights``;
 - **the problem ledger**: ``open``, ``closed``, ``designs``, ``decisions`` (each an
   :class:`EventLog`: ``append``, the events of the metrics window, and the whole history
-  if the model keeps it), ``ready``, ``close``;
+  if the model keeps it), ``records`` (every closed problem as a compact row,
+  :class:`govsim.problems.ProblemRecords`), ``ready``, ``close``;
 - **the time and money ledgers**: ``spend``, ``spend_politicians``, ``handle_case``,
   ``citizen_hours``; the participation ledger: ``record_participation``;
 - **random streams**: ``streams.get(mechanism, *key)`` (:mod:`govsim.streams`);
@@ -31,7 +32,7 @@ from pydantic import BaseModel, ConfigDict
 
 from govsim import mechanisms as mech
 from govsim.fields import param
-from govsim.problems import Group, Problem, Stage
+from govsim.problems import Group, Problem, ProblemRecords, Stage
 from govsim.state import Providers
 from govsim.streams import Streams
 
@@ -161,6 +162,7 @@ class World:
         self._open: list[Problem] = []
         self._leaving: set[Problem] = set()  # closed since ``open`` was last read (identity hash)
         self.closed = EventLog("closed_at", keep_history)
+        self.records = ProblemRecords()  # every closed problem, as a compact row
         self.designs = EventLog("designed_at", keep_history)
         self.decisions = EventLog("decided_at", keep_history)
         self.closed_now: list[Problem] = []
@@ -230,6 +232,7 @@ class World:
         p.closed_at = self.now
         self._leaving.add(p)  # one pass over the open list per read, not one per closure
         self.closed.append(p)
+        self.records.add(p)
         self.closed_now.append(p)
 
     # ------------------------------------------------------------ time and money ledgers
