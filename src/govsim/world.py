@@ -15,7 +15,7 @@ see the :class:`govsim.model.GovModel`. They get a :class:`World`, which offers:
   ``citizen_hours``; the participation ledger: ``record_participation``;
 - **random streams**: ``streams.get(mechanism, *key)`` (:mod:`govsim.streams`);
 - **selection and knowledge helpers**: ``pick_*``, ``knowledge_of``, ``positions_of``,
-  ``political_goal``, ``learn``;
+  ``political_goal``, ``learn``, ``routine_need``, ``codified``;
 - **metagovernance**: ``meta`` (the tools in force), ``metagovernor_control``,
   ``facilitation``, ``pay_metagovernor`` (the NATO resources are computed by
   :mod:`govsim.metagovernance.nato` from ``config.metagovernor`` and politicians' legitimacy);
@@ -303,6 +303,10 @@ class World:
             self.committee_pool = max(0.0, self.committee_pool - need)
             p.discussed = True
         return p.discussed
+
+    def codified(self) -> np.ndarray:
+        """How well the rulebook and best practice cover each dimension (``problems.codified``), in [0, 1] (T1, T6)."""
+        return np.asarray(self.config.problems.codified, dtype=float)
 
     def routine_need(self) -> np.ndarray:
         """What routine services need (``problems.routine_need``, normalised): one definition for every rule set."""

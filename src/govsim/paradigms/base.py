@@ -145,7 +145,7 @@ class Paradigm(ABC):
         problem.standard = False
         looks = world.streams.get("standard", problem.id, problem.rounds).random() < self.params.standardisation
         if looks and problem.defined is not None:
-            fit = mech.standard_fit(problem.defined, problem.need, np.asarray(world.config.problems.codified))
+            fit = mech.standard_fit(problem.defined, problem.need, world.codified())
             if fit > problem.fit:
                 standard = np.zeros(mech.K)
                 standard[int(np.argmax(problem.defined))] = 1.0

@@ -68,8 +68,7 @@ class OPA(Paradigm):
         front = mech.pool_knowledge(world.knowledge_of(Group(employees=emp)))
         seen = mech.perceive_need(problem.need, front, self.visibility(world), world.core.definition_noise, rng,
                                   problem.wickedness)
-        codified = np.asarray(world.config.problems.codified, dtype=float)
-        problem.defined = mech.pass_along_chain(seen, p.chain_links, p.chain_fidelity, rng, codified)
+        problem.defined = mech.pass_along_chain(seen, p.chain_links, p.chain_fidelity, rng, world.codified())
         problem.group = group
         world.spend("administrators", adm, p.link_hours * p.chain_links, problem)
         # The top of the chain defines the problem: policy work, owned as far as the politician had time for it.
@@ -84,7 +83,7 @@ class OPA(Paradigm):
         group = Group(employees=emp, administrators=adm)
         # The definition comes back down one link before administrators act on it.
         direction = mech.pass_along_chain(problem.defined, 1, p.chain_fidelity, world.streams.get("chain", problem.id, 1),
-                                          np.asarray(world.config.problems.codified, dtype=float))
+                                          world.codified())
         slack = self.employee_slack(world, emp)
         self.design_with(world, problem, group, direction, slack, p.standardisation)
         world.spend("administrators", adm, p.link_hours, problem)
