@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from functools import reduce
+from operator import add
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -28,6 +30,77 @@ from govsim.problems import Group, Problem
 
 if TYPE_CHECKING:  # pragma: no cover
     from govsim.world import World
+
+
+# Fast paths on K-element vectors --------------------------------------------------------
+# The rule sets handle every problem through a few formulas of :mod:`govsim.mechanisms` on
+# vectors of K = 5 numbers, where a numpy call costs more than the arithmetic. The helpers
+# below compute the very same numbers (the same operations on the same doubles, in the same
+# order) as the mechanisms they are named after, on Python lists. Sums of K numbers are added
+# one after the other, as numpy adds fewer than 8 numbers; dot products and the transcendental
+# functions stay numpy calls. tests/test_performance_rules.py checks each against its
+# mechanism, bit for bit.
+
+def _total(v: list[float]) -> float:
+    """``float(np.sum(v))`` for fewer than 8 numbers: added from the first to the last."""
+    return reduce(add, v)
+
+
+def dirichlet_rows(rng: np.random.Generator, n: int) -> list[list[float]]:
+    """``n`` Dirichlet(1, ..., 1) draws on K dimensions: the numbers (and the generator state after)
+    of ``n`` calls of ``rng.dirichlet(np.ones(K))``, which normalises K standard exponentials by
+    their running sum (multiplying by its inverse), drawn in one call."""
+    x = rng.standard_exponential(n * mech.K).tolist()
+    rows = []
+    for i in range(0, n * mech.K, mech.K):
+        row = x[i:i + mech.K]
+        inv = 1.0 / reduce(add, row, 0.0)
+        rows.append([v * inv for v in row])
+    return rows
+
+
+def normalised(v: list[float]) -> list[float]:
+    """:func:`govsim.mechanisms.normalise` on a list of K finite numbers."""
+    v = [x if x > 0.0 else 0.0 for x in v]
+    s = _total(v)
+    return [x / s for x in v] if s > 0 else [1.0 / mech.K] * mech.K
+
+
+def perceived(need: np.ndarray, coverage: np.ndarray, visibility: list[float] | None, noise: float,
+              wickedness: float, e: list[float]) -> list[float]:
+    """:func:`govsim.mechanisms.perceive_need` with its Dirichlet draw ``e`` given
+    (``visibility`` None: every dimension visible, weight 1)."""
+    n, c = need.tolist(), coverage.tolist()
+    if visibility is None:
+        seen = [a * b for a, b in zip(n, c)]
+    else:
+        seen = [a * b * v for a, b, v in zip(n, c, visibility)]
+    s = _total(seen)
+    if s > 0:
+        seen = [x / s for x in seen]
+    u = min(max(noise + wickedness * (1.0 - float(np.dot(need, coverage))), 0.0), 1.0)
+    r = 1.0 - u
+    return normalised([r * a + u * b for a, b in zip(seen, e)])
+
+
+def chained(view: list[float], keep: list[float], lose: list[float], draws: list[list[float]]) -> list[float]:
+    """:func:`govsim.mechanisms.pass_along_chain` through ``len(draws)`` links, each link's Dirichlet
+    draw given; ``keep`` is each dimension's fidelity ``f_k`` and ``lose`` is ``1 - f_k``."""
+    for e in draws:
+        view = normalised([k * v + q * x for k, v, q, x in zip(keep, view, lose, e)])
+    return view
+
+
+def fit_of(direction: list[float], need: list[float], logs: list[float]) -> float:
+    """:func:`govsim.mechanisms.solution_fit`, ``logs`` the log of the clipped coverage."""
+    capability = float(np.exp(_total([a * b for a, b in zip(need, logs)])))
+    return _total([a if a < b else b for a, b in zip(direction, need)]) * capability
+
+
+def log_coverage(coverage: np.ndarray) -> list[float]:
+    """``log(clip(coverage, 1e-3, 1))``, the part of :func:`govsim.mechanisms.solution_fit` that
+    depends on the coverage only."""
+    return np.log(np.minimum(np.maximum(coverage, 1e-3), 1.0)).tolist()
 
 
 class ParadigmParams(BaseModel):
@@ -136,31 +209,49 @@ class Paradigm(ABC):
         """
         if knowledge is None:
             knowledge = world.knowledge_of(group)
-        problem.coverage = mech.pool_knowledge(knowledge, sharing)
+        # The mechanisms' formulas (pool_knowledge, knowledge_diversity, solution_fit, recombine_novelty,
+        # standard_fit), with the members' best knowledge found once for coverage and diversity.
+        knowledge = np.asarray(knowledge, dtype=float).reshape(-1, mech.K)
+        if knowledge.shape[0]:
+            best = knowledge.max(axis=0)
+            coverage = sharing * best
+            diversity = _total(best.tolist()) / mech.K
+        else:
+            coverage, diversity = np.zeros(mech.K), 0.0
+        need = problem.need.tolist()
+        problem.coverage = coverage
         problem.direction = direction
-        problem.fit = mech.solution_fit(direction, problem.need, problem.coverage)
-        problem.diversity = mech.knowledge_diversity(knowledge)
-        rng = world.streams.get("novelty", problem.id, problem.rounds)
-        problem.novelty = mech.recombine_novelty(problem.diversity, slack, constraint, rng, world.core.novelty_spread)
+        problem.fit = fit_of(np.asarray(direction, dtype=float).tolist(), need, log_coverage(coverage))
+        problem.diversity = diversity
+        streams = world.streams
+        spread = world.core.novelty_spread
+        u = streams.get("novelty", problem.id, problem.rounds).uniform(1.0 - spread, 1.0 + spread)
+        problem.novelty = min(max(float(diversity * slack * (1.0 - constraint) * u), 0.0), 1.0)
         problem.standard = False
-        looks = world.streams.get("standard", problem.id, problem.rounds).random() < self.params.standardisation
-        if looks and problem.defined is not None:
-            fit = mech.standard_fit(problem.defined, problem.need, world.codified())
+        looks = streams.get("standard", problem.id, problem.rounds).random() < self.params.standardisation
+        defined = problem.defined
+        if looks and defined is not None:
+            t = int(np.argmax(defined))
+            fit = float(problem.need[t] * world.codified()[t])
             if fit > problem.fit:
                 standard = np.zeros(mech.K)
-                standard[int(np.argmax(problem.defined))] = 1.0
+                standard[t] = 1.0
                 problem.direction, problem.fit, problem.novelty, problem.standard = standard, fit, 0.0, True
-        problem.learning = world.learn(group, problem.coverage, learning) if learning > 0 else 0.0
+        problem.learning = world.learn(group, coverage, learning) if learning > 0 else 0.0
         problem.designed_at = world.now
         world.designs.append(problem)
 
     @staticmethod
     def employee_slack(world: World, rows: np.ndarray) -> float:
         """Room to think differently: mean of discretion x motivation of the employees designing (T4, T5)."""
-        if rows.size == 0:
+        n = rows.size
+        if n == 0:
             return 0.0
         e = world.employees
-        return float(np.mean(e.discretion[rows] * e.motivation[rows]))
+        if n == 1:  # the mean of one number is that number
+            r = rows[0]
+            return float(e.discretion[r] * e.motivation[r])
+        return float((e.discretion[rows] * e.motivation[rows]).sum()) / n
 
     def complaint_influence(self) -> float:
         """How far a complaint moves the service under this rule set (voice, T2, T7)."""

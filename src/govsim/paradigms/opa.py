@@ -15,8 +15,10 @@ import numpy as np
 
 from govsim import mechanisms as mech
 from govsim.fields import param
-from govsim.paradigms.base import Paradigm, ParadigmParams, Steering
+from govsim.paradigms.base import (Paradigm, ParadigmParams, Steering, chained, dirichlet_rows, fit_of, log_coverage,
+                                   normalised, perceived)
 from govsim.problems import Group
+from govsim.world import fmean
 
 
 class OPAParams(ParadigmParams):
@@ -48,14 +50,30 @@ class OPA(Paradigm):
     theory = ("T1", "T6", "T7", "T20", "T27")
     Params = OPAParams
 
+    _chain: tuple | None = None  # (config, f_k, 1 - f_k): see _fidelity
+
     def visibility(self, world):
         return np.ones(mech.K)
+
+    def _fidelity(self, world) -> tuple[list[float], list[float]]:
+        """What each link of the chain keeps of each dimension, ``f_k = 1 - (1 - fidelity)(1 - codified_k)``
+        (:func:`govsim.mechanisms.pass_along_chain`), and ``1 - f_k``. Both rest on the rule set's
+        parameters and the scenario's ``problems.codified``, which do not change during a run: they
+        are worked out once per scenario."""
+        cached = self._chain
+        if cached is None or cached[0] is not world.config:
+            keep = 1.0 - (1.0 - self.params.chain_fidelity) * (1.0 - world.codified())
+            cached = self._chain = (world.config, keep.tolist(), (1.0 - keep).tolist())
+        return cached[1], cached[2]
 
     def notice(self, world, problem, rng):
         # Noticed at the front of the chain: a front-line employee and a case officer.
         emp = world.pick_employees(problem, 1, rng)
         adm = world.pick_administrators(1)
-        cov = mech.pool_knowledge(world.knowledge_of(Group(employees=emp, administrators=adm)))
+        if emp.size == 1 and adm.size == 1:  # what the two know together: the better of them on each dimension
+            cov = np.maximum(world.employees.knowledge[emp[0]], world.administrators.knowledge[adm[0]])
+        else:
+            cov = mech.pool_knowledge(world.knowledge_of(Group(employees=emp, administrators=adm)))
         return float(np.dot(problem.need, cov)), "employee"
 
     def define(self, world, problem):
@@ -64,12 +82,14 @@ class OPA(Paradigm):
         emp = world.pick_employees(problem, 1, world.streams.get("staffing", problem.id, 0))
         adm = world.pick_administrators(1)
         pol = world.pick_politicians(1)
-        group = Group(employees=emp, administrators=adm, politicians=pol)
-        front = mech.pool_knowledge(world.knowledge_of(Group(employees=emp)))
-        seen = mech.perceive_need(problem.need, front, self.visibility(world), world.core.definition_noise, rng,
-                                  problem.wickedness)
-        problem.defined = mech.pass_along_chain(seen, p.chain_links, p.chain_fidelity, rng, world.codified())
-        problem.group = group
+        problem.group = Group(employees=emp, administrators=adm, politicians=pol)
+        knowledge = world.employees.knowledge
+        front = knowledge[emp[0]] if emp.size == 1 else mech.pool_knowledge(knowledge[emp])
+        # The front-line reading and every link's own reading, from the "chain" stream in that order.
+        draws = dirichlet_rows(rng, 1 + p.chain_links)
+        seen = perceived(problem.need, front, None, world.core.definition_noise, problem.wickedness, draws[0])
+        keep, lose = self._fidelity(world)
+        problem.defined = np.array(chained(seen, keep, lose, draws[1:]))
         world.spend("administrators", adm, p.link_hours * p.chain_links, problem)
         # The top of the chain defines the problem: policy work, owned as far as the politician had time for it.
         given = world.spend_politicians(pol, p.case_hours, problem, policy=True)
@@ -82,8 +102,9 @@ class OPA(Paradigm):
         emp = world.pick_employees(problem, 1, world.streams.get("staffing", problem.id, 1))
         group = Group(employees=emp, administrators=adm)
         # The definition comes back down one link before administrators act on it.
-        direction = mech.pass_along_chain(problem.defined, 1, p.chain_fidelity, world.streams.get("chain", problem.id, 1),
-                                          world.codified())
+        keep, lose = self._fidelity(world)
+        draws = dirichlet_rows(world.streams.get("chain", problem.id, 1), 1)
+        direction = np.array(chained(problem.defined.tolist(), keep, lose, draws))
         slack = self.employee_slack(world, emp)
         self.design_with(world, problem, group, direction, slack, p.standardisation)
         world.spend("administrators", adm, p.link_hours, problem)
@@ -97,14 +118,20 @@ class OPA(Paradigm):
         world.handle_case(problem, world.streams.get("decision", problem.id, 0).random())
         rng = world.streams.get("hearing", problem.id)
         held = rng.random() < p.hearing_share
-        heard = world.pick_willing_citizens(problem.affected, p.hearing_seats, rng)
         if held and p.hearing_seats > 0:
+            # Who is heard, then how they read the need, from the "hearing" stream (when no hearing is
+            # held, nothing more is drawn from it for this problem).
+            heard = world.pick_willing_citizens(problem.affected, p.hearing_seats, rng)
             # Hearing on an almost-finished proposal: tokenistic participation (T7).
-            influence = float(np.mean(world.politicians.openness[pol])) * (1.0 - p.hearing_completeness)
-            view = mech.perceive_need(problem.need, mech.pool_knowledge(world.citizens.knowledge[heard]),
-                                      np.ones(mech.K), world.core.definition_noise, rng, problem.wickedness)
-            problem.direction = mech.normalise((1 - influence) * problem.direction + influence * view)
-            problem.fit = mech.solution_fit(problem.direction, problem.need, problem.coverage)
+            influence = fmean(world.politicians.openness[pol]) * (1.0 - p.hearing_completeness)
+            knowledge = world.citizens.knowledge[heard]
+            cov = knowledge.max(axis=0) if heard.size else np.zeros(mech.K)
+            view = perceived(problem.need, cov, None, world.core.definition_noise, problem.wickedness,
+                             dirichlet_rows(rng, 1)[0])
+            rest = 1.0 - influence
+            direction = normalised([rest * a + influence * b for a, b in zip(problem.direction.tolist(), view)])
+            problem.direction = np.array(direction)
+            problem.fit = fit_of(direction, problem.need.tolist(), log_coverage(problem.coverage))
             world.record_participation(problem, heard, mech.RUNG_PANEL, influence)
         problem.ready_at = world.now + p.rule_delay
         return True  # decoupling: the recommendation is passed (T20)
