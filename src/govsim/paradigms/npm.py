@@ -12,13 +12,15 @@ one provider's team: competing providers do not pool what they know (silos, T3, 
 
 from __future__ import annotations
 
+from functools import reduce
+from operator import add
 from typing import Literal
 
 import numpy as np
 
 from govsim import mechanisms as mech
 from govsim.fields import param
-from govsim.paradigms.base import Paradigm, ParadigmParams, Steering
+from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, dirichlet_rows, normalised, perceived
 from govsim.problems import Group
 
 Dimension = Literal["professional", "procedural", "local", "experiential", "political"]
@@ -58,26 +60,38 @@ class NPM(Paradigm):
     theory = ("T1", "T2", "T3", "T4")
     Params = NPMParams
 
+    _masks: tuple | None = None  # (params, measured, countable, visibility, ...): see _views
+
+    def _views(self) -> tuple:
+        """The masks of what measurement counts and shows, worked out once from the (frozen) parameters:
+        ``(params, measured, countable, visibility, visibility as a list, measured normalised as a list)``."""
+        masks = self._masks
+        if masks is None or masks[0] is not self.params:
+            p = self.params
+            measured = np.zeros(mech.K)
+            for d in p.measured:
+                measured[mech.DIMENSIONS.index(d)] = 1.0
+            countable = measured.copy()
+            for d in p.measurable:
+                countable[mech.DIMENSIONS.index(d)] = 1.0
+            visibility = measured + (1.0 - measured) * p.unmeasured_visibility
+            masks = self._masks = (p, measured, countable, visibility, visibility.tolist(),
+                                   normalised(measured.tolist()))
+        return masks
+
     def _measured_mask(self) -> np.ndarray:
-        mask = np.zeros(mech.K)
-        for d in self.params.measured:
-            mask[mech.DIMENSIONS.index(d)] = 1.0
-        return mask
+        return self._views()[1].copy()
 
     def _countable(self) -> np.ndarray:
         """1 on the dimensions measurement can reach: the measurable and the measured ones (T3)."""
-        mask = self._measured_mask()
-        for d in self.params.measurable:
-            mask[mech.DIMENSIONS.index(d)] = 1.0
-        return mask
+        return self._views()[2].copy()
 
     def visibility(self, world):
-        mask = self._measured_mask()
-        return mask + (1.0 - mask) * self.params.unmeasured_visibility
+        return self._views()[3].copy()
 
     def notice(self, world, problem, rng):
         # Performance data flags a problem in proportion to its need on what is counted.
-        return float(np.dot(problem.need, self.visibility(world))), "administrator"
+        return float(np.dot(problem.need, self._views()[3])), "administrator"
 
     def _team(self, world, problem) -> Group:
         provider = world.main_provider(problem)
@@ -87,14 +101,20 @@ class NPM(Paradigm):
 
     def define(self, world, problem):
         group = self._team(world, problem)
-        cov = mech.pool_knowledge(world.knowledge_of(group))
-        rng = world.streams.get("definition", problem.id, 0)
-        problem.defined = mech.perceive_need(problem.need, cov, self.visibility(world), world.core.definition_noise,
-                                             rng, problem.wickedness)
+        emp, adm = group.employees, group.administrators
+        if emp.size and adm.size == 1:  # the team's best knowledge on each dimension (pool_knowledge)
+            cov = np.maximum(world.employees.knowledge[emp].max(axis=0), world.administrators.knowledge[adm[0]])
+        else:
+            cov = mech.pool_knowledge(world.knowledge_of(group))
+        _, _, _, _, visibility, measured = self._views()
+        e = dirichlet_rows(world.streams.get("definition", problem.id, 0), 1)[0]
+        defined = perceived(problem.need, cov, visibility, world.core.definition_noise, problem.wickedness, e)
+        problem.defined = np.array(defined)
         problem.group = group
-        # Politicians own what their targets count: the defined problem's overlap with the measured dimensions.
-        problem.political_ownership = mech.overlap(problem.defined, mech.normalise(self._measured_mask()))
-        world.spend("administrators", group.administrators, self.params.manager_hours, problem)
+        # Politicians own what their targets count: the defined problem's overlap with the measured dimensions
+        # (mechanisms.overlap, added from the first dimension to the last).
+        problem.political_ownership = reduce(add, [a if a < b else b for a, b in zip(defined, measured)])
+        world.spend("administrators", adm, self.params.manager_hours, problem)
         problem.ready_at = world.now + 1
 
     def design(self, world, problem):
@@ -122,40 +142,51 @@ class NPM(Paradigm):
             world.spend_politicians(np.arange(world.politicians.n), p.target_hours, None, policy=True)
         prov = world.providers
         if prov.focus is None or prov.focus.shape != (prov.n, mech.K):
-            prov.focus = np.tile(self._measured_mask(), (prov.n, 1))
+            prov.focus = np.tile(self._views()[1], (prov.n, 1))
         loss = prov.loss[world.employees.provider]
-        pressure = np.clip(p.target_pressure + p.competition * loss, 0.0, 1.0)
+        pressure = np.minimum(np.maximum(p.target_pressure + p.competition * loss, 0.0), 1.0)  # clipped to [0, 1]
         return Steering(pressure=pressure, discretion=p.discretion, focus=prov.focus, overhead=p.measurement_overhead)
 
     def respond(self, world):
-        """Dissatisfied customers vote with their feet (T2): exit to a provider chosen by quality."""
+        """Dissatisfied customers vote with their feet (T2): exit to a provider chosen by quality.
+
+        From the "exit" stream, one uniform per citizen for whether they leave, then (when anyone
+        leaves) one per citizen for where to; a leaver's destination is read from their own."""
         c, p, prov = world.citizens, self.params, world.providers
         P = prov.n
         rng = world.streams.get("exit", world.now)
-        u, v = rng.random(c.n), rng.random(c.n)
-        before = np.bincount(c.provider, minlength=P).astype(float)
+        u = rng.random(c.n)
         leave = np.flatnonzero((c.satisfaction < p.exit_threshold) & (u < p.exit_rate))
         if leave.size == 0 or P < 2:
             prov.loss[:] = 0.0
             self._adapt(world)
             return
+        v = rng.random(c.n)
+        before = np.bincount(c.provider, minlength=P).astype(float)
         weights = np.maximum(prov.quality, 1e-6) ** p.quality_sensitivity
         cdf = np.cumsum(weights / weights.sum())
         new = np.minimum(np.searchsorted(cdf, v[leave], side="right"), P - 1)
-        moved = leave[new != c.provider[leave]]
+        changes = new != c.provider[leave]
+        moved = leave[changes]
         lost = np.bincount(c.provider[moved], minlength=P)
-        c.provider[moved] = new[new != c.provider[leave]]
+        c.provider[moved] = new[changes]
         prov.loss[:] = lost / np.maximum(before, 1.0)
         self._adapt(world)
+
+    _needed: tuple | None = None  # (config, params, 1[n > 0] c): see _adapt
 
     def _adapt(self, world) -> None:
         """Management by results (T2): a provider that loses customers or hears complaints starts
         watching what customers need, ``f += r min(1, loss + complaints) (1[n > 0] c - f)``, ``n`` the
         routine need and ``c`` 1 on what can be counted (``measurable`` and ``measured``): its measures
-        move from what is counted towards what matters, as far as it can be counted (T3)."""
+        move from what is counted towards what matters, as far as it can be counted (T3).
+        ``1[n > 0] c`` rests on the scenario and the parameters only: it is worked out once."""
         prov = world.providers
         if prov.focus is None:
             return
-        needed = (world.routine_need() > 0).astype(float) * self._countable()
+        cached = self._needed
+        if cached is None or cached[0] is not world.config or cached[1] is not self.params:
+            needed = (world.routine_need() > 0).astype(float) * self._views()[2]
+            cached = self._needed = (world.config, self.params, needed)
         signal = np.minimum(1.0, prov.loss + prov.complaints)[:, None]
-        prov.focus += self.params.responsiveness * signal * (needed - prov.focus)
+        prov.focus += self.params.responsiveness * signal * (cached[2] - prov.focus)
