@@ -299,6 +299,8 @@ RUNS = [
     ("opa", {"opa": {"hearing_share": 1.0, "chain_links": 5, "standardisation": 0.9}}, 12),
     ("npm", {}, 13),
     ("npm", {"npm": {"measured": ["local"], "exit_threshold": 0.6, "standardisation": 0.9}}, 14),
+    ("opa", {"opa": {"standardisation": 1.0}}, 15),  # always looks in the rulebook: no draw needed
+    ("npm", {"npm": {"standardisation": 0.0}}, 16),  # never looks
 ]
 
 

@@ -228,7 +228,8 @@ class Paradigm(ABC):
         u = streams.get("novelty", problem.id, problem.rounds).uniform(1.0 - spread, 1.0 + spread)
         problem.novelty = min(max(float(diversity * slack * (1.0 - constraint) * u), 0.0), 1.0)
         problem.standard = False
-        looks = streams.get("standard", problem.id, problem.rounds).random() < self.params.standardisation
+        share = self.params.standardisation  # (with a share of 0 or 1 the draw decides nothing and is not made)
+        looks = share > 0.0 and (share >= 1.0 or streams.get("standard", problem.id, problem.rounds).random() < share)
         defined = problem.defined
         if looks and defined is not None:
             t = int(np.argmax(defined))
