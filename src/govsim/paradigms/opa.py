@@ -50,7 +50,7 @@ class OPA(Paradigm):
     theory = ("T1", "T6", "T7", "T20", "T27")
     Params = OPAParams
 
-    _chain: tuple | None = None  # (config, f_k, 1 - f_k): see _fidelity
+    _chain: tuple | None = None  # (config, params, f_k, 1 - f_k): see _fidelity
 
     def visibility(self, world):
         return np.ones(mech.K)
@@ -61,10 +61,10 @@ class OPA(Paradigm):
         parameters and the scenario's ``problems.codified``, which do not change during a run: they
         are worked out once per scenario."""
         cached = self._chain
-        if cached is None or cached[0] is not world.config:
+        if cached is None or cached[0] is not world.config or cached[1] is not self.params:
             keep = 1.0 - (1.0 - self.params.chain_fidelity) * (1.0 - world.codified())
-            cached = self._chain = (world.config, keep.tolist(), (1.0 - keep).tolist())
-        return cached[1], cached[2]
+            cached = self._chain = (world.config, self.params, keep.tolist(), (1.0 - keep).tolist())
+        return cached[2], cached[3]
 
     def notice(self, world, problem, rng):
         # Noticed at the front of the chain: a front-line employee and a case officer.
