@@ -34,7 +34,7 @@ from govsim.fields import param
 from govsim.metagovernance.base import HOOKS, NATO, Tool, ToolParams
 from govsim.metagovernance.design import Design
 from govsim.metagovernance.framing import Framing
-from govsim.metagovernance.nato import ACTORS, MetagovernorParams, resources, strength_factor
+from govsim.metagovernance.nato import ACTORS, MetagovernorParams, reads_legitimacy, resources, strength_factor
 from govsim.metagovernance.participation import Participation
 from govsim.metagovernance.process import Process
 
@@ -112,13 +112,18 @@ class Metagovernance:
 
     def apply(self, world, problem, arena) -> None:
         """Call every active tool's hooks on a forming arena, hook by hook, in registry order."""
+        intensity = self.intensity
+        active = [(name, tool, k) for name, tool in self.tools.items() if (k := intensity.get(name, 0.0)) > 0.0]
+        if not active:
+            return
         cfg = world.config_section("metagovernor")
-        res = resources(cfg, float(world.politicians.legitimacy.mean()))
+        # Politicians' legitimacy is read only when it is one of the metagovernor's resources.
+        legitimacy = float(world.politicians.legitimacy.mean()) if reads_legitimacy(cfg) else float("nan")
+        res = resources(cfg, legitimacy)
         adequate = cfg.adequate
         for hook in HOOKS:
-            for name, tool in self.tools.items():
-                k = self.intensity.get(name, 0.0)
-                if k <= 0.0 or hook not in tool.hooks():
+            for name, tool, k in active:
+                if hook not in tool.hooks():
                     continue
                 s = k * strength_factor(tool.needs, res, adequate)
                 arena.strengths[name] = s
