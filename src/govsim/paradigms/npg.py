@@ -38,17 +38,19 @@ _SEES_ALL.flags.writeable = False  # one shared, read-only vector: NPG's steerin
 
 def _seen(need: np.ndarray, knowledge: np.ndarray, rows: np.ndarray) -> float:
     """``need . pool(knowledge[rows])``: what watchers ``rows`` see of a need (0 for no watcher)."""
-    if rows.size == 0:
+    n = rows.size
+    if n == 0:
         return 0.0
-    pooled = knowledge[rows[0]] if rows.size == 1 else knowledge[rows].max(axis=0)
-    return float(np.dot(need, pooled))
+    return float(need.dot(knowledge[rows[0]] if n == 1 else knowledge.take(rows, axis=0).max(axis=0)))
 
 
 def _share_left(hours_left: np.ndarray, rows: np.ndarray, budget: float) -> float:
     """Share of their hours ``rows`` have left, in [0, 1] (0 for nobody)."""
-    if rows.size == 0:
+    n = rows.size
+    if n == 0:
         return 0.0
-    return min(max(fmean(hours_left[rows]) / budget, 0.0), 1.0)
+    left = float(hours_left[rows[0]]) if n == 1 else fmean(hours_left[rows])
+    return min(max(left / budget, 0.0), 1.0)
 
 
 class NPGParams(ParadigmParams):
@@ -188,8 +190,8 @@ class NPG(Paradigm):
         employees = world.pick_employees(problem, p.arena_employees, world.streams.get("staffing", problem.id, 0))
         # What the public members already know: the most any of them knows on each dimension.
         if employees.size and admins.size:
-            public = np.concatenate((world.employees.knowledge[employees],
-                                     world.administrators.knowledge[admins])).max(axis=0)
+            public = np.concatenate((world.employees.knowledge.take(employees, axis=0),
+                                     world.administrators.knowledge.take(admins, axis=0))).max(axis=0)
         else:
             public = world.knowledge_of(Group(employees=employees, administrators=admins)).max(axis=0)
         bias = world.config.citizens.participation_bias
@@ -248,16 +250,28 @@ class NPG(Paradigm):
         rows = group.citizens
         if rows.size:
             c = world.citizens
-            engaged = 1.0 - self.params.passivity * (1.0 - c.willingness[rows]) * (1.0 - arena.activation)
-            parts.append(c.knowledge[rows] * engaged[:, None])
-        if group.employees.size:
-            parts.append(world.employees.knowledge[group.employees])
-        if group.administrators.size and self.params.administrators_as_members:
-            parts.append(world.administrators.knowledge[group.administrators])
-        if group.politicians.size:
-            parts.append(world.politicians.knowledge[group.politicians])
-        if group.firms.size:
-            parts.append(world.firms.knowledge[group.firms] * partners.sharing(world))
+            # engaged = 1 - passivity (1 - willingness) (1 - activation), computed in that order, in place
+            engaged = 1.0 - c.willingness[rows]
+            engaged *= self.params.passivity
+            engaged *= 1.0 - arena.activation
+            np.subtract(1.0, engaged, out=engaged)
+            k = c.knowledge.take(rows, axis=0)
+            k *= engaged[:, None]
+            parts.append(k)
+        rows = group.employees
+        if rows.size:
+            parts.append(world.employees.knowledge.take(rows, axis=0))
+        rows = group.administrators
+        if rows.size and self.params.administrators_as_members:
+            parts.append(world.administrators.knowledge.take(rows, axis=0))
+        rows = group.politicians
+        if rows.size:
+            parts.append(world.politicians.knowledge.take(rows, axis=0))
+        rows = group.firms
+        if rows.size:
+            k = world.firms.knowledge.take(rows, axis=0)
+            k *= partners.sharing(world)
+            parts.append(k)
         if len(parts) == 1:
             return parts[0]
         return np.concatenate(parts) if parts else np.zeros((0, mech.K))
