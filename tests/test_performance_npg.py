@@ -260,6 +260,7 @@ SETTINGS = {
     "firms under contract, all tools, politicians metagovern": dict(
         paradigm="npg", metagovernance="hands_on", seed=12, population={"citizens": 1500},
         firms={"count": 6, "partnership": "contract"}, metagovernor={"actor": "politicians"},
+        politicians={"election_interval": 10},  # legitimacy, the metagovernor's authority, changes in the run
         metagovernance_tools={"design": 0.6, "framing": 0.4}),
     "firms under trust, no tools, challenges and ambitions": dict(
         paradigm="npg", metagovernance="none", seed=13, population={"citizens": 1500},
@@ -321,3 +322,33 @@ def test_political_goal_follows_a_change_of_positions():
     assert rules._goal(w) == w.political_goal()
     w.politicians.position[:] = np.linspace(0.0, 0.2, w.politicians.n)
     assert rules._goal(w) == w.political_goal() == pytest.approx(0.1)
+
+
+def test_tool_strengths_follow_legitimacy_intensities_and_the_metagovernor():
+    """The steps ``Metagovernance.apply`` keeps are rebuilt whenever what they rest on changes."""
+    m = GovModel(validate({"paradigm": "npg", "metagovernance": "hands_on", "seed": 2, "population": {"citizens": 500},
+                           "metagovernor": {"actor": "politicians"}}), history=False)
+    m.step()
+    w = m.world
+    p = w.open[0]
+    p.group = Group(administrators=w.pick_administrators(1), politicians=w.pick_politicians(2))
+
+    def both():
+        fast, plain = Arena(), Arena()
+        w.meta.apply(w, p, fast)
+        plain_apply(w.meta, w, p, plain)
+        assert fast == plain
+        return fast
+
+    first = both()
+    w.politicians.legitimacy[:] = 0.1  # authority below the adequate level weakens participation (T18)
+    weak = both()
+    assert weak.strengths["participation"] < first.strengths["participation"]
+    m.set_metagovernance("hands_off", framing=0.9)
+    framed = both()
+    assert set(framed.strengths) == {"design", "framing"} and framed.strengths["framing"] > 0
+    w.meta.intensity["process"] = 0.4  # an intensity changed in place
+    assert set(both().strengths) == {"design", "framing", "process"}
+    w.meta.intensity["process"] = 0.0
+    w.config = w.config.model_copy(update={"metagovernor": w.config.metagovernor.model_copy(update={"actor": "other"})})
+    assert both().strengths != framed.strengths
