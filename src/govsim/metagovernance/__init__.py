@@ -34,7 +34,7 @@ from govsim.fields import param
 from govsim.metagovernance.base import HOOKS, NATO, Tool, ToolParams
 from govsim.metagovernance.design import Design
 from govsim.metagovernance.framing import Framing
-from govsim.metagovernance.nato import ACTORS, MetagovernorParams, resources, strength_factor
+from govsim.metagovernance.nato import ACTORS, MetagovernorParams, reads_legitimacy, resources, strength_factor
 from govsim.metagovernance.participation import Participation
 from govsim.metagovernance.process import Process
 
@@ -112,17 +112,36 @@ class Metagovernance:
 
     def apply(self, world, problem, arena) -> None:
         """Call every active tool's hooks on a forming arena, hook by hook, in registry order."""
+        for name, k, s, hook in self._steps(world):
+            arena.strengths[name] = s
+            hook(world, problem, arena, k, s)
+
+    def _steps(self, world) -> list:
+        """What :meth:`apply` calls: ``(tool name, intensity, strength, bound hook)``, hook by hook.
+
+        The strengths rest on the tools and their intensities, the ``[metagovernor]`` section
+        and, where it is one of the metagovernor's resources, the politicians' mean
+        legitimacy; the list is kept while all of these stay as they were.
+        """
         cfg = world.config_section("metagovernor")
-        res = resources(cfg, float(world.politicians.legitimacy.mean()))
-        adequate = cfg.adequate
-        for hook in HOOKS:
-            for name, tool in self.tools.items():
-                k = self.intensity.get(name, 0.0)
-                if k <= 0.0 or hook not in tool.hooks():
-                    continue
-                s = k * strength_factor(tool.needs, res, adequate)
-                arena.strengths[name] = s
-                getattr(tool, hook)(world, problem, arena, k, s)
+        tools = tuple(self.tools.items())
+        levels = tuple(self.intensity.items())
+        kept = self.__dict__.get("_kept")
+        if kept is None or kept[0] is not cfg or kept[1] != tools or kept[2] != levels:
+            kept = self.__dict__["_kept"] = (cfg, tools, levels, reads_legitimacy(cfg), None, None)
+        legitimacy = float(world.politicians.legitimacy.mean()) if kept[3] else None
+        if kept[5] is None or kept[4] != legitimacy:
+            res = resources(cfg, float("nan") if legitimacy is None else legitimacy)
+            intensity = self.intensity
+            steps = []
+            for hook in HOOKS:
+                for name, tool in tools:
+                    k = intensity.get(name, 0.0)
+                    if k <= 0.0 or hook not in tool.hooks():
+                        continue
+                    steps.append((name, k, k * strength_factor(tool.needs, res, cfg.adequate), getattr(tool, hook)))
+            kept = self.__dict__["_kept"] = kept[:4] + (legitimacy, steps)
+        return kept[5]
 
 
 __all__ = ["TOOLS", "PRESETS", "SETTINGS", "HOOKS", "NATO", "ACTORS", "Tool", "ToolParams", "Metagovernance",

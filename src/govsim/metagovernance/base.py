@@ -70,5 +70,9 @@ class Tool:
 
     @classmethod
     def hooks(cls) -> tuple[str, ...]:
-        """The hooks this tool overrides."""
-        return tuple(h for h in HOOKS if getattr(cls, h) is not getattr(Tool, h))
+        """The hooks this tool overrides (found once per class)."""
+        found = cls.__dict__.get("_hooks")
+        if found is None:
+            found = tuple(h for h in HOOKS if getattr(cls, h) is not getattr(Tool, h))
+            cls._hooks = found
+        return found

@@ -64,6 +64,11 @@ def resources(params: MetagovernorParams, legitimacy: float) -> dict[str, float]
     return out
 
 
+def reads_legitimacy(params: MetagovernorParams) -> bool:
+    """Whether :func:`resources` uses the politicians' legitimacy (a resource read from the model and not set)."""
+    return any(default < 0 and getattr(params, r) is None for r, default in DEFAULTS[params.actor].items())
+
+
 def strength_factor(needs: tuple[str, ...], res: dict[str, float], adequate: float) -> float:
     """``prod_r min(1, res_r / adequate)`` over the resources a tool needs."""
     f = 1.0

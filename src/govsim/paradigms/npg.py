@@ -15,6 +15,8 @@ by trust (T27); citizens co-produce (T5, T12).
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy as np
 
 from govsim import mechanisms as mech
@@ -29,6 +31,26 @@ KINDS = ("citizen", "employee", "administrator", "politician")
 FIRST_FELT_BY = {"problem": ("citizen", "employee"), "challenge": ("administrator",), "ambition": ("politician",)}
 """Who feels a driver first (T19): problems are met by citizens and by the front-line employees who
 serve them, challenges by the administration, ambitions by politicians."""
+
+_SEES_ALL = np.ones(mech.K)
+_SEES_ALL.flags.writeable = False  # one shared, read-only vector: NPG's steering hides no dimension
+
+
+def _seen(need: np.ndarray, knowledge: np.ndarray, rows: np.ndarray) -> float:
+    """``need . pool(knowledge[rows])``: what watchers ``rows`` see of a need (0 for no watcher)."""
+    n = rows.size
+    if n == 0:
+        return 0.0
+    return float(need.dot(knowledge[rows[0]] if n == 1 else knowledge.take(rows, axis=0).max(axis=0)))
+
+
+def _share_left(hours_left: np.ndarray, rows: np.ndarray, budget: float) -> float:
+    """Share of their hours ``rows`` have left, in [0, 1] (0 for nobody)."""
+    n = rows.size
+    if n == 0:
+        return 0.0
+    left = float(hours_left[rows[0]]) if n == 1 else fmean(hours_left[rows])
+    return min(max(left / budget, 0.0), 1.0)
 
 
 class NPGParams(ParadigmParams):
@@ -58,6 +80,39 @@ class NPGParams(ParadigmParams):
     complaint_influence: float = param(0.4, 0, 1, "Influence of a complaint on the service.", "T2, T7")
 
 
+_LADDER_STEPS: dict[tuple[float, ...], tuple[float, ...]] = {}
+
+
+def _ladder_steps(mix: tuple[float, ...]) -> tuple[float, ...]:
+    """Cumulative shares of the rungs in ``mix`` (the bounds a uniform draw is placed between)."""
+    steps = _LADDER_STEPS.get(mix)
+    if steps is None:
+        w = np.asarray(mix, dtype=float)
+        steps = _LADDER_STEPS[mix] = tuple(np.cumsum(w / w.sum()).tolist())
+    return steps
+
+
+def _pool(knowledge: np.ndarray) -> np.ndarray:
+    """``mech.pool_knowledge(knowledge)`` (full sharing) of a 2-d array of rows."""
+    return knowledge.max(axis=0) if knowledge.shape[0] else np.zeros(mech.K)
+
+
+def _members_of(pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Whether each of ``pool`` is in ``rows`` (sorted), as ``np.isin(pool, rows)`` for a non-empty ``rows``."""
+    at = np.searchsorted(rows, pool)
+    np.minimum(at, rows.size - 1, out=at)
+    return rows[at] == pool
+
+
+def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.union1d(a, b)``: the sorted distinct rows of both."""
+    out = np.concatenate((a, b))
+    out.sort()
+    if out.size > 1 and (out[1:] == out[:-1]).any():
+        out = np.unique(out)
+    return out
+
+
 class NPG(Paradigm):
     name = "npg"
     label = "New Public Governance"
@@ -69,7 +124,7 @@ class NPG(Paradigm):
     Params = NPGParams
 
     def visibility(self, world):
-        return np.ones(mech.K)
+        return _SEES_ALL
 
     # ------------------------------------------------------------------ initiation (T10)
     def notice(self, world, problem, rng):
@@ -88,27 +143,33 @@ class NPG(Paradigm):
         """
         p = self.params
         c, e, a, pol = world.citizens, world.employees, world.administrators, world.politicians
-        watchers = (
-            world.pick_willing_citizens(problem.affected, p.watchers, rng),
-            world.pick_employees(problem, 1, rng),
-            world.pick_administrators(1),
-            world.pick_politicians(1),
-        )
-        stores = (c, e, a, pol)
-        seen = np.array([float(np.dot(problem.need, mech.pool_knowledge(s.knowledge[w])))
-                         for s, w in zip(stores, watchers)])
+        wc = world.pick_willing_citizens(problem.affected, p.watchers, rng)
+        we = world.pick_employees(problem, 1, rng)
+        wa = world.pick_administrators(1)
+        wp = world.pick_politicians(1)
+        need = problem.need
+        seen = (_seen(need, c.knowledge, wc), _seen(need, e.knowledge, we), _seen(need, a.knowledge, wa),
+                _seen(need, pol.knowledge, wp))
+        if we.size == 1:
+            r = we[0]
+            cond_e = float(e.motivation[r]) * float(e.discretion[r])
+        else:
+            cond_e = fmean(e.motivation[we] * e.discretion[we]) if we.size else 0.0
         hours = world.config
-        cond = np.array([
-            fmean(c.efficacy[watchers[0]]) if watchers[0].size else 0.0,
-            fmean(e.motivation[watchers[1]] * e.discretion[watchers[1]]) if watchers[1].size else 0.0,
-            min(max(fmean(a.hours_left[watchers[2]]) / hours.administrators.hours, 0.0), 1.0) if watchers[2].size else 0.0,
-            min(max(fmean(pol.hours_left[watchers[3]]) / hours.politicians.hours, 0.0), 1.0) if watchers[3].size else 0.0,
-        ])
-        salience = np.full(len(KINDS), p.other_salience)
-        for kind in FIRST_FELT_BY[problem.driver]:
-            salience[KINDS.index(kind)] = 1.0
-        felt = salience * seen * (p.initiative_floor + (1.0 - p.initiative_floor) * cond)
-        return float(1.0 - np.prod(1.0 - felt)), KINDS[int(np.argmax(felt))]
+        cond = (
+            fmean(c.efficacy[wc]) if wc.size else 0.0,
+            cond_e,
+            _share_left(a.hours_left, wa, hours.administrators.hours),
+            _share_left(pol.hours_left, wp, hours.politicians.hours),
+        )
+        first = FIRST_FELT_BY[problem.driver]
+        floor, other = p.initiative_floor, p.other_salience
+        rest = 1.0 - floor
+        felt = [(1.0 if kind in first else other) * s * (floor + rest * k) for kind, s, k in zip(KINDS, seen, cond)]
+        none = 1.0
+        for f in felt:
+            none *= 1.0 - f
+        return 1.0 - none, KINDS[felt.index(max(felt))]
 
     # ------------------------------------------------------------------ forming the arena
     def _arena(self, world, problem) -> Arena:
@@ -116,12 +177,8 @@ class NPG(Paradigm):
         lad = world.config.ladder
         rng = world.streams.get("ladder", problem.id)
         u, v = rng.random(), rng.random()
-        w = np.asarray(lad.mix, dtype=float)
-        rung = 1 + int(np.searchsorted(np.cumsum(w / w.sum()), u, side="right"))
+        rung = 1 + bisect_right(_ladder_steps(lad.mix), u)
         return Arena(rung=min(rung, 6), tokenistic=bool(v < lad.tokenism))
-
-    def _members(self, group: Group) -> Group:
-        return group if self.params.administrators_as_members else group.replace(administrators=EMPTY)
 
     def _recruit(self, world, problem, arena: Arena) -> Group:
         """Recruit the arena (T15 hard recruitment, T17 network design, T22, T26 bias, T28 firms)."""
@@ -131,7 +188,12 @@ class NPG(Paradigm):
         arena.seats = seats
         admins = problem.group.administrators
         employees = world.pick_employees(problem, p.arena_employees, world.streams.get("staffing", problem.id, 0))
-        public = world.knowledge_of(Group(employees=employees, administrators=admins)).max(axis=0)
+        # What the public members already know: the most any of them knows on each dimension.
+        if employees.size and admins.size:
+            public = np.concatenate((world.employees.knowledge.take(employees, axis=0),
+                                     world.administrators.knowledge.take(admins, axis=0))).max(axis=0)
+        else:
+            public = world.knowledge_of(Group(employees=employees, administrators=admins)).max(axis=0)
         bias = world.config.citizens.participation_bias
 
         def invite(cand, n):
@@ -146,11 +208,13 @@ class NPG(Paradigm):
             # The advertisement reaches a random pool of p.broad_reach citizens per seat (one key each).
             m = min(c.n, p.broad_reach * n_broad)
             pool = np.sort(rng.choice(c.n, size=m, replace=False))
-            will = np.where(np.isin(pool, citizens), 0.0, c.willingness[pool])  # the seated do not apply twice
+            will = c.willingness[pool]
+            if citizens.size:  # the seated do not apply twice
+                will[_members_of(pool, citizens)] = 0.0
             competence = np.maximum(c.knowledge[pool] - public, 0.0).sum(axis=1)
             extra = mech.select_recruits(pool, will, c.resources[pool], bias, arena.outreach, n_broad, rng,
                                          competence, arena.profile)
-            citizens = np.union1d(citizens, extra)
+            citizens = _union(citizens, extra)
         if rung.public_members:
             # Politicians join if time allows (T22: total time must not rise, T24) and if open.
             join = world.pick_open_politicians(p.meeting_hours * rung.hours, p.arena_politicians, rng)
@@ -164,13 +228,13 @@ class NPG(Paradigm):
 
     def _meet(self, world, problem, group: Group, arena: Arena, setup: bool = False) -> None:
         """Book a meeting: every member's hours grow with the arena's size (coordination, T15, T24)."""
-        p, rung = self.params, RUNGS[arena.rung]
-        hours = p.meeting_hours * rung.hours * mech.coordination_factor(group.size(), world.core.coordination)
+        rung, size = RUNGS[arena.rung], group.size()
+        hours = self.params.meeting_hours * rung.hours * mech.coordination_factor(size, world.core.coordination)
         world.spend("employees", group.employees, hours, problem)
         world.spend("administrators", group.administrators, hours, problem)
         world.spend_politicians(group.politicians, hours, problem, policy=True)
         world.citizen_hours(problem, group.citizens, hours)
-        extra = arena.round_hours + arena.servicing * group.size() + (arena.setup_hours if setup else 0.0)
+        extra = arena.round_hours + arena.servicing * size + (arena.setup_hours if setup else 0.0)
         world.pay_metagovernor(problem, extra)
 
     def _trust(self, world, group: Group) -> float:
@@ -181,16 +245,36 @@ class NPG(Paradigm):
 
     def _knowledge(self, world, group: Group, arena: Arena) -> np.ndarray:
         """Members' knowledge as brought to the table: passive citizens hold some back unless activated."""
-        members = self._members(group)
-        k = world.knowledge_of(members)
-        nc = members.citizens.size
-        if nc:
-            will = world.citizens.willingness[members.citizens]
-            engaged = 1.0 - self.params.passivity * (1.0 - will) * (1.0 - arena.activation)
-            k[:nc] = k[:nc] * engaged[:, None]
-        if members.firms.size:
-            k[-members.firms.size:] *= partners.sharing(world)
-        return k
+        # Rows in the order of World.knowledge_of: citizens, employees, administrators, politicians, firms.
+        parts = []
+        rows = group.citizens
+        if rows.size:
+            c = world.citizens
+            # engaged = 1 - passivity (1 - willingness) (1 - activation), computed in that order, in place
+            engaged = 1.0 - c.willingness[rows]
+            engaged *= self.params.passivity
+            engaged *= 1.0 - arena.activation
+            np.subtract(1.0, engaged, out=engaged)
+            k = c.knowledge.take(rows, axis=0)
+            k *= engaged[:, None]
+            parts.append(k)
+        rows = group.employees
+        if rows.size:
+            parts.append(world.employees.knowledge.take(rows, axis=0))
+        rows = group.administrators
+        if rows.size and self.params.administrators_as_members:
+            parts.append(world.administrators.knowledge.take(rows, axis=0))
+        rows = group.politicians
+        if rows.size:
+            parts.append(world.politicians.knowledge.take(rows, axis=0))
+        rows = group.firms
+        if rows.size:
+            k = world.firms.knowledge.take(rows, axis=0)
+            k *= partners.sharing(world)
+            parts.append(k)
+        if len(parts) == 1:
+            return parts[0]
+        return np.concatenate(parts) if parts else np.zeros((0, mech.K))
 
     def define(self, world, problem):
         p = self.params
@@ -200,7 +284,7 @@ class NPG(Paradigm):
         world.meta.apply(world, problem, arena)
         group = self._recruit(world, problem, arena)
         problem.group = group
-        cov = mech.pool_knowledge(self._knowledge(world, group, arena))
+        cov = _pool(self._knowledge(world, group, arena))
         noise = world.core.definition_noise + p.dialogue_noise * (1.0 - self._trust(world, group))
         rng = world.streams.get("definition", problem.id, 0)
         problem.defined = mech.perceive_need(problem.need, cov, self.visibility(world), noise, rng, problem.wickedness)
@@ -217,12 +301,35 @@ class NPG(Paradigm):
             world.meta.apply(world, problem, problem.arena)
         return problem.arena
 
+    def _positions(self, world, group: Group) -> tuple[np.ndarray, int]:
+        """Members' positions, in the order of ``World.positions_of``, and how many members there are."""
+        parts = [s.position[r] for s, r in (
+            (world.citizens, group.citizens), (world.employees, group.employees),
+            (world.administrators, group.administrators if self.params.administrators_as_members else EMPTY),
+            (world.politicians, group.politicians), (world.firms, group.firms)) if r.size]
+        if len(parts) == 1:
+            positions = parts[0]
+        else:
+            positions = np.concatenate(parts) if parts else np.zeros(0)
+        return positions, positions.size
+
+    def _goal(self, world) -> float:
+        """``world.political_goal()``, read again only when politicians' positions have changed.
+
+        The goal is the median of the politicians' positions; it is kept with a copy of the
+        positions it was computed from and recomputed whenever they differ in any byte.
+        """
+        now = world.politicians.position.tobytes()
+        cached = getattr(self, "_goal_cache", None)
+        if cached is None or cached[0] != now:
+            cached = self._goal_cache = (now, world.political_goal())
+        return cached[1]
+
     def design(self, world, problem):
         p, arena, group = self.params, self._adopt(world, problem), problem.group
         rung = RUNGS[arena.rung]
-        members = self._members(group)
-        goal = world.political_goal()
-        positions = world.positions_of(members)
+        goal = self._goal(world)
+        positions, n_members = self._positions(world, group)
         positions = positions + arena.pull * (goal - positions)  # framing and taking part pull towards the goal
         problem.alignment = 1.0 - abs(fmean(positions) - goal) if positions.size else 0.0
         trust = self._trust(world, group)
@@ -254,7 +361,7 @@ class NPG(Paradigm):
             influence = share * arena.autonomy * rung.depth * cap
         else:
             influence = 0.0
-        admin_cov = mech.pool_knowledge(world.knowledge_of(Group(administrators=adm)))
+        admin_cov = _pool(world.administrators.knowledge[adm])
         rng_view = world.streams.get("definition", problem.id, problem.rounds)
         admin_view = mech.perceive_need(problem.need, admin_cov, self.visibility(world), world.core.definition_noise,
                                         rng_view, problem.wickedness)
@@ -269,7 +376,7 @@ class NPG(Paradigm):
         slack = fmean(slack_parts) if slack_parts.size else 0.0
         constraint = 1.0 - (1.0 - arena.premises) * (1.0 - arena.inside)  # steering narrows ideas (T16)
         # Members share what they know as far as conflict and the arena's size let them (T15).
-        sharing = (1.0 - conflict) / mech.coordination_factor(self._members(group).size(), world.core.coordination)
+        sharing = (1.0 - conflict) / mech.coordination_factor(n_members, world.core.coordination)
         self.design_with(world, problem, group, direction, slack, constraint, sharing=sharing,
                          knowledge=self._knowledge(world, group, arena), learning=rung.learning)
         problem.ready_at = world.now + p.meeting_interval
