@@ -12,6 +12,8 @@ probability vector over them; an agent's *knowledge* is a vector in [0, 1]^K.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 DIMENSIONS: tuple[str, ...] = ("professional", "procedural", "local", "experiential", "political")
@@ -33,9 +35,47 @@ RUNG_NETWORK = 6
 LADDER_TOP = 6
 
 
+_maximum = np.maximum
+_max_reduce = np.maximum.reduce
+try:
+    _clip = np._core.umath.clip  # the ufunc that np.clip(array, lo, hi) ends in
+except AttributeError:  # pragma: no cover - older numpy
+    _clip = np.clip
+
+
+def clip01(x: float) -> float:
+    """``float(np.clip(x, 0.0, 1.0))`` for one number, without numpy's call overhead.
+
+    The same rule as numpy's ``clip`` on floats: NaN stays NaN, ``max(x, 0)`` then
+    ``min(., 1)`` with the bound taken whenever ``x`` is not strictly inside (so -0.0
+    becomes 0.0, as in numpy).
+    """
+    x = float(x)
+    if x != x:
+        return x
+    if not x > 0.0:
+        return 0.0
+    return x if x < 1.0 else 1.0
+
+
+def dirichlet_ones(rng: np.random.Generator) -> np.ndarray:
+    """``rng.dirichlet(np.ones(K))``: the same numbers from the same draws, at a fraction of its cost.
+
+    With every concentration 1 numpy's Dirichlet draws one standard exponential (its
+    ziggurat sampler, as ``standard_exponential``) per dimension, adds them up in order and
+    multiplies each by ``1 / sum``; ``sum`` over K < 8 elements adds them in order too.
+    ``tests/test_performance_mechanisms.py`` checks the equality on many seeds.
+    """
+    e = rng.standard_exponential(K)
+    e *= 1.0 / float(e.sum())
+    return e
+
+
 def normalise(v: np.ndarray) -> np.ndarray:
     """Clip ``v`` at zero and scale it to sum to one (uniform if it is all zero)."""
-    v = np.clip(np.asarray(v, dtype=float), 0.0, None)
+    if type(v) is not np.ndarray or v.dtype != np.float64:
+        v = np.asarray(v, dtype=float)
+    v = _maximum(v, 0.0)  # what np.clip(v, 0.0, None) computes
     s = v.sum()
     return v / s if s > 0 else UNIFORM.copy()
 
@@ -54,10 +94,12 @@ def pool_knowledge(knowledge: np.ndarray, sharing: float = 1.0) -> np.ndarray:
     share what they know: conflict blocks it (T15). An empty group covers
     nothing.
     """
-    knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
+    if (type(knowledge) is not np.ndarray or knowledge.ndim != 2 or knowledge.shape[1] != K
+            or knowledge.dtype != np.float64):
+        knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
     if knowledge.shape[0] == 0:
         return np.zeros(K)
-    return sharing * knowledge.max(axis=0)
+    return sharing * _max_reduce(knowledge, axis=0)
 
 
 def knowledge_diversity(knowledge: np.ndarray) -> float:
@@ -68,10 +110,13 @@ def knowledge_diversity(knowledge: np.ndarray) -> float:
     group that mixes citizens, employees, administrators and politicians has
     one on every dimension. More members of the same kind add little.
     """
-    knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
+    if (type(knowledge) is not np.ndarray or knowledge.ndim != 2 or knowledge.shape[1] != K
+            or knowledge.dtype != np.float64):
+        knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
     if knowledge.shape[0] == 0:
         return 0.0
-    return float(knowledge.max(axis=0).mean())
+    best = _max_reduce(knowledge, axis=0)
+    return float(best.sum()) / best.size  # ndarray.mean: the same sum over the same count
 
 
 def perceive_need(
@@ -92,10 +137,11 @@ def perceive_need(
     (T6). ``e`` is a Dirichlet(1) draw.
     """
     seen = need * coverage * visibility
-    if seen.sum() > 0:
-        seen = seen / seen.sum()
-    u = float(np.clip(noise + wickedness * (1.0 - float(np.dot(need, coverage))), 0.0, 1.0))
-    return normalise((1.0 - u) * seen + u * rng.dirichlet(np.ones(K)))
+    total = seen.sum()
+    if total > 0:
+        seen = seen / total
+    u = clip01(noise + wickedness * (1.0 - float(np.dot(need, coverage))))
+    return normalise((1.0 - u) * seen + u * dirichlet_ones(rng))
 
 
 def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.random.Generator,
@@ -111,7 +157,7 @@ def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.rand
     """
     keep = np.full(K, fidelity) if codified is None else 1.0 - (1.0 - fidelity) * (1.0 - np.asarray(codified, dtype=float))
     for _ in range(links):
-        view = normalise(keep * view + (1.0 - keep) * rng.dirichlet(np.ones(K)))
+        view = normalise(keep * view + (1.0 - keep) * dirichlet_ones(rng))
     return view
 
 
@@ -123,11 +169,15 @@ def conflict_level(positions: np.ndarray, trust: float, management: float, softe
     process management lowers it further through ``management``. Framing and
     network participation act earlier, by pulling positions together.
     """
-    positions = np.asarray(positions, dtype=float)
-    if positions.size < 2:
+    if type(positions) is not np.ndarray or positions.dtype != np.float64 or positions.ndim != 1:
+        positions = np.asarray(positions, dtype=float).ravel()
+    n = positions.size
+    if n < 2:
         return 0.0
-    spread = min(1.0, 2.0 * float(positions.std()))
-    return float(np.clip(spread * (1.0 - softening * trust) * (1.0 - management), 0.0, 1.0))
+    # ndarray.std, step by step: mean = sum / n, deviations squared, their sum / n, square root
+    dev = positions - positions.sum() / n
+    spread = min(1.0, 2.0 * math.sqrt(float((dev * dev).sum()) / n))
+    return clip01(spread * (1.0 - softening * trust) * (1.0 - management))
 
 
 def muddy_compromise(direction: np.ndarray, conflict: float) -> np.ndarray:
@@ -148,8 +198,8 @@ def solution_fit(direction: np.ndarray, need: np.ndarray, coverage: np.ndarray) 
     uncovered dimension, so wicked problems, which touch many, defeat narrow
     groups (T6, T8).
     """
-    capability = float(np.exp(np.sum(need * np.log(np.clip(coverage, 1e-3, 1.0)))))
-    return overlap(direction, need) * capability
+    capability = float(np.exp((need * np.log(_clip(coverage, 1e-3, 1.0))).sum()))
+    return float(np.minimum(direction, need).sum()) * capability
 
 
 def recombine_novelty(diversity: float, slack: float, constraint: float, rng: np.random.Generator,
@@ -161,7 +211,7 @@ def recombine_novelty(diversity: float, slack: float, constraint: float, rng: np
     discretion and intrinsic motivation of those designing, T4, T5); steering
     from outside narrows them (``constraint``: rules, framing, over-steering, T16).
     """
-    return float(np.clip(diversity * slack * (1.0 - constraint) * rng.uniform(1.0 - spread, 1.0 + spread), 0.0, 1.0))
+    return clip01(diversity * slack * (1.0 - constraint) * rng.uniform(1.0 - spread, 1.0 + spread))
 
 
 def employee_effort(motivation: np.ndarray, pressure: np.ndarray, extrinsic_weight: float) -> np.ndarray:
@@ -274,7 +324,8 @@ def mobilise_resources(resources: np.ndarray, willingness: np.ndarray, role_weig
     """
     if resources.size == 0:
         return 0.0
-    return float(np.clip(np.mean(resources * willingness) * role_weight, 0.0, 1.0))
+    brought = resources * willingness
+    return clip01(float(brought.sum()) / brought.size * role_weight)
 
 
 def coproduction_reach(need: np.ndarray, knowledge: np.ndarray) -> float:
@@ -293,7 +344,8 @@ def implementation_resistance(trust: np.ndarray, ownership: np.ndarray) -> float
     """Resistance among those affected: ``mean((1 - trust)(1 - ownership))`` in [0, 1] (T8)."""
     if trust.size == 0:
         return 0.0
-    return float(np.mean((1.0 - trust) * (1.0 - ownership)))
+    r = (1.0 - trust) * (1.0 - ownership)
+    return float(r.sum()) / r.size
 
 
 def participation_effect(level: np.ndarray, influence: float, threshold: float, rate: float) -> np.ndarray:
