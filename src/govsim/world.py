@@ -54,7 +54,7 @@ def top_rows(values: np.ndarray, n: int) -> np.ndarray:
     if n <= 0 or m == 0:
         return np.zeros(0, dtype=np.int64)
     if n == 1:
-        return np.array([int(np.argmax(values))], dtype=np.int64)
+        return np.array([int(values.argmax())], dtype=np.int64)
     if n >= m:
         return np.arange(m, dtype=np.int64)
     if m <= 32:
@@ -368,15 +368,28 @@ class World:
         pool, in row order; nobody outside the pool is drawn for) and the ``n`` largest keys
         are taken. If no employee serves them, the pool is every employee.
         """
-        if provider is None:
-            serving = np.unique(self.citizens.provider[p.affected])
-        else:
-            serving = np.array([provider], dtype=np.int64)
-        pool = self.staff(serving)
+        pool = self.serving_staff(p) if provider is None else self.staff(np.array([provider], dtype=np.int64))
         if pool.size == 0:
             pool = np.arange(self.employees.n)
         keys = rng.random(pool.size)
         return pool[top_rows(keys, n)]
+
+    def serving_staff(self, p: Problem) -> np.ndarray:
+        """The employees of the providers serving ``p``'s affected citizens, in increasing row order.
+
+        The same rows as ``staff(np.unique(citizens.provider[p.affected]))``. While there are
+        few providers for the problem's size (at most ``4 x affected + 64``: a local problem
+        touches a good share of them) a flag per provider and one pass over the employees'
+        providers is cheaper than sorting and gathering per-provider blocks; the pass costs
+        at most about ten employees per provider, so it stays bounded by the problem's size.
+        """
+        served = self.citizens.provider[p.affected]
+        P = self.providers.n
+        if P <= 4 * served.size + 64:
+            flag = np.zeros(P, dtype=bool)
+            flag[served] = True
+            return np.flatnonzero(flag[self.employees.provider])
+        return self.staff(np.unique(served))
 
     def pick_administrators(self, n: int) -> np.ndarray:
         """The ``n`` administrators with most time left this step (the lowest rows among equals)."""
@@ -445,21 +458,57 @@ class World:
         return ((self.citizens, g.citizens), (self.employees, g.employees), (self.administrators, g.administrators),
                 (self.politicians, g.politicians), (self.firms, g.firms))
 
+    def _parts(self, g: Group, column: str) -> list[np.ndarray]:
+        """``column`` of the members of ``g``, one array per non-empty kind, in the order of :meth:`_stores`."""
+        parts = []
+        rows = g.citizens
+        if rows.size:
+            parts.append(getattr(self.citizens, column)[rows])
+        rows = g.employees
+        if rows.size:
+            parts.append(getattr(self.employees, column)[rows])
+        rows = g.administrators
+        if rows.size:
+            parts.append(getattr(self.administrators, column)[rows])
+        rows = g.politicians
+        if rows.size:
+            parts.append(getattr(self.politicians, column)[rows])
+        rows = g.firms
+        if rows.size:
+            parts.append(getattr(self.firms, column)[rows])
+        return parts
+
     def knowledge_of(self, g: Group) -> np.ndarray:
         """Members' knowledge rows: citizens, employees, administrators, politicians, firms."""
-        parts = [s.knowledge[r] for s, r in self._stores(g) if r.size]
+        parts = self._parts(g, "knowledge")
         if len(parts) == 1:
             return parts[0]
-        return np.vstack(parts) if parts else np.zeros((0, mech.K))
+        return np.concatenate(parts) if parts else np.zeros((0, mech.K))  # rows stacked, as np.vstack
 
     def positions_of(self, g: Group) -> np.ndarray:
-        parts = [s.position[r] for s, r in self._stores(g) if r.size]
+        parts = self._parts(g, "position")
         if len(parts) == 1:
             return parts[0]
         return np.concatenate(parts) if parts else np.zeros(0)
 
     def political_goal(self) -> float:
-        return float(np.median(self.politicians.position))
+        """The median of politicians' positions, as ``np.median`` computes it (from a sorted copy).
+
+        ``np.median`` takes the middle value of an odd count and ``(a + b) / 2`` of the two
+        middle values of an even one (NaN if any position is NaN); sorting the few
+        politicians' positions gives the same values with less overhead.
+        """
+        pos = self.politicians.position
+        n = pos.size
+        if n == 0:
+            return float(np.median(pos))  # NaN with numpy's warning, as before
+        s = np.sort(pos)
+        if s[-1] != s[-1]:
+            return float("nan")
+        h = n // 2
+        if n % 2:
+            return float(s[h])
+        return (float(s[h - 1]) + float(s[h])) / 2.0
 
     def main_provider(self, p: Problem) -> int:
         return int(np.argmax(np.bincount(self.citizens.provider[p.affected], minlength=self.providers.n)))
@@ -472,13 +521,20 @@ class World:
         """
         lr = self.config.citizens.learning_rate * share
         gains = []
-        for store, rows in self._stores(g):
+        for store, rows in ((self.citizens, g.citizens), (self.employees, g.employees),
+                            (self.administrators, g.administrators), (self.politicians, g.politicians),
+                            (self.firms, g.firms)):
             if rows.size == 0:
                 continue
-            gap = np.maximum(coverage - store.knowledge[rows], 0.0)
-            store.knowledge[rows] += lr * gap
+            k = store.knowledge
+            gap = np.maximum(coverage - k[rows], 0.0)
+            k[rows] += lr * gap
             gains.append(gap * share)
-        return float(np.mean(np.vstack(gains))) if gains else 0.0
+        if not gains:
+            return 0.0
+        # np.mean of the stacked rows: one sum over the whole (contiguous) block, over its size
+        block = gains[0] if len(gains) == 1 else np.concatenate(gains)
+        return float(block.sum()) / block.size
 
     # ------------------------------------------------------------ metagovernance
     def metagovernor_control(self, p: Problem) -> float:
