@@ -36,6 +36,7 @@ LADDER_TOP = 6
 
 
 _maximum = np.maximum
+_add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None); called directly, without its wrapper
 _max_reduce = np.maximum.reduce
 try:
     _clip = np._core.umath.clip  # the ufunc that np.clip(array, lo, hi) ends in
@@ -67,7 +68,7 @@ def dirichlet_ones(rng: np.random.Generator) -> np.ndarray:
     ``tests/test_performance_mechanisms.py`` checks the equality on many seeds.
     """
     e = rng.standard_exponential(K)
-    e *= 1.0 / float(e.sum())
+    e *= 1.0 / float(_add_reduce(e, None))
     return e
 
 
@@ -76,13 +77,13 @@ def normalise(v: np.ndarray) -> np.ndarray:
     if type(v) is not np.ndarray or v.dtype != np.float64:
         v = np.asarray(v, dtype=float)
     v = _maximum(v, 0.0)  # what np.clip(v, 0.0, None) computes
-    s = v.sum()
+    s = _add_reduce(v, None)
     return v / s if s > 0 else UNIFORM.copy()
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> float:
     """Overlap of two probability vectors, ``sum(min(a, b))`` in [0, 1] (1 = identical)."""
-    return float(np.minimum(a, b).sum())
+    return float(_add_reduce(np.minimum(a, b), None))
 
 
 def pool_knowledge(knowledge: np.ndarray, sharing: float = 1.0) -> np.ndarray:
@@ -116,7 +117,7 @@ def knowledge_diversity(knowledge: np.ndarray) -> float:
     if knowledge.shape[0] == 0:
         return 0.0
     best = _max_reduce(knowledge, axis=0)
-    return float(best.sum()) / best.size  # ndarray.mean: the same sum over the same count
+    return float(_add_reduce(best, None)) / best.size  # ndarray.mean: the same sum over the same count
 
 
 def perceive_need(
@@ -137,7 +138,7 @@ def perceive_need(
     (T6). ``e`` is a Dirichlet(1) draw.
     """
     seen = need * coverage * visibility
-    total = seen.sum()
+    total = _add_reduce(seen, None)
     if total > 0:
         seen = seen / total
     u = clip01(noise + wickedness * (1.0 - float(np.dot(need, coverage))))
@@ -175,8 +176,8 @@ def conflict_level(positions: np.ndarray, trust: float, management: float, softe
     if n < 2:
         return 0.0
     # ndarray.std, step by step: mean = sum / n, deviations squared, their sum / n, square root
-    dev = positions - positions.sum() / n
-    spread = min(1.0, 2.0 * math.sqrt(float((dev * dev).sum()) / n))
+    dev = positions - _add_reduce(positions, None) / n
+    spread = min(1.0, 2.0 * math.sqrt(float(_add_reduce(dev * dev, None)) / n))
     return clip01(spread * (1.0 - softening * trust) * (1.0 - management))
 
 
@@ -198,8 +199,8 @@ def solution_fit(direction: np.ndarray, need: np.ndarray, coverage: np.ndarray) 
     uncovered dimension, so wicked problems, which touch many, defeat narrow
     groups (T6, T8).
     """
-    capability = float(np.exp((need * np.log(_clip(coverage, 1e-3, 1.0))).sum()))
-    return float(np.minimum(direction, need).sum()) * capability
+    capability = float(np.exp(_add_reduce(need * np.log(_clip(coverage, 1e-3, 1.0)), None)))
+    return float(_add_reduce(np.minimum(direction, need), None)) * capability
 
 
 def recombine_novelty(diversity: float, slack: float, constraint: float, rng: np.random.Generator,
@@ -325,7 +326,7 @@ def mobilise_resources(resources: np.ndarray, willingness: np.ndarray, role_weig
     if resources.size == 0:
         return 0.0
     brought = resources * willingness
-    return clip01(float(brought.sum()) / brought.size * role_weight)
+    return clip01(float(_add_reduce(brought, None)) / brought.size * role_weight)
 
 
 def coproduction_reach(need: np.ndarray, knowledge: np.ndarray) -> float:
@@ -345,7 +346,7 @@ def implementation_resistance(trust: np.ndarray, ownership: np.ndarray) -> float
     if trust.size == 0:
         return 0.0
     r = (1.0 - trust) * (1.0 - ownership)
-    return float(r.sum()) / r.size
+    return float(_add_reduce(r, None)) / r.size
 
 
 def participation_effect(level: np.ndarray, influence: float, threshold: float, rate: float) -> np.ndarray:
@@ -383,13 +384,13 @@ def select_recruits(
     keys = rng.random(candidates.size)
     if candidates.size == 0 or seats <= 0:
         return candidates[:0]
-    rmax = max(float(resources.max()), 1e-9)
+    rmax = max(float(_max_reduce(resources, None)), 1e-9)
     p_self = willingness * (resources / rmax) ** bias
     p = (1.0 - outreach) * p_self + outreach * np.sqrt(willingness)
-    ok = u < p
-    score = keys if competence is None or profile <= 0 else (1.0 - profile) * keys + profile * competence
-    idx = np.flatnonzero(ok)
-    idx = idx[np.argsort(-score[idx], kind="stable")[:seats]]
+    idx = (u < p).nonzero()[0]
+    if idx.size > seats:  # else every one who accepts is taken: no need to rank them
+        score = keys if competence is None or profile <= 0 else (1.0 - profile) * keys + profile * competence
+        idx = idx[np.argsort(-score[idx], kind="stable")[:seats]]
     return np.sort(candidates[idx])
 
 

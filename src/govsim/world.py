@@ -36,11 +36,13 @@ from govsim.problems import Group, Problem, ProblemRecords, Stage
 from govsim.state import Providers
 from govsim.streams import Streams
 
+_add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None); called directly, without its wrapper
+
 
 def fmean(x: np.ndarray) -> float:
     """``float(x.mean())`` of a non-empty array, without ``ndarray.mean``'s overhead on a few elements
     (the same sum divided by the same count, so the same number; NaN if empty, as ``mean``)."""
-    return float(x.sum()) / x.size if x.size else float("nan")
+    return float(_add_reduce(x, None)) / x.size if x.size else float("nan")
 
 
 def top_rows(values: np.ndarray, n: int) -> np.ndarray:
@@ -194,7 +196,7 @@ class World:
 
     def capacity(self) -> bool:
         """Whether administrators have any hours left this step."""
-        return bool(self.administrators.hours_left.sum() > 0)
+        return bool(_add_reduce(self.administrators.hours_left, None) > 0)
 
     def admit(self, p: Problem, stage: int, uses_administrators: bool) -> bool:
         """Whether ``p``'s next stage goes ahead this step, given administrators' load (graded congestion, T24).
@@ -218,7 +220,7 @@ class World:
         floor = self._admin_floor
         if floor is not None and floor > max(c, 0.0) + 1e-9:
             return True  # the share left is at least ``floor`` (see spend), so above c: no need to add it up
-        left = float(np.maximum(a.hours_left, 0.0).sum()) / total if total > 0 else 0.0
+        left = float(_add_reduce(np.maximum(a.hours_left, 0.0), None)) / total if total > 0 else 0.0
         self._admin_floor = left if total > 0 else None
         if left <= 0.0:
             return False
@@ -272,7 +274,7 @@ class World:
         given = np.minimum(hours, np.maximum(pol.hours_left[rows], 0.0))
         pol.hours_left[rows] -= given
         (pol.policy_hours if policy else pol.case_hours)[rows] += given
-        total = float(given.sum())
+        total = float(_add_reduce(given, None))
         self.public_hours += total
         if p is not None:
             p.public_hours += total
@@ -356,7 +358,7 @@ class World:
         starts = bounds[providers]
         sizes = bounds[providers + 1] - starts
         # positions in ``order``: each provider's block start, counted on within the block
-        at = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(int(sizes.sum()))
+        at = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(int(_add_reduce(sizes, None)))
         rows = order[at]
         rows.sort()
         return rows
@@ -388,7 +390,7 @@ class World:
         if P <= 4 * served.size + 64:
             flag = np.zeros(P, dtype=bool)
             flag[served] = True
-            return np.flatnonzero(flag[self.employees.provider])
+            return flag[self.employees.provider].nonzero()[0]
         return self.staff(np.unique(served))
 
     def pick_administrators(self, n: int) -> np.ndarray:
@@ -534,7 +536,7 @@ class World:
             return 0.0
         # np.mean of the stacked rows: one sum over the whole (contiguous) block, over its size
         block = gains[0] if len(gains) == 1 else np.concatenate(gains)
-        return float(block.sum()) / block.size
+        return float(_add_reduce(block, None)) / block.size
 
     # ------------------------------------------------------------ metagovernance
     def metagovernor_control(self, p: Problem) -> float:
