@@ -47,16 +47,15 @@ except AttributeError:  # pragma: no cover - older numpy
 def clip01(x: float) -> float:
     """``float(np.clip(x, 0.0, 1.0))`` for one number, without numpy's call overhead.
 
-    The same rule as numpy's ``clip`` on floats: NaN stays NaN, ``max(x, 0)`` then
-    ``min(., 1)`` with the bound taken whenever ``x`` is not strictly inside (so -0.0
-    becomes 0.0, as in numpy).
+    The same rule as numpy's ``clip`` on floats: a bound replaces ``x`` only when ``x`` lies
+    strictly outside it (so -0.0 stays -0.0), and NaN stays NaN.
     """
     x = float(x)
-    if x != x:
-        return x
-    if not x > 0.0:
+    if x < 0.0:
         return 0.0
-    return x if x < 1.0 else 1.0
+    if x > 1.0:
+        return 1.0
+    return x
 
 
 def dirichlet_ones(rng: np.random.Generator) -> np.ndarray:
