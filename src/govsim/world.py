@@ -522,21 +522,30 @@ class World:
         divided by ``lr``, in [0, 1].
         """
         lr = self.config.citizens.learning_rate * share
-        gains = []
+        kinds = []
         for store, rows in ((self.citizens, g.citizens), (self.employees, g.employees),
                             (self.administrators, g.administrators), (self.politicians, g.politicians),
                             (self.firms, g.firms)):
-            if rows.size == 0:
-                continue
-            k = store.knowledge
-            gap = np.maximum(coverage - k[rows], 0.0)
-            k[rows] += lr * gap
-            gains.append(gap * share)
-        if not gains:
+            if rows.size:
+                kinds.append((store.knowledge, rows))
+        if not kinds:
             return 0.0
-        # np.mean of the stacked rows: one sum over the whole (contiguous) block, over its size
-        block = gains[0] if len(gains) == 1 else np.concatenate(gains)
-        return float(_add_reduce(block, None)) / block.size
+        # All members' rows at once (each number computed as in a pass per kind of member):
+        # gap = max(c - k, 0), k += lr gap, written back per kind; the mean gain is the mean of
+        # gap x share over the stacked rows, as np.mean computes it (one sum over the block, over its size).
+        if len(kinds) == 1:
+            block = kinds[0][0][kinds[0][1]]
+        else:
+            block = np.concatenate([k[rows] for k, rows in kinds])
+        gap = np.maximum(coverage - block, 0.0)
+        block += lr * gap
+        start = 0
+        for k, rows in kinds:
+            end = start + rows.size
+            k[rows] = block[start:end]
+            start = end
+        gain = gap * share
+        return float(_add_reduce(gain, None)) / gain.size
 
     # ------------------------------------------------------------ metagovernance
     def metagovernor_control(self, p: Problem) -> float:
