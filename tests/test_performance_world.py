@@ -132,3 +132,41 @@ def test_fmean_is_ndarray_mean():
         assert fmean(x) == float(x.mean())
         assert fmean(x.reshape(1, -1)) == float(x.mean())
     assert np.isnan(fmean(np.zeros(0)))
+
+
+class _Event:
+    def __init__(self, t: int) -> None:
+        self.at = t
+
+
+def test_event_log_window_is_the_plain_filter():
+    """Looking again only at entries appended at ``since`` or before gives the plain filter's list."""
+    from govsim.world import EventLog
+
+    rng = np.random.default_rng(4)
+    for trial in range(30):
+        log, plain, since = EventLog("at", keep_history=False), [], -(1 << 62)
+        live: list[_Event] = []
+        for now in range(1, 120):
+            for _ in range(int(rng.integers(0, 6))):
+                if live and rng.random() < 0.3:  # an event again: its time stamp moves on, appended again
+                    e = live[int(rng.integers(0, len(live)))]
+                    e.at = now
+                else:
+                    e = _Event(now)
+                    live.append(e)
+                log.append(e)
+                plain.append(e)
+            if trial % 3 == 0 and now == 60:  # the list replaced from outside, then given back
+                saved = log.recent
+                log.recent, log._since = list(plain), -(1 << 62)
+                assert log.window(now - 10) == [p for p in plain if p.at > now - 10]
+                log.recent, log._since = saved, since
+            if rng.random() < 0.8:
+                since = now - int(rng.integers(5, 15)) if rng.random() < 0.9 else since
+                plain = [p for p in plain if p.at > since] if since > log._since else plain
+                assert log.window(since) == plain
+    log = EventLog("at", keep_history=False)  # out of order appends: every entry looked at
+    for t in (5, 3, 9, 1, 7):
+        log.append(_Event(t))
+    assert [e.at for e in log.window(4)] == [5, 9, 7]

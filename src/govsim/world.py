@@ -27,6 +27,8 @@ Constants of the core are declared in :class:`CoreParams` (``[core]``) and
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
@@ -115,7 +117,7 @@ class EventLog:
     ``total`` counts every event either way.
     """
 
-    __slots__ = ("attr", "recent", "history", "total", "_since")
+    __slots__ = ("attr", "recent", "history", "total", "_since", "_stamps", "_ordered", "_stamped")
 
     def __init__(self, attr: str, keep_history: bool = True) -> None:
         self.attr = attr
@@ -123,18 +125,53 @@ class EventLog:
         self.history: list[Problem] | None = [] if keep_history else None
         self.total = 0
         self._since = -(1 << 62)
+        self._stamps: list = []  # each entry of ``recent``'s time stamp when it was appended
+        self._ordered = True  # whether those stamps are in order (events are appended as they happen)
+        self._stamped = self.recent  # the list the stamps belong to (``recent`` may be replaced from outside)
 
     def append(self, p: Problem) -> None:
+        stamp = getattr(p, self.attr)
+        stamps = self._stamps
+        try:
+            if stamps and stamp < stamps[-1]:
+                self._ordered = False
+        except TypeError:
+            self._ordered = False
+        stamps.append(stamp)
         self.recent.append(p)
         self.total += 1
         if self.history is not None:
             self.history.append(p)
 
     def window(self, since: int) -> list[Problem]:
-        """The events later than ``since`` (in the order they happened); drops the older ones."""
+        """The events later than ``since`` (in the order they happened); drops the older ones.
+
+        An entry appended with a time stamp later than ``since`` is later still (stamps only
+        increase), so only the entries appended at ``since`` or before are looked at again
+        (found by bisection while the stamps are in order; otherwise every entry is).
+        """
         if since > self._since:
             a = self.attr
-            self.recent = [p for p in self.recent if getattr(p, a) > since]
+            recent = self.recent
+            stamps = self._stamps
+            if self._ordered and self._stamped is recent and len(stamps) == len(recent):
+                cut = bisect_right(stamps, since)
+                if cut:
+                    keep = [i for i in range(cut) if getattr(recent[i], a) > since]
+                    if keep:
+                        self.recent = [recent[i] for i in keep] + recent[cut:]
+                        self._stamps = [stamps[i] for i in keep] + stamps[cut:]
+                    else:
+                        self.recent = recent[cut:]
+                        self._stamps = stamps[cut:]
+            else:  # every entry looked at; the stamps start again from the current time stamps
+                self.recent = [p for p in recent if getattr(p, a) > since]
+                self._stamps = [getattr(p, a) for p in self.recent]
+                try:
+                    self._ordered = all(x <= y for x, y in zip(self._stamps, self._stamps[1:]))
+                except TypeError:
+                    self._ordered = False
+            self._stamped = self.recent
             self._since = since
         return self.recent
 
