@@ -62,9 +62,13 @@ def top_rows(values: np.ndarray, n: int) -> np.ndarray:
     if n >= m:
         return np.arange(m, dtype=np.int64)
     if m <= 32:
-        return np.sort(np.argsort(-values, kind="stable")[:n])
-    t = np.partition(values, m - n)[m - n]  # the n-th largest value
-    rows = np.flatnonzero(values >= t)
+        rows = (-values).argsort(kind="stable")[:n]
+        rows.sort()
+        return rows
+    part = values.copy()  # np.partition, without its wrapper
+    part.partition(m - n)
+    t = part[m - n]  # the n-th largest value
+    rows = (values >= t).nonzero()[0]
     if rows.size > n:  # ties at t: the lowest rows among them fill the places left
         v = values[rows]
         above = v > t
