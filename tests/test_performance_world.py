@@ -170,3 +170,15 @@ def test_event_log_window_is_the_plain_filter():
     for t in (5, 3, 9, 1, 7):
         log.append(_Event(t))
     assert [e.at for e in log.window(4)] == [5, 9, 7]
+
+
+def test_copied_or_pickled_streams_draw_the_same_and_leave_the_original_alone():
+    import copy
+    import pickle
+
+    s = Streams(np.random.SeedSequence(21))
+    want = s.get("conflict", 3, 1).random(4).tolist()
+    for other in (copy.deepcopy(s), pickle.loads(pickle.dumps(s)), copy.copy(s)):
+        g = s.get("conflict", 9)  # the original's generator, re-keyed
+        assert other.get("conflict", 3, 1).random(4).tolist() == want
+        assert g.random() == Streams(np.random.SeedSequence(21)).get("conflict", 9).random()

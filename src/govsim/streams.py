@@ -62,6 +62,16 @@ class Streams:
         self._key = tuple(seq.spawn_key)
         self._gens: dict[str, tuple] = {}
 
+    def __getstate__(self) -> dict:
+        # The cached generators are left out of copies and pickles (their direct re-keying
+        # writes into one generator's memory); a copy builds its own on first use.
+        return {"_entropy": self._entropy, "_key": self._key}
+
+    def __setstate__(self, state: dict) -> None:
+        self._entropy = state["_entropy"]
+        self._key = state["_key"]
+        self._gens = {}
+
     def seed_sequence(self, mechanism: str) -> np.random.SeedSequence:
         if mechanism not in STREAMS:
             raise KeyError(f"unknown random stream {mechanism!r}; declared: {', '.join(STREAMS)}")
