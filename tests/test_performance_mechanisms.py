@@ -156,3 +156,20 @@ def test_select_recruits_matches_numpy(seed):
         got = mech.select_recruits(cand, will, res, bias, outreach, seats, r1, comp, profile)
         assert _same(got, ref_select_recruits(cand, will, res, bias, outreach, seats, r2, comp, profile))
         assert r1.random() == r2.random()
+
+
+def test_perceive_need_in_plain_floats_matches_numpy_on_many_inputs():
+    rng = np.random.default_rng(99)
+    for seed in range(3000):
+        scale = 10.0 ** rng.integers(-3, 3)
+        need = rng.random(K) * (rng.random(K) < 0.7) * scale
+        coverage = rng.random(K) * (rng.random(K) < 0.9)
+        visibility = rng.random(K) if seed % 2 else np.ones(K)
+        noise, wicked = float(rng.random()), float(rng.random()) * 2 - 0.5
+        r1, r2 = _pair(seed)
+        assert _same(mech.perceive_need(need, coverage, visibility, noise, r1, wicked),
+                     ref_perceive_need(need, coverage, visibility, noise, r2, wicked))
+        assert r1.random() == r2.random()
+    r1, r2 = _pair(1)  # lists and other shapes take numpy's way, with the same result
+    assert _same(mech.perceive_need(np.ones(K) / K, list(np.ones(K)), 1.0, 0.2, r1),
+                 ref_perceive_need(np.ones(K) / K, np.ones(K), 1.0, 0.2, r2))

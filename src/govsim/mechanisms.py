@@ -136,12 +136,45 @@ def perceive_need(
     problems are uncertain, unless the group knows the dimensions they touch
     (T6). ``e`` is a Dirichlet(1) draw.
     """
+    u = clip01(noise + wickedness * (1.0 - float(np.dot(need, coverage))))
+    if _plain_k(need) and _plain_k(coverage) and _plain_k(visibility):
+        # The same arithmetic on K Python floats, in the same order (numpy adds fewer than
+        # 8 elements one after the other), with the draw taken as before after the dot product.
+        seen = [n * c * v for n, c, v in zip(need.tolist(), coverage.tolist(), visibility.tolist())]
+        total = 0.0
+        for x in seen:
+            total += x
+        if total > 0:
+            seen = [x / total for x in seen]
+        e = rng.standard_exponential(K).tolist()
+        acc = 0.0
+        for x in e:
+            acc += x
+        inv = 1.0 / acc
+        keep = 1.0 - u
+        mixed = [keep * x + u * (y * inv) for x, y in zip(seen, e)]
+        return _normalise_list(mixed)
     seen = need * coverage * visibility
     total = _add_reduce(seen, None)
     if total > 0:
         seen = seen / total
-    u = clip01(noise + wickedness * (1.0 - float(np.dot(need, coverage))))
     return normalise((1.0 - u) * seen + u * dirichlet_ones(rng))
+
+
+def _plain_k(x) -> bool:
+    """Whether ``x`` is a float64 vector of K elements (the case the list arithmetic covers)."""
+    return type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (K,)
+
+
+def _normalise_list(v: list[float]) -> np.ndarray:
+    """:func:`normalise` of K Python floats: ``np.maximum(v, 0)`` (NaN and -0.0 kept), summed in order."""
+    v = [x if (x >= 0.0 or x != x) else 0.0 for x in v]
+    s = 0.0
+    for x in v:
+        s += x
+    if s > 0:
+        return np.array([x / s for x in v])
+    return UNIFORM.copy()
 
 
 def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.random.Generator,
