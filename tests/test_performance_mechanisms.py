@@ -173,3 +173,16 @@ def test_perceive_need_in_plain_floats_matches_numpy_on_many_inputs():
     r1, r2 = _pair(1)  # lists and other shapes take numpy's way, with the same result
     assert _same(mech.perceive_need(np.ones(K) / K, list(np.ones(K)), 1.0, 0.2, r1),
                  ref_perceive_need(np.ones(K) / K, np.ones(K), 1.0, 0.2, r2))
+
+
+def test_chain_in_plain_floats_matches_numpy_on_many_inputs():
+    rng = np.random.default_rng(98)
+    for seed in range(2000):
+        view = ref_normalise(rng.random(K) * (rng.random(K) < 0.8))
+        fidelity = float(rng.random())
+        codified = rng.random(K) if seed % 3 else None
+        links = int(rng.integers(0, 5))
+        r1, r2 = _pair(seed)
+        assert _same(mech.pass_along_chain(view, links, fidelity, r1, codified),
+                     ref_pass_along_chain(view, links, fidelity, r2, codified))
+        assert r1.random() == r2.random()

@@ -188,6 +188,25 @@ def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.rand
     tacit, local and experiential knowledge is what the chain loses. Without
     ``codified`` every dimension keeps ``fidelity``.
     """
+    if links > 0 and _plain_k(view) and (codified is None or _plain_k(codified)):
+        # The same arithmetic on K Python floats, in numpy's order (see perceive_need).
+        f = float(fidelity)
+        keep = [f] * K if codified is None else [1.0 - (1.0 - f) * (1.0 - c) for c in codified.tolist()]
+        lose = [1.0 - k for k in keep]
+        v = view.tolist()
+        for _ in range(links):
+            e = rng.standard_exponential(K).tolist()
+            acc = 0.0
+            for x in e:
+                acc += x
+            inv = 1.0 / acc
+            v = [k * x + q * (y * inv) for k, x, q, y in zip(keep, v, lose, e)]
+            v = [x if (x >= 0.0 or x != x) else 0.0 for x in v]
+            s = 0.0
+            for x in v:
+                s += x
+            v = [x / s for x in v] if s > 0 else UNIFORM.tolist()
+        return np.array(v)
     keep = np.full(K, fidelity) if codified is None else 1.0 - (1.0 - fidelity) * (1.0 - np.asarray(codified, dtype=float))
     for _ in range(links):
         view = normalise(keep * view + (1.0 - keep) * dirichlet_ones(rng))
