@@ -12,6 +12,8 @@ probability vector over them; an agent's *knowledge* is a vector in [0, 1]^K.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 DIMENSIONS: tuple[str, ...] = ("professional", "procedural", "local", "experiential", "political")
@@ -33,16 +35,54 @@ RUNG_NETWORK = 6
 LADDER_TOP = 6
 
 
+_maximum = np.maximum
+_add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None); called directly, without its wrapper
+_max_reduce = np.maximum.reduce
+try:
+    _clip = np._core.umath.clip  # the ufunc that np.clip(array, lo, hi) ends in
+except AttributeError:  # pragma: no cover - older numpy
+    _clip = np.clip
+
+
+def clip01(x: float) -> float:
+    """``float(np.clip(x, 0.0, 1.0))`` for one number, without numpy's call overhead.
+
+    The same rule as numpy's ``clip`` on floats: a bound replaces ``x`` only when ``x`` lies
+    strictly outside it (so -0.0 stays -0.0), and NaN stays NaN.
+    """
+    x = float(x)
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
+def dirichlet_ones(rng: np.random.Generator) -> np.ndarray:
+    """``rng.dirichlet(np.ones(K))``: the same numbers from the same draws, at a fraction of its cost.
+
+    With every concentration 1 numpy's Dirichlet draws one standard exponential (its
+    ziggurat sampler, as ``standard_exponential``) per dimension, adds them up in order and
+    multiplies each by ``1 / sum``; ``sum`` over K < 8 elements adds them in order too.
+    ``tests/test_performance_mechanisms.py`` checks the equality on many seeds.
+    """
+    e = rng.standard_exponential(K)
+    e *= 1.0 / float(_add_reduce(e, None))
+    return e
+
+
 def normalise(v: np.ndarray) -> np.ndarray:
     """Clip ``v`` at zero and scale it to sum to one (uniform if it is all zero)."""
-    v = np.clip(np.asarray(v, dtype=float), 0.0, None)
-    s = v.sum()
+    if type(v) is not np.ndarray or v.dtype != np.float64:
+        v = np.asarray(v, dtype=float)
+    v = _maximum(v, 0.0)  # what np.clip(v, 0.0, None) computes
+    s = _add_reduce(v, None)
     return v / s if s > 0 else UNIFORM.copy()
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> float:
     """Overlap of two probability vectors, ``sum(min(a, b))`` in [0, 1] (1 = identical)."""
-    return float(np.minimum(a, b).sum())
+    return float(_add_reduce(np.minimum(a, b), None))
 
 
 def pool_knowledge(knowledge: np.ndarray, sharing: float = 1.0) -> np.ndarray:
@@ -54,10 +94,12 @@ def pool_knowledge(knowledge: np.ndarray, sharing: float = 1.0) -> np.ndarray:
     share what they know: conflict blocks it (T15). An empty group covers
     nothing.
     """
-    knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
+    if (type(knowledge) is not np.ndarray or knowledge.ndim != 2 or knowledge.shape[1] != K
+            or knowledge.dtype != np.float64):
+        knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
     if knowledge.shape[0] == 0:
         return np.zeros(K)
-    return sharing * knowledge.max(axis=0)
+    return sharing * _max_reduce(knowledge, axis=0)
 
 
 def knowledge_diversity(knowledge: np.ndarray) -> float:
@@ -68,10 +110,13 @@ def knowledge_diversity(knowledge: np.ndarray) -> float:
     group that mixes citizens, employees, administrators and politicians has
     one on every dimension. More members of the same kind add little.
     """
-    knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
+    if (type(knowledge) is not np.ndarray or knowledge.ndim != 2 or knowledge.shape[1] != K
+            or knowledge.dtype != np.float64):
+        knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
     if knowledge.shape[0] == 0:
         return 0.0
-    return float(knowledge.max(axis=0).mean())
+    best = _max_reduce(knowledge, axis=0)
+    return float(_add_reduce(best, None)) / best.size  # ndarray.mean: the same sum over the same count
 
 
 def perceive_need(
@@ -91,11 +136,45 @@ def perceive_need(
     problems are uncertain, unless the group knows the dimensions they touch
     (T6). ``e`` is a Dirichlet(1) draw.
     """
+    u = clip01(noise + wickedness * (1.0 - float(np.dot(need, coverage))))
+    if _plain_k(need) and _plain_k(coverage) and _plain_k(visibility):
+        # The same arithmetic on K Python floats, in the same order (numpy adds fewer than
+        # 8 elements one after the other), with the draw taken as before after the dot product.
+        seen = [n * c * v for n, c, v in zip(need.tolist(), coverage.tolist(), visibility.tolist())]
+        total = 0.0
+        for x in seen:
+            total += x
+        if total > 0:
+            seen = [x / total for x in seen]
+        e = rng.standard_exponential(K).tolist()
+        acc = 0.0
+        for x in e:
+            acc += x
+        inv = 1.0 / acc
+        keep = 1.0 - u
+        mixed = [keep * x + u * (y * inv) for x, y in zip(seen, e)]
+        return _normalise_list(mixed)
     seen = need * coverage * visibility
-    if seen.sum() > 0:
-        seen = seen / seen.sum()
-    u = float(np.clip(noise + wickedness * (1.0 - float(np.dot(need, coverage))), 0.0, 1.0))
-    return normalise((1.0 - u) * seen + u * rng.dirichlet(np.ones(K)))
+    total = _add_reduce(seen, None)
+    if total > 0:
+        seen = seen / total
+    return normalise((1.0 - u) * seen + u * dirichlet_ones(rng))
+
+
+def _plain_k(x) -> bool:
+    """Whether ``x`` is a float64 vector of K elements (the case the list arithmetic covers)."""
+    return type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (K,)
+
+
+def _normalise_list(v: list[float]) -> np.ndarray:
+    """:func:`normalise` of K Python floats: ``np.maximum(v, 0)`` (NaN and -0.0 kept), summed in order."""
+    v = [x if (x >= 0.0 or x != x) else 0.0 for x in v]
+    s = 0.0
+    for x in v:
+        s += x
+    if s > 0:
+        return np.array([x / s for x in v])
+    return UNIFORM.copy()
 
 
 def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.random.Generator,
@@ -109,9 +188,28 @@ def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.rand
     tacit, local and experiential knowledge is what the chain loses. Without
     ``codified`` every dimension keeps ``fidelity``.
     """
+    if links > 0 and _plain_k(view) and (codified is None or _plain_k(codified)):
+        # The same arithmetic on K Python floats, in numpy's order (see perceive_need).
+        f = float(fidelity)
+        keep = [f] * K if codified is None else [1.0 - (1.0 - f) * (1.0 - c) for c in codified.tolist()]
+        lose = [1.0 - k for k in keep]
+        v = view.tolist()
+        for _ in range(links):
+            e = rng.standard_exponential(K).tolist()
+            acc = 0.0
+            for x in e:
+                acc += x
+            inv = 1.0 / acc
+            v = [k * x + q * (y * inv) for k, x, q, y in zip(keep, v, lose, e)]
+            v = [x if (x >= 0.0 or x != x) else 0.0 for x in v]
+            s = 0.0
+            for x in v:
+                s += x
+            v = [x / s for x in v] if s > 0 else UNIFORM.tolist()
+        return np.array(v)
     keep = np.full(K, fidelity) if codified is None else 1.0 - (1.0 - fidelity) * (1.0 - np.asarray(codified, dtype=float))
     for _ in range(links):
-        view = normalise(keep * view + (1.0 - keep) * rng.dirichlet(np.ones(K)))
+        view = normalise(keep * view + (1.0 - keep) * dirichlet_ones(rng))
     return view
 
 
@@ -123,11 +221,15 @@ def conflict_level(positions: np.ndarray, trust: float, management: float, softe
     process management lowers it further through ``management``. Framing and
     network participation act earlier, by pulling positions together.
     """
-    positions = np.asarray(positions, dtype=float)
-    if positions.size < 2:
+    if type(positions) is not np.ndarray or positions.dtype != np.float64 or positions.ndim != 1:
+        positions = np.asarray(positions, dtype=float).ravel()
+    n = positions.size
+    if n < 2:
         return 0.0
-    spread = min(1.0, 2.0 * float(positions.std()))
-    return float(np.clip(spread * (1.0 - softening * trust) * (1.0 - management), 0.0, 1.0))
+    # ndarray.std, step by step: mean = sum / n, deviations squared, their sum / n, square root
+    dev = positions - _add_reduce(positions, None) / n
+    spread = min(1.0, 2.0 * math.sqrt(float(_add_reduce(dev * dev, None)) / n))
+    return clip01(spread * (1.0 - softening * trust) * (1.0 - management))
 
 
 def muddy_compromise(direction: np.ndarray, conflict: float) -> np.ndarray:
@@ -148,8 +250,8 @@ def solution_fit(direction: np.ndarray, need: np.ndarray, coverage: np.ndarray) 
     uncovered dimension, so wicked problems, which touch many, defeat narrow
     groups (T6, T8).
     """
-    capability = float(np.exp(np.sum(need * np.log(np.clip(coverage, 1e-3, 1.0)))))
-    return overlap(direction, need) * capability
+    capability = float(np.exp(_add_reduce(need * np.log(_clip(coverage, 1e-3, 1.0)), None)))
+    return float(_add_reduce(np.minimum(direction, need), None)) * capability
 
 
 def recombine_novelty(diversity: float, slack: float, constraint: float, rng: np.random.Generator,
@@ -161,7 +263,7 @@ def recombine_novelty(diversity: float, slack: float, constraint: float, rng: np
     discretion and intrinsic motivation of those designing, T4, T5); steering
     from outside narrows them (``constraint``: rules, framing, over-steering, T16).
     """
-    return float(np.clip(diversity * slack * (1.0 - constraint) * rng.uniform(1.0 - spread, 1.0 + spread), 0.0, 1.0))
+    return clip01(diversity * slack * (1.0 - constraint) * rng.uniform(1.0 - spread, 1.0 + spread))
 
 
 def employee_effort(motivation: np.ndarray, pressure: np.ndarray, extrinsic_weight: float) -> np.ndarray:
@@ -274,7 +376,8 @@ def mobilise_resources(resources: np.ndarray, willingness: np.ndarray, role_weig
     """
     if resources.size == 0:
         return 0.0
-    return float(np.clip(np.mean(resources * willingness) * role_weight, 0.0, 1.0))
+    brought = resources * willingness
+    return clip01(float(_add_reduce(brought, None)) / brought.size * role_weight)
 
 
 def coproduction_reach(need: np.ndarray, knowledge: np.ndarray) -> float:
@@ -293,7 +396,8 @@ def implementation_resistance(trust: np.ndarray, ownership: np.ndarray) -> float
     """Resistance among those affected: ``mean((1 - trust)(1 - ownership))`` in [0, 1] (T8)."""
     if trust.size == 0:
         return 0.0
-    return float(np.mean((1.0 - trust) * (1.0 - ownership)))
+    r = (1.0 - trust) * (1.0 - ownership)
+    return float(_add_reduce(r, None)) / r.size
 
 
 def participation_effect(level: np.ndarray, influence: float, threshold: float, rate: float) -> np.ndarray:
@@ -331,13 +435,13 @@ def select_recruits(
     keys = rng.random(candidates.size)
     if candidates.size == 0 or seats <= 0:
         return candidates[:0]
-    rmax = max(float(resources.max()), 1e-9)
+    rmax = max(float(_max_reduce(resources, None)), 1e-9)
     p_self = willingness * (resources / rmax) ** bias
     p = (1.0 - outreach) * p_self + outreach * np.sqrt(willingness)
-    ok = u < p
-    score = keys if competence is None or profile <= 0 else (1.0 - profile) * keys + profile * competence
-    idx = np.flatnonzero(ok)
-    idx = idx[np.argsort(-score[idx], kind="stable")[:seats]]
+    idx = (u < p).nonzero()[0]
+    if idx.size > seats:  # else every one who accepts is taken: no need to rank them
+        score = keys if competence is None or profile <= 0 else (1.0 - profile) * keys + profile * competence
+        idx = idx[np.argsort(-score[idx], kind="stable")[:seats]]
     return np.sort(candidates[idx])
 
 

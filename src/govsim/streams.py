@@ -15,6 +15,7 @@ A new mechanism declares its stream with one line in ``STREAMS``.
 
 from __future__ import annotations
 
+import ctypes
 import zlib
 
 import numpy as np
@@ -61,6 +62,16 @@ class Streams:
         self._key = tuple(seq.spawn_key)
         self._gens: dict[str, tuple] = {}
 
+    def __getstate__(self) -> dict:
+        # The cached generators are left out of copies and pickles (their direct re-keying
+        # writes into one generator's memory); a copy builds its own on first use.
+        return {"_entropy": self._entropy, "_key": self._key}
+
+    def __setstate__(self, state: dict) -> None:
+        self._entropy = state["_entropy"]
+        self._key = state["_key"]
+        self._gens = {}
+
     def seed_sequence(self, mechanism: str) -> np.random.SeedSequence:
         if mechanism not in STREAMS:
             raise KeyError(f"unknown random stream {mechanism!r}; declared: {', '.join(STREAMS)}")
@@ -74,19 +85,95 @@ class Streams:
         """
         entry = self._gens.get(mechanism)
         if entry is None:
-            k = self.seed_sequence(mechanism).generate_state(2, np.uint64)
-            bg = np.random.Philox(key=k)
-            state = bg.state
-            state["state"]["counter"] = np.zeros(4, dtype=np.uint64)  # reused: the setter copies it
-            entry = self._gens[mechanism] = (bg, np.random.Generator(bg), state)
-        if len(key) > 3:
+            entry = self._make(mechanism)
+        n = len(key)
+        if n > 3:
             raise ValueError("a stream key has at most three integers")
-        bg, gen, state = entry
+        direct = entry[3]
+        if direct is not None:
+            if n == 0:
+                a = b = c = 0
+            else:
+                padded = key + (0, 0)
+                a, b, c = int(padded[0]), int(padded[1]), int(padded[2])
+            if a >= 0 and b >= 0 and c >= 0 and (a | b | c) < _WORD:  # else the setter raises as before
+                # what the ``state`` setter writes: counter (0, key..., 0), the buffer used up,
+                # no half-used 32-bit word
+                c0, c1, c2, c3, pos, half = direct
+                c0.value = 0
+                c1.value = a
+                c2.value = b
+                c3.value = c
+                pos.value = 4
+                half.value = 0
+                return entry[1]
+        bg, gen, state, _ = entry
         counter = state["state"]["counter"]
         counter[:] = 0
-        counter[1:1 + len(key)] = key
+        counter[1:1 + n] = key
         state["buffer_pos"] = 4
         state["has_uint32"] = 0
         state["uinteger"] = 0
         bg.state = state
         return gen
+
+    def _make(self, mechanism: str) -> tuple:
+        k = self.seed_sequence(mechanism).generate_state(2, np.uint64)
+        bg = np.random.Philox(key=k)
+        state = bg.state
+        state["state"]["counter"] = np.zeros(4, dtype=np.uint64)  # reused: the setter copies it
+        entry = self._gens[mechanism] = (bg, np.random.Generator(bg), state, _direct(bg))
+        return entry
+
+
+# Re-keying through ``Philox.state`` (a checked setter taking a dict) costs several microseconds,
+# and the streams are re-keyed hundreds of times a step. ``_direct`` writes the same values
+# straight into the generator's C state (numpy's ``philox_state``: a pointer to the 4-word
+# counter, a pointer to the key, ``int buffer_pos``, ``uint64 buffer[4]``, ``int has_uint32``,
+# ``uint32 uinteger``), after checking on this very generator that the layout is the one
+# expected: a distinctive state set through the setter must read back through the offsets,
+# and draws after a direct re-keying must equal draws after the setter's. If either check
+# fails (another numpy, another platform), the setter is used. The direct re-keying leaves the
+# spent buffer's old words in place: with ``buffer_pos`` at 4 they are never read (the next
+# draw computes a new block from the counter), so every draw is the same.
+_WORD = 1 << 64
+_POS, _HAS = 16, 56  # offsets of buffer_pos and has_uint32 (buffer at 24, uinteger at 60)
+
+
+def _direct(bg: np.random.Philox):
+    if ctypes.sizeof(ctypes.c_void_p) != 8 or ctypes.sizeof(ctypes.c_int) != 4:
+        return None
+    try:
+        addr = bg.ctypes.state_address
+        saved = bg.state
+        probe = bg.state
+        probe["state"]["counter"] = np.array([11, 12, 13, 14], dtype=np.uint64)
+        probe["buffer"] = np.array([21, 22, 23, 24], dtype=np.uint64)
+        probe["buffer_pos"], probe["has_uint32"], probe["uinteger"] = 3, 1, 77
+        bg.state = probe
+        ctr_addr = ctypes.c_void_p.from_address(addr).value
+        if not ctr_addr:
+            return None
+        words = [ctypes.c_uint64.from_address(ctr_addr + 8 * i) for i in range(4)]
+        pos = ctypes.c_int.from_address(addr + _POS)
+        half = ctypes.c_int.from_address(addr + _HAS)
+        ok = ([w.value for w in words] == [11, 12, 13, 14] and pos.value == 3
+              and list((ctypes.c_uint64 * 4).from_address(addr + 24)) == [21, 22, 23, 24]
+              and half.value == 1 and ctypes.c_uint32.from_address(addr + _HAS + 4).value == 77)
+        if ok:  # the same draws after a direct re-keying as after the setter's
+            gen = np.random.Generator(bg)
+            probe["state"]["counter"] = np.array([0, 5, 6, 7], dtype=np.uint64)
+            probe["buffer_pos"], probe["has_uint32"], probe["uinteger"] = 4, 0, 0
+            bg.state = probe
+            want = (gen.random(3).tolist(), gen.integers(0, 1000, 3, dtype=np.int32).tolist(), gen.random(5).tolist())
+            gen.random(2)  # leave the buffer part used
+            for w, v in zip(words, (0, 5, 6, 7)):
+                w.value = v
+            pos.value = 4
+            half.value = 0
+            got = (gen.random(3).tolist(), gen.integers(0, 1000, 3, dtype=np.int32).tolist(), gen.random(5).tolist())
+            ok = want == got
+        bg.state = saved
+        return (*words, pos, half) if ok else None
+    except Exception:  # pragma: no cover - any surprise: use the setter
+        return None

@@ -27,6 +27,8 @@ Constants of the core are declared in :class:`CoreParams` (``[core]``) and
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
@@ -36,11 +38,13 @@ from govsim.problems import Group, Problem, ProblemRecords, Stage
 from govsim.state import Providers
 from govsim.streams import Streams
 
+_add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None); called directly, without its wrapper
+
 
 def fmean(x: np.ndarray) -> float:
     """``float(x.mean())`` of a non-empty array, without ``ndarray.mean``'s overhead on a few elements
     (the same sum divided by the same count, so the same number; NaN if empty, as ``mean``)."""
-    return float(x.sum()) / x.size if x.size else float("nan")
+    return float(_add_reduce(x, None)) / x.size if x.size else float("nan")
 
 
 def top_rows(values: np.ndarray, n: int) -> np.ndarray:
@@ -54,13 +58,17 @@ def top_rows(values: np.ndarray, n: int) -> np.ndarray:
     if n <= 0 or m == 0:
         return np.zeros(0, dtype=np.int64)
     if n == 1:
-        return np.array([int(np.argmax(values))], dtype=np.int64)
+        return np.array([int(values.argmax())], dtype=np.int64)
     if n >= m:
         return np.arange(m, dtype=np.int64)
     if m <= 32:
-        return np.sort(np.argsort(-values, kind="stable")[:n])
-    t = np.partition(values, m - n)[m - n]  # the n-th largest value
-    rows = np.flatnonzero(values >= t)
+        rows = (-values).argsort(kind="stable")[:n]
+        rows.sort()
+        return rows
+    part = values.copy()  # np.partition, without its wrapper
+    part.partition(m - n)
+    t = part[m - n]  # the n-th largest value
+    rows = (values >= t).nonzero()[0]
     if rows.size > n:  # ties at t: the lowest rows among them fill the places left
         v = values[rows]
         above = v > t
@@ -113,7 +121,7 @@ class EventLog:
     ``total`` counts every event either way.
     """
 
-    __slots__ = ("attr", "recent", "history", "total", "_since")
+    __slots__ = ("attr", "recent", "history", "total", "_since", "_stamps", "_ordered", "_stamped")
 
     def __init__(self, attr: str, keep_history: bool = True) -> None:
         self.attr = attr
@@ -121,18 +129,53 @@ class EventLog:
         self.history: list[Problem] | None = [] if keep_history else None
         self.total = 0
         self._since = -(1 << 62)
+        self._stamps: list = []  # each entry of ``recent``'s time stamp when it was appended
+        self._ordered = True  # whether those stamps are in order (events are appended as they happen)
+        self._stamped = self.recent  # the list the stamps belong to (``recent`` may be replaced from outside)
 
     def append(self, p: Problem) -> None:
+        stamp = getattr(p, self.attr)
+        stamps = self._stamps
+        try:
+            if stamps and stamp < stamps[-1]:
+                self._ordered = False
+        except TypeError:
+            self._ordered = False
+        stamps.append(stamp)
         self.recent.append(p)
         self.total += 1
         if self.history is not None:
             self.history.append(p)
 
     def window(self, since: int) -> list[Problem]:
-        """The events later than ``since`` (in the order they happened); drops the older ones."""
+        """The events later than ``since`` (in the order they happened); drops the older ones.
+
+        An entry appended with a time stamp later than ``since`` is later still (stamps only
+        increase), so only the entries appended at ``since`` or before are looked at again
+        (found by bisection while the stamps are in order; otherwise every entry is).
+        """
         if since > self._since:
             a = self.attr
-            self.recent = [p for p in self.recent if getattr(p, a) > since]
+            recent = self.recent
+            stamps = self._stamps
+            if self._ordered and self._stamped is recent and len(stamps) == len(recent):
+                cut = bisect_right(stamps, since)
+                if cut:
+                    keep = [i for i in range(cut) if getattr(recent[i], a) > since]
+                    if keep:
+                        self.recent = [recent[i] for i in keep] + recent[cut:]
+                        self._stamps = [stamps[i] for i in keep] + stamps[cut:]
+                    else:
+                        self.recent = recent[cut:]
+                        self._stamps = stamps[cut:]
+            else:  # every entry looked at; the stamps start again from the current time stamps
+                self.recent = [p for p in recent if getattr(p, a) > since]
+                self._stamps = [getattr(p, a) for p in self.recent]
+                try:
+                    self._ordered = all(x <= y for x, y in zip(self._stamps, self._stamps[1:]))
+                except TypeError:
+                    self._ordered = False
+            self._stamped = self.recent
             self._since = since
         return self.recent
 
@@ -194,7 +237,7 @@ class World:
 
     def capacity(self) -> bool:
         """Whether administrators have any hours left this step."""
-        return bool(self.administrators.hours_left.sum() > 0)
+        return bool(_add_reduce(self.administrators.hours_left, None) > 0)
 
     def admit(self, p: Problem, stage: int, uses_administrators: bool) -> bool:
         """Whether ``p``'s next stage goes ahead this step, given administrators' load (graded congestion, T24).
@@ -218,7 +261,7 @@ class World:
         floor = self._admin_floor
         if floor is not None and floor > max(c, 0.0) + 1e-9:
             return True  # the share left is at least ``floor`` (see spend), so above c: no need to add it up
-        left = float(np.maximum(a.hours_left, 0.0).sum()) / total if total > 0 else 0.0
+        left = float(_add_reduce(np.maximum(a.hours_left, 0.0), None)) / total if total > 0 else 0.0
         self._admin_floor = left if total > 0 else None
         if left <= 0.0:
             return False
@@ -272,7 +315,7 @@ class World:
         given = np.minimum(hours, np.maximum(pol.hours_left[rows], 0.0))
         pol.hours_left[rows] -= given
         (pol.policy_hours if policy else pol.case_hours)[rows] += given
-        total = float(given.sum())
+        total = float(_add_reduce(given, None))
         self.public_hours += total
         if p is not None:
             p.public_hours += total
@@ -356,7 +399,7 @@ class World:
         starts = bounds[providers]
         sizes = bounds[providers + 1] - starts
         # positions in ``order``: each provider's block start, counted on within the block
-        at = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(int(sizes.sum()))
+        at = np.repeat(starts - (np.cumsum(sizes) - sizes), sizes) + np.arange(int(_add_reduce(sizes, None)))
         rows = order[at]
         rows.sort()
         return rows
@@ -368,15 +411,28 @@ class World:
         pool, in row order; nobody outside the pool is drawn for) and the ``n`` largest keys
         are taken. If no employee serves them, the pool is every employee.
         """
-        if provider is None:
-            serving = np.unique(self.citizens.provider[p.affected])
-        else:
-            serving = np.array([provider], dtype=np.int64)
-        pool = self.staff(serving)
+        pool = self.serving_staff(p) if provider is None else self.staff(np.array([provider], dtype=np.int64))
         if pool.size == 0:
             pool = np.arange(self.employees.n)
         keys = rng.random(pool.size)
         return pool[top_rows(keys, n)]
+
+    def serving_staff(self, p: Problem) -> np.ndarray:
+        """The employees of the providers serving ``p``'s affected citizens, in increasing row order.
+
+        The same rows as ``staff(np.unique(citizens.provider[p.affected]))``. While there are
+        few providers for the problem's size (at most ``4 x affected + 64``: a local problem
+        touches a good share of them) a flag per provider and one pass over the employees'
+        providers is cheaper than sorting and gathering per-provider blocks; the pass costs
+        at most about ten employees per provider, so it stays bounded by the problem's size.
+        """
+        served = self.citizens.provider[p.affected]
+        P = self.providers.n
+        if P <= 4 * served.size + 64:
+            flag = np.zeros(P, dtype=bool)
+            flag[served] = True
+            return flag[self.employees.provider].nonzero()[0]
+        return self.staff(np.unique(served))
 
     def pick_administrators(self, n: int) -> np.ndarray:
         """The ``n`` administrators with most time left this step (the lowest rows among equals)."""
@@ -445,21 +501,57 @@ class World:
         return ((self.citizens, g.citizens), (self.employees, g.employees), (self.administrators, g.administrators),
                 (self.politicians, g.politicians), (self.firms, g.firms))
 
+    def _parts(self, g: Group, column: str) -> list[np.ndarray]:
+        """``column`` of the members of ``g``, one array per non-empty kind, in the order of :meth:`_stores`."""
+        parts = []
+        rows = g.citizens
+        if rows.size:
+            parts.append(getattr(self.citizens, column)[rows])
+        rows = g.employees
+        if rows.size:
+            parts.append(getattr(self.employees, column)[rows])
+        rows = g.administrators
+        if rows.size:
+            parts.append(getattr(self.administrators, column)[rows])
+        rows = g.politicians
+        if rows.size:
+            parts.append(getattr(self.politicians, column)[rows])
+        rows = g.firms
+        if rows.size:
+            parts.append(getattr(self.firms, column)[rows])
+        return parts
+
     def knowledge_of(self, g: Group) -> np.ndarray:
         """Members' knowledge rows: citizens, employees, administrators, politicians, firms."""
-        parts = [s.knowledge[r] for s, r in self._stores(g) if r.size]
+        parts = self._parts(g, "knowledge")
         if len(parts) == 1:
             return parts[0]
-        return np.vstack(parts) if parts else np.zeros((0, mech.K))
+        return np.concatenate(parts) if parts else np.zeros((0, mech.K))  # rows stacked, as np.vstack
 
     def positions_of(self, g: Group) -> np.ndarray:
-        parts = [s.position[r] for s, r in self._stores(g) if r.size]
+        parts = self._parts(g, "position")
         if len(parts) == 1:
             return parts[0]
         return np.concatenate(parts) if parts else np.zeros(0)
 
     def political_goal(self) -> float:
-        return float(np.median(self.politicians.position))
+        """The median of politicians' positions, as ``np.median`` computes it (from a sorted copy).
+
+        ``np.median`` takes the middle value of an odd count and ``(a + b) / 2`` of the two
+        middle values of an even one (NaN if any position is NaN); sorting the few
+        politicians' positions gives the same values with less overhead.
+        """
+        pos = self.politicians.position
+        n = pos.size
+        if n == 0:
+            return float(np.median(pos))  # NaN with numpy's warning, as before
+        s = np.sort(pos)
+        if s[-1] != s[-1]:
+            return float("nan")
+        h = n // 2
+        if n % 2:
+            return float(s[h])
+        return (float(s[h - 1]) + float(s[h])) / 2.0
 
     def main_provider(self, p: Problem) -> int:
         return int(np.argmax(np.bincount(self.citizens.provider[p.affected], minlength=self.providers.n)))
@@ -471,14 +563,30 @@ class World:
         divided by ``lr``, in [0, 1].
         """
         lr = self.config.citizens.learning_rate * share
-        gains = []
-        for store, rows in self._stores(g):
-            if rows.size == 0:
-                continue
-            gap = np.maximum(coverage - store.knowledge[rows], 0.0)
-            store.knowledge[rows] += lr * gap
-            gains.append(gap * share)
-        return float(np.mean(np.vstack(gains))) if gains else 0.0
+        kinds = []
+        for store, rows in ((self.citizens, g.citizens), (self.employees, g.employees),
+                            (self.administrators, g.administrators), (self.politicians, g.politicians),
+                            (self.firms, g.firms)):
+            if rows.size:
+                kinds.append((store.knowledge, rows))
+        if not kinds:
+            return 0.0
+        # All members' rows at once (each number computed as in a pass per kind of member):
+        # gap = max(c - k, 0), k += lr gap, written back per kind; the mean gain is the mean of
+        # gap x share over the stacked rows, as np.mean computes it (one sum over the block, over its size).
+        if len(kinds) == 1:
+            block = kinds[0][0][kinds[0][1]]
+        else:
+            block = np.concatenate([k[rows] for k, rows in kinds])
+        gap = np.maximum(coverage - block, 0.0)
+        block += lr * gap
+        start = 0
+        for k, rows in kinds:
+            end = start + rows.size
+            k[rows] = block[start:end]
+            start = end
+        gain = gap * share
+        return float(_add_reduce(gain, None)) / gain.size
 
     # ------------------------------------------------------------ metagovernance
     def metagovernor_control(self, p: Problem) -> float:
