@@ -133,15 +133,20 @@ class Streams:
 # ``uint32 uinteger``), after checking on this very generator that the layout is the one
 # expected: a distinctive state set through the setter must read back through the offsets,
 # and draws after a direct re-keying must equal draws after the setter's. If either check
-# fails (another numpy, another platform), the setter is used. The direct re-keying leaves the
+# fails (another platform), or numpy is not of a major version whose layout this was checked on
+# (1 and 2; the first word must be the counter's pointer before anything is read through it), the
+# setter is used. The direct re-keying leaves the
 # spent buffer's old words in place: with ``buffer_pos`` at 4 they are never read (the next
 # draw computes a new block from the counter), so every draw is the same.
 _WORD = 1 << 64
 _POS, _HAS = 16, 56  # offsets of buffer_pos and has_uint32 (buffer at 24, uinteger at 60)
 
 
+_KNOWN_LAYOUT = int(np.__version__.split(".")[0]) in (1, 2)  # numpy's philox_state as read below
+
+
 def _direct(bg: np.random.Philox):
-    if ctypes.sizeof(ctypes.c_void_p) != 8 or ctypes.sizeof(ctypes.c_int) != 4:
+    if not _KNOWN_LAYOUT or ctypes.sizeof(ctypes.c_void_p) != 8 or ctypes.sizeof(ctypes.c_int) != 4:
         return None
     try:
         addr = bg.ctypes.state_address
