@@ -46,3 +46,45 @@ def test_neighbourhood_is_breadth_first_and_sorted():
                         seen.add(int(nb)); order.append(int(nb)); nxt.append(int(nb))
             frontier = nxt
         assert got.tolist() == sorted(order)
+
+
+def _take_part_one_act_at_a_time(c, cfg, now, acts):
+    from govsim import mechanisms as mech
+    for rows, rung, influence in acts:
+        if rows.size == 0:
+            continue
+        c["fatigue"][rows] = mech.tire(c["fatigue"][rows], cfg.fatigue)
+        c["trust"][rows] = mech.participation_effect(c["trust"][rows], influence, cfg.tokenism_threshold,
+                                                     cfg.participation_effect)
+        c["efficacy"][rows] = mech.participation_effect(c["efficacy"][rows], influence, cfg.tokenism_threshold,
+                                                        cfg.participation_effect)
+        recent = c["last_participated"][rows] == now
+        c["last_rung"][rows] = np.where(recent, np.maximum(c["last_rung"][rows], rung), rung)
+        c["last_participated"][rows] = now
+        if rung >= mech.RUNG_PANEL:
+            c["last_deliberated"][rows] = now
+        c["participations"][rows] += 1
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_take_part_in_layers_equals_one_act_at_a_time(seed):
+    from govsim.phases import take_part
+    m = GovModel(validate({"paradigm": "npg", "metagovernance": "hands_on", "seed": seed,
+                           "population": {"citizens": 400}}))
+    for _ in range(5):
+        m.step()
+    w, rng = m.world, np.random.default_rng(seed)
+    # Overlapping acts (the same citizen in up to several acts), a duplicate inside one act, an empty act.
+    acts = [(np.sort(rng.choice(400, size=int(rng.integers(1, 60)), replace=False)).astype(np.int64),
+             int(rng.integers(1, 7)), float(rng.random())) for _ in range(12)]
+    acts.append((np.array([5, 5, 9], dtype=np.int64), 4, 0.7))
+    acts.append((np.zeros(0, dtype=np.int64), 6, 0.9))
+    w.participation = acts
+    names = ("fatigue", "trust", "efficacy", "last_rung", "last_participated", "last_deliberated", "participations")
+    ref = {n: getattr(w.citizens, n).copy() for n in names}
+    _take_part_one_act_at_a_time(ref, w.config.citizens, w.now, acts)
+    take_part(w)
+    counts = np.bincount(np.concatenate([np.unique(a[0]) for a in acts]), minlength=400)
+    assert counts.max() >= 3  # several layers were needed
+    for n in names:
+        assert np.array_equal(getattr(w.citizens, n), ref[n]), n
