@@ -88,3 +88,22 @@ def test_take_part_in_layers_equals_one_act_at_a_time(seed):
     assert counts.max() >= 3  # several layers were needed
     for n in names:
         assert np.array_equal(getattr(w.citizens, n), ref[n]), n
+
+
+@pytest.mark.parametrize("weights", [[.2, .2, .2, .2, .2], [.3, 0, .1, .3, .3], [0, 0, .5, 0, .5], [.1, .4, .1, .1, .3]])
+def test_dimension_draw_equals_weighted_dims(weights):
+    from govsim.problems import _DimensionDraw, _weighted_dims
+    w = np.array(weights)
+    draw = _DimensionDraw(w)
+    for m in range(1, 6):
+        r1, r2 = np.random.default_rng(m), np.random.default_rng(m)
+        got = [draw(r2, m) for _ in range(500)]
+        want = [_weighted_dims(r1, w, m).tolist() for _ in range(500)]
+        assert got == want
+        assert r1.random() == r2.random()  # the same number of draws taken
+    if 0 in weights:  # a weight-0 dimension comes only after every positive one
+        zero = {i for i, x in enumerate(weights) if x == 0}
+        rng = np.random.default_rng(9)
+        for _ in range(200):
+            dims = draw(rng, 5)
+            assert set(dims[5 - len(zero):]) == zero
