@@ -186,9 +186,9 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
     team = w.pick_employees(p, cfg.employees.implementation_team, rng)
     # A standard solution comes with its procedure: control watches exactly what it needs (T6).
     focus = np.ones(mech.K) if p.standard else _focus_of(st, team, w)
-    q_public = float(np.mean(mech.service_quality(effective[team], w.employees.steered_share[team],
-                                                  focus, p.direction,
-                                                  w.employees.drift[team]))) if team.size else 0.0
+    # fmean: the same sum over the same count as np.mean, without its overhead on a few elements.
+    q_public = fmean(mech.service_quality(effective[team], w.employees.steered_share[team],
+                                          focus, p.direction, w.employees.drift[team])) if team.size else 0.0
     aff = p.affected
     role = rules.coproduction * (RUNGS[p.arena.rung].coproduction if p.arena is not None else 1.0)
     co = mech.mobilise_resources(c.resources[aff], c.willingness[aff], role)
