@@ -287,12 +287,129 @@ SERIES = (*FAMILIES, *COMMON, *(i.name for i in INDICATORS))
 """Every per-step number a run records, in order: the indices, the common indices, the indicators."""
 
 
+_DEFAULT = INDICATORS
+_MEMBERS = {fam: tuple(i.name for i in INDICATORS if i.family == fam) for fam in FAMILIES}
+
+
+def _event_indicators(model) -> dict[str, float]:
+    """The event-based indicators, from one pass over each of the window's event lists.
+
+    Gives exactly what the single indicator functions above give (same sums in the same
+    order, the same numpy means over the same lists); ``tests/test_performance_flow.py``
+    checks this against them.
+    """
+    out: dict[str, float] = {}
+    closed, designs, decisions = _closed(model), _designs(model), _decisions(model)
+    hv = model.config.citizens.hour_value
+    thr = model.config.outcomes.novelty_threshold
+    hours = value = cit = pub = 0
+    n_solved = n_impl = n_failed = 0
+    ages, novel, nfit = [], [], []
+    for p in closed:
+        ph, ch = p.public_hours, p.citizen_hours
+        hours += ph + hv * ch
+        value += p.value
+        cit += ch
+        pub += ph
+        if p.solved:
+            n_solved += 1
+            ages.append(p.age)
+        if p.implemented:
+            n_impl += 1
+            novel.append(min(1.0, p.novelty / thr) if thr > 0 else 1.0)
+            nfit.append(p.novelty * p.fit)
+        elif p.outcome == "failed":
+            n_failed += 1
+    if hours <= 0:
+        out["value_per_cost"] = 0.0
+    else:
+        r = model.config.outcomes.hours_unit * value / hours
+        out["value_per_cost"] = r / (1.0 + r)
+    out["share_solved"] = n_solved / len(closed) if closed else 0.0
+    out["implementation_success"] = n_impl / (n_impl + n_failed) if n_impl + n_failed else 0.0
+    out["speed"] = float(1.0 / (1.0 + np.mean(ages) / 12.0)) if ages else 0.0
+    out["resources_mobilised"] = cit / (cit + pub) if cit + pub > 0 else 0.0
+    out["novel_adoption"] = float(np.mean(novel)) if novel else 0.0
+    out["novelty_fit"] = _mean(nfit)
+
+    taken = 0
+    by_kind = dict.fromkeys(KINDS, 0)
+    align, divs, learns = [], [], []
+    seats = seated = 0
+    for p in designs:
+        first = p.rounds <= 1
+        if first:
+            taken += 1
+            if p.initiator in by_kind:
+                by_kind[p.initiator] += 1
+        arena = p.arena
+        if arena is not None:
+            align.append(p.alignment)
+            if first and arena.seats > 0:
+                seats += arena.seats
+                seated += p.group.citizens.size
+        divs.append(p.diversity)
+        learns.append(p.learning)
+    for k in KINDS:
+        out[f"initiated_by_{k}"] = by_kind[k] / taken if taken else 0.0
+    out["goal_alignment"] = _mean(align)
+    out["seats_filled"] = min(1.0, seated / seats) if seats else 0.0
+    out["diversity"] = _mean(divs)
+    out["learning"] = _mean(learns)
+
+    cases = undiscussed = 0
+    legit, infl = [], []
+    for p in decisions:
+        if p.political_case:
+            cases += 1
+            if not p.discussed:
+                undiscussed += 1
+        legit.append(p.legitimacy)
+        infl.append(p.influence)
+    out["decoupling"] = undiscussed / cases if cases else 0.0
+    out["legitimacy"] = _mean(legit)
+    out["influence"] = _mean(infl)
+    return out
+
+
+def _state_indicators(model) -> dict[str, float]:
+    """The indicators read from the agents' state, each array reduction done once."""
+    c = model.citizens
+    since = _since(model)
+    recent = c.last_participated > since
+    deliberated = c.last_deliberated > since
+    hi = c.high_resource
+    r_hi = float(deliberated[hi].mean()) if hi.any() else 0.0
+    lo = ~hi
+    r_lo = float(deliberated[lo].mean()) if lo.any() else 0.0
+    r = float(deliberated.mean())
+    top = max(r_hi, r_lo)
+    any_recent = recent.any()
+    return {
+        "service_quality": float(np.mean(model.provider_quality[c.provider])),
+        "participation_rate": float(recent.mean()),
+        "participation_depth": float(c.last_rung[recent].mean() / LADDER_TOP) if any_recent else 0.0,
+        "inclusion": (min(r_hi, r_lo) / top) * r / (r + model.config.core.inclusion_breadth) if top > 0 else 0.0,
+        "trust": float(c.trust.mean()),
+        "policy_time": policy_time(model),
+        "participation_low_resource": r_lo,
+        "participation_high_resource": r_hi,
+        "leadership": float(model.politicians.leadership.mean()),
+        "political_legitimacy": float(model.politicians.legitimacy.mean()),
+    }
+
+
 def compute_outcomes(model) -> dict[str, float]:
     """Every indicator, then each family's index (mean of its indicators) and its common index."""
-    out = {ind.name: float(ind.func(model)) for ind in INDICATORS}
+    if INDICATORS is _DEFAULT:
+        values = _event_indicators(model)
+        values.update(_state_indicators(model))
+        out = {ind.name: float(values[ind.name]) for ind in INDICATORS}
+    else:  # a changed registry: each indicator's own function
+        out = {ind.name: float(ind.func(model)) for ind in INDICATORS}
     away = set(defined_away())
     for fam in FAMILIES:
-        members = [i.name for i in INDICATORS if i.family == fam]
+        members = _MEMBERS[fam] if INDICATORS is _DEFAULT else [i.name for i in INDICATORS if i.family == fam]
         out[fam] = float(np.mean([out[n] for n in members]))
         out[f"{fam}_common"] = float(np.mean([out[n] for n in members if n not in away]))
     return out

@@ -44,14 +44,15 @@ class Neighbourhood:
 
     def __call__(self, origin: int, size: int) -> np.ndarray:
         size = min(size, self.n)
+        indptr, indices = self.indptr, self.indices
         seen = {origin}
         order = [origin]
         frontier = [origin]
         while frontier and len(order) < size:
             nxt = []
             for node in frontier:
-                for nb in self.indices[self.indptr[node]:self.indptr[node + 1]]:
-                    nb = int(nb)
+                # One slice converted to Python ints at once, visited in the stored order.
+                for nb in indices[indptr[node]:indptr[node + 1]].tolist():
                     if nb not in seen:
                         seen.add(nb)
                         order.append(nb)
@@ -61,4 +62,5 @@ class Neighbourhood:
                 if len(order) >= size:
                     break
             frontier = nxt
-        return np.array(sorted(order), dtype=np.int64)
+        order.sort()
+        return np.array(order, dtype=np.int64)

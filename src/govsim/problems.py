@@ -162,6 +162,27 @@ def _weighted_dims(rng: np.random.Generator, weights: np.ndarray, m: int) -> np.
     return np.argsort(-keys, kind="stable")[:m]
 
 
+class _DimensionDraw:
+    """:func:`_weighted_dims` for one fixed weight vector, with what depends only on the weights
+    worked out once: the same draw, the same keys, the same order (a stable sort, largest key first)."""
+
+    __slots__ = ("scale", "positive", "all_positive", "weights")
+
+    def __init__(self, weights: np.ndarray) -> None:
+        self.weights = weights
+        self.positive = weights > 0
+        self.all_positive = bool(self.positive.all())
+        self.scale = np.maximum(weights, 1e-300)
+
+    def __call__(self, rng: np.random.Generator, m: int) -> list[int]:
+        u = rng.random(K)
+        keys = np.log(np.maximum(u, 1e-300)) / self.scale
+        if not self.all_positive:
+            keys = np.where(self.positive, keys, -np.inf)
+        neg = (-keys).tolist()
+        return sorted(range(K), key=neg.__getitem__)[:m]
+
+
 class ProblemStream:
     """Draws new problems from its own random stream (common random numbers).
 
@@ -182,25 +203,39 @@ class ProblemStream:
         self.reach = reach
         self.neighbourhood = neighbourhood
         self.next_id = 0
+        self._dims: _DimensionDraw | None = None
+        self._alphas: dict[int, np.ndarray] = {}
 
     def draw(self, step: int) -> list[Problem]:
         """Problems arriving at ``step``: Poisson(rate) many, each with wickedness, need and reach."""
         rng = self.rng
         n = int(rng.poisson(self.rate))
         out = []
+        if not n:
+            return out
+        # Wickedness ~ Beta with the configured mean (concentration 4).
+        mean = min(max(self.wickedness, 1e-3), 1 - 1e-3)
+        a, b = 4 * mean, 4 * (1 - mean)
+        dims_of = self._dims
+        if dims_of is None or dims_of.weights is not self.weights:
+            dims_of = self._dims = _DimensionDraw(self.weights)
+        alphas = self._alphas
+        hood = self.neighbourhood
+        n_citizens, n_drivers, reach = hood.n, len(DRIVERS), self.reach
         for _ in range(n):
-            # Wickedness ~ Beta with the configured mean (concentration 4).
-            mean = min(max(self.wickedness, 1e-3), 1 - 1e-3)
-            w = float(rng.beta(4 * mean, 4 * (1 - mean)))
+            w = float(rng.beta(a, b))
             # Wicked problems need more dimensions at once (T6): 1 + round(w (K - 1)).
             m = 1 + int(round(w * (K - 1)))
-            dims = _weighted_dims(rng, self.weights, m)
+            dims = dims_of(rng, m)
             need = np.zeros(K)
-            need[dims] = rng.dirichlet(np.full(m, 2.0))
-            driver = DRIVERS[int(rng.integers(len(DRIVERS)))]
-            origin = int(rng.integers(self.neighbourhood.n))
-            size = max(1, int(rng.poisson(self.reach)))
-            affected = self.neighbourhood(origin, size)
+            alpha = alphas.get(m)
+            if alpha is None:
+                alpha = alphas[m] = np.full(m, 2.0)
+            need[dims] = rng.dirichlet(alpha)
+            driver = DRIVERS[int(rng.integers(n_drivers))]
+            origin = int(rng.integers(n_citizens))
+            size = max(1, int(rng.poisson(reach)))
+            affected = hood(origin, size)
             out.append(Problem(id=self.next_id, arrived=step, driver=driver, wickedness=w,
                                need=need, affected=affected, ready_at=step))
             self.next_id += 1
