@@ -182,3 +182,23 @@ def test_copied_or_pickled_streams_draw_the_same_and_leave_the_original_alone():
         g = s.get("conflict", 9)  # the original's generator, re-keyed
         assert other.get("conflict", 3, 1).random(4).tolist() == want
         assert g.random() == Streams(np.random.SeedSequence(21)).get("conflict", 9).random()
+
+
+def test_a_problems_serving_staff_is_kept_only_while_its_customers_providers_stay_the_same():
+    m = _model(providers=150)
+    w = m.world
+    p = next(q for q in w.open if q.affected.size)
+    first = w.serving_staff(p)
+    assert w.serving_staff(p) is first  # kept: the same providers serve the same citizens
+    # Customers move (as NPM's exit does, or a user writing the array): the pool follows them.
+    c = w.citizens
+    moved = p.affected[: max(1, p.affected.size // 2)]
+    c.provider[moved] = (c.provider[moved] + 7) % w.providers.n
+    again = w.serving_staff(p)
+    assert again is not first
+    assert _same(again, w.staff(np.unique(c.provider[p.affected])))
+    # A closed problem's pool is dropped, and a closed problem's is not kept.
+    w.close(p, "expired")
+    assert p.id not in w._serving
+    w.serving_staff(p)
+    assert p.id not in w._serving

@@ -216,6 +216,7 @@ class World:
         self.experience = np.zeros(self.citizens.n)
         self.meta = None
         self._staff_index: tuple | None = None  # (employees.provider, rows by provider, bounds): see staff()
+        self._serving: dict[int, tuple] = {}  # open problem id -> (its customers' providers as bytes, pool): see serving_staff()
         self._admin_floor: float | None = None  # lower bound on the share of administrators' hours left: see admit()
 
     # ------------------------------------------------------------ sections
@@ -274,6 +275,7 @@ class World:
         p.stage = Stage.CLOSED
         p.closed_at = self.now
         self._leaving.add(p)  # one pass over the open list per read, not one per closure
+        self._serving.pop(p.id, None)
         self.closed.append(p)
         self.records.add(p)
         self.closed_now.append(p)
@@ -427,12 +429,23 @@ class World:
         at most about ten employees per provider, so it stays bounded by the problem's size.
         """
         served = self.citizens.provider[p.affected]
+        # A problem is staffed several times (noticing, defining, each implementation attempt):
+        # its pool is kept while its customers' providers are exactly the same (compared as
+        # bytes, whoever changed them) and dropped when it closes. Read it, do not change it.
+        key = served.tobytes()
+        kept = self._serving.get(p.id)
+        if kept is not None and kept[0] == key and kept[2] is self.employees.provider:
+            return kept[1]
         P = self.providers.n
         if P <= 4 * served.size + 64:
             flag = np.zeros(P, dtype=bool)
             flag[served] = True
-            return flag[self.employees.provider].nonzero()[0]
-        return self.staff(np.unique(served))
+            pool = flag[self.employees.provider].nonzero()[0]
+        else:
+            pool = self.staff(np.unique(served))
+        if p.stage != Stage.CLOSED:
+            self._serving[p.id] = (key, pool, self.employees.provider)
+        return pool
 
     def pick_administrators(self, n: int) -> np.ndarray:
         """The ``n`` administrators with most time left this step (the lowest rows among equals)."""
