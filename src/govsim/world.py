@@ -516,23 +516,7 @@ class World:
 
     def _parts(self, g: Group, column: str) -> list[np.ndarray]:
         """``column`` of the members of ``g``, one array per non-empty kind, in the order of :meth:`_stores`."""
-        parts = []
-        rows = g.citizens
-        if rows.size:
-            parts.append(getattr(self.citizens, column)[rows])
-        rows = g.employees
-        if rows.size:
-            parts.append(getattr(self.employees, column)[rows])
-        rows = g.administrators
-        if rows.size:
-            parts.append(getattr(self.administrators, column)[rows])
-        rows = g.politicians
-        if rows.size:
-            parts.append(getattr(self.politicians, column)[rows])
-        rows = g.firms
-        if rows.size:
-            parts.append(getattr(self.firms, column)[rows])
-        return parts
+        return [getattr(store, column)[rows] for store, rows in self._stores(g) if rows.size]
 
     def knowledge_of(self, g: Group) -> np.ndarray:
         """Members' knowledge rows: citizens, employees, administrators, politicians, firms."""
