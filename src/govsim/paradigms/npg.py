@@ -313,22 +313,10 @@ class NPG(Paradigm):
             positions = np.concatenate(parts) if parts else np.zeros(0)
         return positions, positions.size
 
-    def _goal(self, world) -> float:
-        """``world.political_goal()``, read again only when politicians' positions have changed.
-
-        The goal is the median of the politicians' positions; it is kept with a copy of the
-        positions it was computed from and recomputed whenever they differ in any byte.
-        """
-        now = world.politicians.position.tobytes()
-        cached = getattr(self, "_goal_cache", None)
-        if cached is None or cached[0] != now:
-            cached = self._goal_cache = (now, world.political_goal())
-        return cached[1]
-
     def design(self, world, problem):
         p, arena, group = self.params, self._adopt(world, problem), problem.group
         rung = RUNGS[arena.rung]
-        goal = self._goal(world)
+        goal = world.political_goal()
         positions, n_members = self._positions(world, group)
         positions = positions + arena.pull * (goal - positions)  # framing and taking part pull towards the goal
         problem.alignment = 1.0 - abs(fmean(positions) - goal) if positions.size else 0.0
