@@ -6,9 +6,10 @@ participation by resource group, decoupling, alignment with political goals,
 politicians' leadership) describe what happened and enter no index.
 Event-based indicators read the problems closed, designed or decided within the
 last ``outcomes.window`` steps and are 0 when no such event happened (nothing
-delivered is nothing delivered). They read only the events still in the window
-(:meth:`govsim.world.EventLog.window`), so their cost per step does not grow with
-the length of the run. An index is the unweighted mean of its
+delivered is nothing delivered). They read each event's numbers as they were when it
+happened, kept as columns (:class:`govsim.world.EventColumns`), and only the events
+still in the window, so an indicator is a few array reductions and its cost per step
+does not grow with the length of the run. An index is the unweighted mean of its
 family's indicators. The registry below is used by the data collector, the
 runner, the CLI and the browser view alike.
 """
@@ -23,13 +24,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from govsim.mechanisms import LADDER_TOP
+from govsim.world import INITIATORS
 
 if TYPE_CHECKING:  # pragma: no cover
     from govsim.model import GovModel
 
 FAMILIES = ("efficiency", "democracy", "innovation")
 REPORT = "report"
-KINDS = ("citizen", "employee", "administrator", "politician")
+KINDS = INITIATORS
 
 
 @dataclass(frozen=True)
@@ -48,25 +50,29 @@ def _since(model: GovModel) -> int:
     return model.steps - model.config.outcomes.window
 
 
-def _closed(model):
-    return model.world.closed.window(_since(model))
+def _closed(model) -> dict[str, np.ndarray]:
+    """The closures in the window, as columns (:data:`govsim.world.CLOSED_FIELDS`)."""
+    return model.world.closed.table(_since(model))
 
 
-def _designs(model):
-    return model.world.designs.window(_since(model))
+def _designs(model) -> dict[str, np.ndarray]:
+    """The designs in the window, as columns (:data:`govsim.world.DESIGN_FIELDS`)."""
+    return model.world.designs.table(_since(model))
 
 
-def _decisions(model):
-    return model.world.decisions.window(_since(model))
+def _decisions(model) -> dict[str, np.ndarray]:
+    """The decisions in the window, as columns (:data:`govsim.world.DECISION_FIELDS`)."""
+    return model.world.decisions.table(_since(model))
 
 
-def _implemented(model):
-    return [p for p in _closed(model) if p.implemented]
+def _mean(values: np.ndarray) -> float:
+    return float(values.mean()) if values.size else 0.0
 
 
-def _mean(values) -> float:
-    values = list(values)
-    return float(np.mean(values)) if values else 0.0
+def _share(part: np.ndarray, whole: np.ndarray) -> float:
+    """Count of ``part`` / count of ``whole`` (boolean masks), 0 if ``whole`` is empty."""
+    n = int(np.count_nonzero(whole))
+    return int(np.count_nonzero(part)) / n if n else 0.0
 
 
 # --------------------------------------------------------------------------- efficiency
@@ -75,36 +81,38 @@ def value_per_cost(model) -> float:
     citizens' hours valued at ``citizens.hour_value`` (co-creation is not free for those who give their time)."""
     closed = _closed(model)
     hv = model.config.citizens.hour_value
-    hours = sum(p.public_hours + hv * p.citizen_hours for p in closed)
+    hours = float((closed["public_hours"] + hv * closed["citizen_hours"]).sum())
     if hours <= 0:
         return 0.0
-    r = model.config.outcomes.hours_unit * sum(p.value for p in closed) / hours
+    r = model.config.outcomes.hours_unit * float(closed["value"].sum()) / hours
     return r / (1.0 + r)
 
 
 def share_solved(model) -> float:
     """Problems solved / problems closed (solved, unsolved, failed, deadlock, expired) in the window."""
     closed = _closed(model)
-    return sum(p.solved for p in closed) / len(closed) if closed else 0.0
+    return _mean(closed["solved"])
 
 
 def implementation_success(model) -> float:
     """Implemented / (implemented + failed in implementation) in the window."""
-    closed = [p for p in _closed(model) if p.implemented or p.outcome == "failed"]
-    return sum(p.implemented for p in closed) / len(closed) if closed else 0.0
+    closed = _closed(model)
+    impl = closed["implemented"]
+    return _share(impl, impl | closed["failed"])
 
 
 def speed(model) -> float:
     """1 / (1 + mean steps from arrival to solution / 12) over problems solved in the window."""
-    solved = [p.age for p in _closed(model) if p.solved]
-    return 1.0 / (1.0 + np.mean(solved) / 12.0) if solved else 0.0
+    closed = _closed(model)
+    ages = closed["age"][closed["solved"]]
+    return 1.0 / (1.0 + float(ages.mean()) / 12.0) if ages.size else 0.0
 
 
 def resources_mobilised(model) -> float:
     """Citizen hours / (citizen + public hours) spent on problems closed in the window."""
     closed = _closed(model)
-    cit = sum(p.citizen_hours for p in closed)
-    pub = sum(p.public_hours for p in closed)
+    cit = float(closed["citizen_hours"].sum())
+    pub = float(closed["public_hours"].sum())
     return cit / (cit + pub) if cit + pub > 0 else 0.0
 
 
@@ -159,9 +167,12 @@ def participation_high_resource(model) -> float:
 
 
 def _initiated(kind: str):
+    code = KINDS.index(kind)
+
     def share(model) -> float:
-        ps = [p for p in _designs(model) if p.rounds <= 1]
-        return sum(p.initiator == kind for p in ps) / len(ps) if ps else 0.0
+        d = _designs(model)
+        first = d["first"]
+        return _share(first & (d["initiator"] == code), first)
     share.__doc__ = f"Share of problems taken up in the window that a {kind} initiated (T10)."
     share.__name__ = f"initiated_by_{kind}"
     return share
@@ -169,20 +180,23 @@ def _initiated(kind: str):
 
 def decoupling(model) -> float:
     """Share of public decisions in the window adopted without political discussion (T20)."""
-    cases = [p for p in _decisions(model) if p.political_case]
-    return sum(not p.discussed for p in cases) / len(cases) if cases else 0.0
+    d = _decisions(model)
+    cases = d["political_case"]
+    return _share(cases & ~d["discussed"], cases)
 
 
 def goal_alignment(model) -> float:
     """Mean alignment (1 - |arena's position - political goal|) of arena designs in the window (T16, T21)."""
-    return _mean(p.alignment for p in _designs(model) if p.arena is not None)
+    d = _designs(model)
+    return _mean(d["alignment"][d["arena"]])
 
 
 def seats_filled(model) -> float:
     """Citizens seated / citizen seats offered, over arenas formed in the window (T15: hard recruitment)."""
-    arenas = [p for p in _designs(model) if p.arena is not None and p.rounds <= 1 and p.arena.seats > 0]
-    seats = sum(p.arena.seats for p in arenas)
-    return min(1.0, sum(p.group.citizens.size for p in arenas) / seats) if seats else 0.0
+    d = _designs(model)
+    offered = d["arena"] & d["first"] & (d["seats"] > 0)
+    seats = int(d["seats"][offered].sum())
+    return min(1.0, int(d["seated"][offered].sum()) / seats) if seats else 0.0
 
 
 def leadership(model) -> float:
@@ -202,12 +216,12 @@ def trust(model) -> float:
 
 def legitimacy(model) -> float:
     """Mean legitimacy of decisions in the window: (political ownership + citizens' voice) / 2."""
-    return _mean(p.legitimacy for p in _decisions(model))
+    return _mean(_decisions(model)["legitimacy"])
 
 
 def influence(model) -> float:
     """Mean influence of citizens on the solutions decided in the window (0 where none took part)."""
-    return _mean(p.influence for p in _decisions(model))
+    return _mean(_decisions(model)["influence"])
 
 
 def policy_time(model) -> float:
@@ -220,26 +234,29 @@ def policy_time(model) -> float:
 # --------------------------------------------------------------------------- innovation
 def novel_adoption(model) -> float:
     """Mean of min(1, novelty / ``outcomes.novelty_threshold``) over implemented solutions (continuous)."""
-    impl = _implemented(model)
-    thr = model.config.outcomes.novelty_threshold
-    if not impl:
+    closed = _closed(model)
+    novelty = closed["novelty"][closed["implemented"]]
+    if not novelty.size:
         return 0.0
-    return float(np.mean([min(1.0, p.novelty / thr) if thr > 0 else 1.0 for p in impl]))
+    thr = model.config.outcomes.novelty_threshold
+    return float(np.minimum(1.0, novelty / thr).mean()) if thr > 0 else 1.0
 
 
 def novelty_fit(model) -> float:
     """Mean novelty x fit of implemented solutions."""
-    return _mean(p.novelty * p.fit for p in _implemented(model))
+    closed = _closed(model)
+    impl = closed["implemented"]
+    return _mean(closed["novelty"][impl] * closed["fit"][impl])
 
 
 def diversity(model) -> float:
     """Mean breadth of expertise (mean over dimensions of the best holder) of groups that designed in the window."""
-    return _mean(p.diversity for p in _designs(model))
+    return _mean(_designs(model)["diversity"])
 
 
 def learning(model) -> float:
     """Mean mutual learning per design in the window (knowledge gained / learning rate)."""
-    return _mean(p.learning for p in _designs(model))
+    return _mean(_designs(model)["learning"])
 
 
 INDICATORS: tuple[Indicator, ...] = (
@@ -291,87 +308,6 @@ _DEFAULT = INDICATORS
 _MEMBERS = {fam: tuple(i.name for i in INDICATORS if i.family == fam) for fam in FAMILIES}
 
 
-def _event_indicators(model) -> dict[str, float]:
-    """The event-based indicators, from one pass over each of the window's event lists.
-
-    Gives exactly what the single indicator functions above give (same sums in the same
-    order, the same numpy means over the same lists); ``tests/test_performance_flow.py``
-    checks this against them.
-    """
-    out: dict[str, float] = {}
-    closed, designs, decisions = _closed(model), _designs(model), _decisions(model)
-    hv = model.config.citizens.hour_value
-    thr = model.config.outcomes.novelty_threshold
-    hours = value = cit = pub = 0
-    n_solved = n_impl = n_failed = 0
-    ages, novel, nfit = [], [], []
-    for p in closed:
-        ph, ch = p.public_hours, p.citizen_hours
-        hours += ph + hv * ch
-        value += p.value
-        cit += ch
-        pub += ph
-        if p.solved:
-            n_solved += 1
-            ages.append(p.age)
-        if p.implemented:
-            n_impl += 1
-            novel.append(min(1.0, p.novelty / thr) if thr > 0 else 1.0)
-            nfit.append(p.novelty * p.fit)
-        elif p.outcome == "failed":
-            n_failed += 1
-    if hours <= 0:
-        out["value_per_cost"] = 0.0
-    else:
-        r = model.config.outcomes.hours_unit * value / hours
-        out["value_per_cost"] = r / (1.0 + r)
-    out["share_solved"] = n_solved / len(closed) if closed else 0.0
-    out["implementation_success"] = n_impl / (n_impl + n_failed) if n_impl + n_failed else 0.0
-    out["speed"] = float(1.0 / (1.0 + np.mean(ages) / 12.0)) if ages else 0.0
-    out["resources_mobilised"] = cit / (cit + pub) if cit + pub > 0 else 0.0
-    out["novel_adoption"] = float(np.mean(novel)) if novel else 0.0
-    out["novelty_fit"] = _mean(nfit)
-
-    taken = 0
-    by_kind = dict.fromkeys(KINDS, 0)
-    align, divs, learns = [], [], []
-    seats = seated = 0
-    for p in designs:
-        first = p.rounds <= 1
-        if first:
-            taken += 1
-            if p.initiator in by_kind:
-                by_kind[p.initiator] += 1
-        arena = p.arena
-        if arena is not None:
-            align.append(p.alignment)
-            if first and arena.seats > 0:
-                seats += arena.seats
-                seated += p.group.citizens.size
-        divs.append(p.diversity)
-        learns.append(p.learning)
-    for k in KINDS:
-        out[f"initiated_by_{k}"] = by_kind[k] / taken if taken else 0.0
-    out["goal_alignment"] = _mean(align)
-    out["seats_filled"] = min(1.0, seated / seats) if seats else 0.0
-    out["diversity"] = _mean(divs)
-    out["learning"] = _mean(learns)
-
-    cases = undiscussed = 0
-    legit, infl = [], []
-    for p in decisions:
-        if p.political_case:
-            cases += 1
-            if not p.discussed:
-                undiscussed += 1
-        legit.append(p.legitimacy)
-        infl.append(p.influence)
-    out["decoupling"] = undiscussed / cases if cases else 0.0
-    out["legitimacy"] = _mean(legit)
-    out["influence"] = _mean(infl)
-    return out
-
-
 def _state_indicators(model) -> dict[str, float]:
     """The indicators read from the agents' state, each array reduction done once."""
     c = model.citizens
@@ -402,9 +338,9 @@ def _state_indicators(model) -> dict[str, float]:
 def compute_outcomes(model) -> dict[str, float]:
     """Every indicator, then each family's index (mean of its indicators) and its common index."""
     if INDICATORS is _DEFAULT:
-        values = _event_indicators(model)
-        values.update(_state_indicators(model))
-        out = {ind.name: float(values[ind.name]) for ind in INDICATORS}
+        values = _state_indicators(model)
+        out = {ind.name: float(values[ind.name]) if ind.name in values else float(ind.func(model))
+               for ind in INDICATORS}
     else:  # a changed registry: each indicator's own function
         out = {ind.name: float(ind.func(model)) for ind in INDICATORS}
     away = set(defined_away())

@@ -9,7 +9,8 @@ see the :class:`govsim.model.GovModel`. They get a :class:`World`, which offers:
   the citizens' ``network`` and its row-normalised ``weights``;
 - **the problem ledger**: ``open``, ``closed``, ``designs``, ``decisions`` (each an
   :class:`EventLog`: ``append``, the events of the metrics window, and the whole history
-  if the model keeps it), ``records`` (every closed problem as a compact row,
+  if the model keeps it; its ``columns`` keep each event's numbers as they were when it
+  happened, for the indicators), ``records`` (every closed problem as a compact row,
   :class:`govsim.problems.ProblemRecords`), ``ready``, ``close``;
 - **the time and money ledgers**: ``spend``, ``spend_politicians``, ``handle_case``,
   ``citizen_hours``; the participation ledger: ``record_participation``;
@@ -108,6 +109,107 @@ class PoliticsParams(BaseModel):
     discussion_hours: float = param(6.0, 0.1, 100, "Committee hours a case needs to be discussed rather than nodded through.", "T20")
 
 
+INITIATORS = ("citizen", "employee", "administrator", "politician")
+"""The kinds of agent that can initiate a problem (``Problem.initiator``), in the order of their codes."""
+_INITIATOR_CODE = {k: i for i, k in enumerate(INITIATORS)}
+
+
+class EventColumns:
+    """A few numbers per event, taken when the event happens, as numpy columns (T19).
+
+    The windowed indicators (:mod:`govsim.metrics`) read these snapshots rather than
+    the problem objects: an event counts with the values it had when it happened (a
+    problem designed twice in the window counts twice, each time as it was), and
+    an indicator is a handful of array reductions over the window instead of a
+    Python loop over its events. ``fields`` maps each column's name to its dtype;
+    ``row`` takes a problem and returns its values in that order. :meth:`window`
+    returns views of the rows whose time stamp is later than ``since``; rows before
+    it are dropped (``since`` only increases, as the model's steps), so memory is
+    bounded by the events of one window, however long the run.
+    """
+
+    __slots__ = ("fields", "row", "cols", "stamps", "start", "n", "_since")
+
+    def __init__(self, fields: dict[str, type], row, capacity: int = 64) -> None:
+        self.fields = dict(fields)
+        self.row = row
+        self.cols = [np.zeros(capacity, dtype=dt) for dt in self.fields.values()]
+        self.stamps = np.zeros(capacity, dtype=np.int64)
+        self.start = 0
+        self.n = 0
+        self._since = -(1 << 62)
+
+    def add(self, stamp: int, p: Problem) -> None:
+        i = self.n
+        if i == self.stamps.size:
+            self._grow()
+            i = self.n
+        self.stamps[i] = stamp
+        for col, v in zip(self.cols, self.row(p)):
+            col[i] = v
+        self.n = i + 1
+
+    def _grow(self) -> None:
+        """Drop the rows out of the window; double the capacity if more than half is still in use."""
+        a, b = self.start, self.n
+        keep = b - a
+        cap = self.stamps.size
+        if 2 * keep > cap:
+            cap *= 2
+        for j, col in enumerate(self.cols):
+            new = np.zeros(cap, dtype=col.dtype)
+            new[:keep] = col[a:b]
+            self.cols[j] = new
+        new = np.zeros(cap, dtype=np.int64)
+        new[:keep] = self.stamps[a:b]
+        self.stamps = new
+        self.start, self.n = 0, keep
+
+    def window(self, since: int) -> dict[str, np.ndarray]:
+        """Each column's values for the events later than ``since``, in the order they happened."""
+        if since > self._since:
+            a = self.start
+            self.start = a + int(np.searchsorted(self.stamps[a:self.n], since, side="right"))
+            self._since = since
+        a, b = self.start, self.n
+        return {name: col[a:b] for name, col in zip(self.fields, self.cols)}
+
+    def __len__(self) -> int:
+        return self.n - self.start
+
+
+CLOSED_FIELDS = {"public_hours": np.float64, "citizen_hours": np.float64, "value": np.float64,
+                 "solved": bool, "implemented": bool, "failed": bool, "age": np.int64,
+                 "novelty": np.float64, "fit": np.float64}
+"""What the closed-problem log keeps of each closure (``failed``: closed as failed in implementation)."""
+
+
+def _closed_row(p: Problem) -> tuple:
+    return (p.public_hours, p.citizen_hours, p.value, p.solved, p.implemented, p.outcome == "failed",
+            p.closed_at - p.arrived, p.novelty, p.fit)
+
+
+DESIGN_FIELDS = {"first": bool, "initiator": np.int8, "arena": bool, "alignment": np.float64,
+                 "seats": np.int64, "seated": np.int64, "diversity": np.float64, "learning": np.float64}
+"""What the design log keeps of each design: taken up in this design (first round), who initiated
+(code into :data:`INITIATORS`, -1 for none), whether an arena designed it, its alignment with the
+political goal, the arena's citizen seats and the citizens seated, diversity and mutual learning."""
+
+
+def _design_row(p: Problem) -> tuple:
+    arena = p.arena
+    return (p.rounds <= 1, _INITIATOR_CODE.get(p.initiator, -1), arena is not None, p.alignment,
+            arena.seats if arena is not None else 0, p.group.citizens.size, p.diversity, p.learning)
+
+
+DECISION_FIELDS = {"political_case": bool, "discussed": bool, "legitimacy": np.float64, "influence": np.float64}
+"""What the decision log keeps of each decision."""
+
+
+def _decision_row(p: Problem) -> tuple:
+    return (p.political_case, p.discussed, p.legitimacy, p.influence)
+
+
 class EventLog:
     """Problems as they reach one event (closed, designed, decided), in order.
 
@@ -118,12 +220,14 @@ class EventLog:
     the length of the run. A time stamp only ever increases (a problem designed again
     is appended again with its new time), so an entry once out of the window stays out.
     ``history`` holds every event when the model keeps it (the default), else ``None``;
-    ``total`` counts every event either way.
+    ``total`` counts every event either way. ``columns`` (an :class:`EventColumns`, if
+    given) takes a snapshot of each event's numbers as it is appended.
     """
 
-    __slots__ = ("attr", "recent", "history", "total", "_since", "_stamps", "_ordered", "_stamped")
+    __slots__ = ("attr", "recent", "history", "total", "columns", "_since", "_stamps", "_ordered", "_stamped")
 
-    def __init__(self, attr: str, keep_history: bool = True) -> None:
+    def __init__(self, attr: str, keep_history: bool = True, columns: EventColumns | None = None) -> None:
+        self.columns = columns
         self.attr = attr
         self.recent: list[Problem] = []
         self.history: list[Problem] | None = [] if keep_history else None
@@ -144,6 +248,8 @@ class EventLog:
         stamps.append(stamp)
         self.recent.append(p)
         self.total += 1
+        if self.columns is not None:
+            self.columns.add(stamp, p)
         if self.history is not None:
             self.history.append(p)
 
@@ -179,6 +285,12 @@ class EventLog:
             self._since = since
         return self.recent
 
+    def table(self, since: int) -> dict[str, np.ndarray]:
+        """The numbers of the events later than ``since``, as they were when each happened
+        (``columns``' window); the objects out of the window are dropped as by :meth:`window`."""
+        self.window(since)
+        return self.columns.window(since)
+
     def events(self) -> list[Problem]:
         """Every event if the history is kept, else the events still in the window."""
         return self.history if self.history is not None else self.recent
@@ -204,10 +316,10 @@ class World:
         self.now = 0
         self._open: list[Problem] = []
         self._leaving: set[Problem] = set()  # closed since ``open`` was last read (identity hash)
-        self.closed = EventLog("closed_at", keep_history)
+        self.closed = EventLog("closed_at", keep_history, EventColumns(CLOSED_FIELDS, _closed_row))
         self.records = ProblemRecords()  # every closed problem, as a compact row
-        self.designs = EventLog("designed_at", keep_history)
-        self.decisions = EventLog("decided_at", keep_history)
+        self.designs = EventLog("designed_at", keep_history, EventColumns(DESIGN_FIELDS, _design_row))
+        self.decisions = EventLog("decided_at", keep_history, EventColumns(DECISION_FIELDS, _decision_row))
         self.closed_now: list[Problem] = []
         self.participation: list[tuple[np.ndarray, int, float]] = []
         self.hours_log: list[tuple[float, float, float]] = []
