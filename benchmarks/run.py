@@ -92,19 +92,20 @@ def job_govsim(spec: dict) -> dict:
     t0 = time.perf_counter()
     model = GovModel(scenario, history=False)  # as simulate() runs it
     build = time.perf_counter() - t0
-    times, cpu_times = [], []
+    times, cpu_times, in_flight = [], [], []
     for _ in range(spec["steps"]):
         t, c = time.perf_counter(), time.process_time()
         model.step()
         times.append(time.perf_counter() - t)
         cpu_times.append(time.process_time() - c)
+        in_flight.append(len(model.world.open))  # the work a step does grows with the problems in flight
     pop = scenario.population
     agents = pop.citizens + pop.employees + pop.administrators + pop.politicians
     w = model.world
     work = {"arrived": model.problem_stream.next_id, "designs": len(w.designs), "decisions": len(w.decisions),
             "closed": len(w.closed), "open_at_end": len(w.open)}
     return {"build_s": build, "step_times": times, "cpu_step_times": cpu_times, "agents": agents,
-            "peak_mib": _peak_rss_mib(), "problems": work}
+            "peak_mib": _peak_rss_mib(), "problems": work, "open_per_step": in_flight}
 
 
 def job_reference(spec: dict) -> dict:
@@ -266,8 +267,15 @@ def part_long(citizens: int, steps: int, reps: int) -> dict:
     wall-clock time and in CPU time of the process (which other jobs on the machine disturb
     less: a 20-step window lasts about a second, so a passing load can move its wall time),
     medians over repetitions with seeds 1, 2, ...; and the mean CPU ms per step of each block
-    of 100 steps (median over the repetitions), which shows a trend if there is one."""
+    of 100 steps (median over the repetitions), which shows a trend if there is one.
+
+    The model's state changes over a long run (how many problems are in flight, who takes
+    part), and with it the work a step has to do. So the same windows are also given per
+    problem in flight (CPU ms of the window / open problems summed over its steps): if the
+    code's cost per unit of work grew with the run's length, this ratio would show it even
+    where the model happens to do less work late in the run."""
     firsts, lasts, cfirsts, clasts, hundreds = [], [], [], [], []
+    per_open_ratio, open_first, open_last = [], [], []
     for rep in range(reps):  # one seed per repetition: the work in a 20-step window depends on the run's state
         r = run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on", "citizens": citizens, "steps": steps,
                                "seed": rep + 1}, timeout=JOB_TIMEOUT_S + steps)
@@ -276,7 +284,10 @@ def part_long(citizens: int, steps: int, reps: int) -> dict:
         for t, a, b in ((r["step_times"], firsts, lasts), (r["cpu_step_times"], cfirsts, clasts)):
             a.append(sum(t[180:200]) / 20 * 1000.0)
             b.append(sum(t[-20:]) / 20 * 1000.0)
-        c = r["cpu_step_times"]
+        c, o = r["cpu_step_times"], r["open_per_step"]
+        open_first.append(sum(o[180:200]) / 20)
+        open_last.append(sum(o[-20:]) / 20)
+        per_open_ratio.append((sum(c[-20:]) / max(1, sum(o[-20:]))) / (sum(c[180:200]) / max(1, sum(o[180:200]))))
         hundreds.append([sum(c[i:i + 100]) / len(c[i:i + 100]) * 1000.0 for i in range(0, len(c), 100)])
     a, b = _median(firsts), _median(lasts)
     last = f"{steps - 19}_{steps}"
@@ -286,7 +297,9 @@ def part_long(citizens: int, steps: int, reps: int) -> dict:
             "cpu_ratio_last_to_181_200": _median([y / x for x, y in zip(cfirsts, clasts)]),
             "ratio_each": [y / x for x, y in zip(firsts, lasts)],
             "cpu_ratio_each": [y / x for x, y in zip(cfirsts, clasts)],
-            "cpu_ms_per_100_steps": [_median(list(col)) for col in zip(*hundreds)]}
+            "cpu_ms_per_100_steps": [_median(list(col)) for col in zip(*hundreds)],
+            "open_steps_181_200": _median(open_first), f"open_steps_{last}": _median(open_last),
+            "cpu_ratio_per_open_problem": _median(per_open_ratio), "cpu_ratio_per_open_problem_each": per_open_ratio}
 
 
 def _wall(cmd: list[str], reps: int) -> float:

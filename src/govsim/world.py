@@ -128,7 +128,7 @@ class EventColumns:
     bounded by the events of one window, however long the run.
     """
 
-    __slots__ = ("fields", "row", "cols", "stamps", "start", "n", "_since")
+    __slots__ = ("fields", "row", "cols", "stamps", "start", "n", "_since", "_pending")
 
     def __init__(self, fields: dict[str, type], row, capacity: int = 64) -> None:
         self.fields = dict(fields)
@@ -138,23 +138,34 @@ class EventColumns:
         self.start = 0
         self.n = 0
         self._since = -(1 << 62)
+        self._pending: list[tuple] = []  # rows taken since the last read, written to the columns in one go
 
     def add(self, stamp: int, p: Problem) -> None:
-        i = self.n
-        if i == self.stamps.size:
-            self._grow()
-            i = self.n
-        self.stamps[i] = stamp
-        for col, v in zip(self.cols, self.row(p)):
-            col[i] = v
-        self.n = i + 1
+        """Take the event's row now (its numbers as they are at the event)."""
+        self._pending.append((stamp, *self.row(p)))
 
-    def _grow(self) -> None:
-        """Drop the rows out of the window; double the capacity if more than half is still in use."""
+    def _flush(self) -> None:
+        rows = self._pending
+        if not rows:
+            return
+        k = len(rows)
+        if self.n + k > self.stamps.size:
+            self._grow(k)
+        a, b = self.n, self.n + k
+        values = list(zip(*rows))
+        self.stamps[a:b] = values[0]
+        for col, v in zip(self.cols, values[1:]):
+            col[a:b] = v
+        self.n = b
+        self._pending = []
+
+    def _grow(self, extra: int) -> None:
+        """Drop the rows out of the window; double the capacity until ``extra`` more rows fit
+        with at most half of it in use before they are added."""
         a, b = self.start, self.n
         keep = b - a
         cap = self.stamps.size
-        if 2 * keep > cap:
+        while keep + extra > cap or 2 * keep > cap:
             cap *= 2
         for j, col in enumerate(self.cols):
             new = np.zeros(cap, dtype=col.dtype)
@@ -167,6 +178,7 @@ class EventColumns:
 
     def window(self, since: int) -> dict[str, np.ndarray]:
         """Each column's values for the events later than ``since``, in the order they happened."""
+        self._flush()
         if since > self._since:
             a = self.start
             self.start = a + int(np.searchsorted(self.stamps[a:self.n], since, side="right"))
@@ -175,6 +187,7 @@ class EventColumns:
         return {name: col[a:b] for name, col in zip(self.fields, self.cols)}
 
     def __len__(self) -> int:
+        self._flush()
         return self.n - self.start
 
 
