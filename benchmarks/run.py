@@ -429,6 +429,69 @@ def part_sweep(runs: int, reps: int) -> dict:
     return res
 
 
+# --------------------------------------------------------------------------- targets
+
+TARGETS = (
+    ("govsim --help under 0.3 s", "startup"),
+    ("10x the reference's agent-steps/s at 10k citizens, every rule set", "scale"),
+    ("cost per step flat: steps 981-1000 within 10% of 181-200 (CPU)", "long"),
+    ("time per step no worse than linear from 10k citizens up", "growth"),
+    ("1M build under 3 s, peak under 2 GB", "million"),
+    ("1M x 100 steps under 5 minutes (build and steps, wall clock)", "million"),
+    ("parallel efficiency of at least 0.80 on 2 workers", "sweep"),
+)
+
+
+def assess(figures: dict) -> list[tuple[str, str, bool | None]]:
+    """Each target of the benchmark, the figure that decides it and whether it is met (None:
+    not measured in this invocation, or the measurement failed)."""
+    out: list[tuple[str, str, bool | None]] = []
+    for name, part in TARGETS:
+        fig = figures.get(part)
+        if not isinstance(fig, dict) or "error" in fig:
+            out.append((name, "not measured" if fig is None else f"error: {fig['error']}", None))
+            continue
+        if part == "startup":
+            v = fig["govsim_help_s"]
+            out.append((name, f"{v:.2f} s", v < 0.3))
+        elif part == "scale":
+            ratios = {k: v.get("ratio_vs_reference") for k, v in fig.items() if k.endswith("@10000")
+                      and not k.startswith("reference")}
+            ratios = {k: v for k, v in ratios.items() if v is not None}
+            if not ratios:
+                out.append((name, "10k not measured", None))
+                continue
+            text = ", ".join(f"{k.split('@')[0]} {v:.2f}x" for k, v in ratios.items())
+            out.append((name, text, min(ratios.values()) >= 10.0))
+        elif part == "long":
+            if fig["steps"] < 1000:
+                out.append((name, f"only {fig['steps']} steps run", None))
+                continue
+            v = fig["cpu_ratio_last_to_181_200"]
+            out.append((name, f"ratio {v:.2f}", abs(v - 1.0) <= 0.10))
+        elif part == "growth":
+            rows = {int(n): g for n, g in fig.items() if "error" not in g}
+            if 10_000 not in rows or len(rows) < 2:
+                out.append((name, "needs 10k and a larger size", None))
+                continue
+            base = rows[10_000]["cpu_ms_per_step"]
+            worst = max((g["cpu_ms_per_step"] / base) / (n / 10_000) for n, g in rows.items() if n > 10_000)
+            out.append((name, f"per-step cost / population, largest vs 10k: {worst:.2f}", worst <= 1.0))
+        elif name.startswith("1M build"):
+            out.append((name, f"build {fig['build_s']:.2f} s, peak {fig['peak_mib']:.0f} MiB",
+                        fig["build_s"] < 3.0 and fig["peak_mib"] < 2048))
+        elif part == "million":
+            if fig["steps"] < 100:
+                out.append((name, f"only {fig['steps']} steps run", None))
+                continue
+            out.append((name, f"{fig['total_s']:.1f} s in all ({fig['cpu_steps_s']:.1f} s CPU for the steps)",
+                        fig["total_s"] < 300.0))
+        elif part == "sweep":
+            v = fig["parallel_efficiency"]
+            out.append((name, f"{v:.2f}", v >= 0.80))
+    return out
+
+
 # --------------------------------------------------------------------------- report
 
 def _fmt(x, spec: str) -> str:
@@ -461,6 +524,10 @@ def print_report(figures: dict) -> None:
             print(f"\n{part}:")
             for k, v in figures[part].items():
                 print(f"  {k:<28}{_fmt(v, '.3f')}")
+    print("\ntargets:")
+    for name, value, met in assess(figures):
+        mark = {True: "met", False: "NOT met", None: "-"}[met]
+        print(f"  {mark:<8}{name}: {value}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -508,6 +575,7 @@ def main(argv: list[str] | None = None) -> int:
         figures["sweep"] = part_sweep(args.sweep_runs, max(1, reps - 1))
     figures["elapsed_s"] = time.perf_counter() - t0
     figures["machine"]["load_avg_1min_end"] = os.getloadavg()[0]
+    figures["targets"] = {name: met for name, _, met in assess(figures)}
     print_report(figures)
     print(json.dumps(figures, default=float))
     return 0

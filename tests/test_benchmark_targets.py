@@ -1,0 +1,68 @@
+"""The benchmark's verdict on each performance target, from its figures (no timing here)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("govsim_benchmark", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _figures(**over):
+    figs = {
+        "startup": {"govsim_help_s": 0.12},
+        "scale": {"reference@10000": {"agent_steps_per_s": 1.0},
+                  "opa/none@10000": {"ratio_vs_reference": 12.0},
+                  "npg/hands_on@10000": {"ratio_vs_reference": 10.5},
+                  "npg/hands_on@1000": {"ratio_vs_reference": 0.5}},  # 1k does not count
+        "long": {"steps": 1000, "cpu_ratio_last_to_181_200": 1.07},
+        "growth": {"10000": {"cpu_ms_per_step": 20.0}, "100000": {"cpu_ms_per_step": 190.0}},
+        "million": {"steps": 100, "build_s": 2.1, "peak_mib": 950.0, "total_s": 280.0, "cpu_steps_s": 275.0},
+        "sweep": {"parallel_efficiency": 0.83},
+    }
+    figs.update(over)
+    return figs
+
+
+def _verdicts(bench, figs):
+    return [met for _, _, met in bench.assess(figs)]
+
+
+def test_every_target_met(bench):
+    assert _verdicts(bench, _figures()) == [True] * len(bench.TARGETS)
+
+
+@pytest.mark.parametrize("part,figure,index", [
+    ("startup", {"govsim_help_s": 0.31}, 0),
+    ("scale", {"opa/none@10000": {"ratio_vs_reference": 12.0}, "npm/none@10000": {"ratio_vs_reference": 9.9}}, 1),
+    ("long", {"steps": 1000, "cpu_ratio_last_to_181_200": 0.85}, 2),
+    ("long", {"steps": 1000, "cpu_ratio_last_to_181_200": 1.12}, 2),
+    ("growth", {"10000": {"cpu_ms_per_step": 20.0}, "100000": {"cpu_ms_per_step": 210.0}}, 3),
+    ("million", {"steps": 100, "build_s": 3.2, "peak_mib": 950.0, "total_s": 280.0, "cpu_steps_s": 275.0}, 4),
+    ("million", {"steps": 100, "build_s": 2.0, "peak_mib": 950.0, "total_s": 301.0, "cpu_steps_s": 290.0}, 5),
+    ("sweep", {"parallel_efficiency": 0.79}, 6),
+])
+def test_one_missed_target_is_reported_as_missed(bench, part, figure, index):
+    verdicts = _verdicts(bench, _figures(**{part: figure}))
+    assert verdicts[index] is False
+    assert verdicts[:index] + verdicts[index + 1:] == [True] * (len(verdicts) - 1)
+
+
+def test_unmeasured_or_too_short_is_not_a_verdict(bench):
+    figs = _figures(long={"steps": 400, "cpu_ratio_last_to_181_200": 1.0},
+                    million={"steps": 10, "build_s": 2.0, "peak_mib": 900.0, "total_s": 30.0, "cpu_steps_s": 28.0},
+                    sweep={"error": "timed out"})
+    del figs["startup"]
+    verdicts = _verdicts(bench, figs)
+    assert verdicts[0] is None and verdicts[2] is None and verdicts[5] is None and verdicts[6] is None
+    assert verdicts[4] is True  # a 10-step 1M run still measures build and memory
