@@ -27,11 +27,16 @@ Parts:
 - **million**: one run of 1M citizens (``--million-steps``, default 10): build time, ms per
   step (wall clock and CPU time), CPU ms per arriving problem, total time and peak memory.
 - **long**: per-step cost over a long run at 10k citizens: steps 181-200 against the last
-  20 (981-1000 of 1000), in wall-clock and CPU time, one seed per repetition.
+  20 (981-1000 of 1000), in wall-clock and CPU time, the median over ``--long-seeds`` seeds
+  (default 5: what a 20-step window asks of the model depends on the run's state), with the
+  mean CPU time of each block of 100 steps and the ratio per problem in flight.
 - **startup**: wall time of ``govsim --help`` and of ``python -c "import govsim"``.
 - **sweep**: runs per second of ``govsim sweep`` on 1 and 2 workers (interleaved pairs) and
   the parallel efficiency (throughput on 2 workers / (2 x throughput on 1)); on Linux also
   the CPU time of the sweep's whole process tree and the efficiency by CPU time.
+
+The output ends with a verdict on each performance target (met, not met, or not measured by
+this invocation), which the JSON line repeats under ``targets``.
 
 An agent-step is one agent (citizen, employee, administrator or politician) taking part in
 one step; for the reference, one VirusOnNetwork agent in one step.
@@ -542,6 +547,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--growth-steps", type=int, default=20,
                     help="steps of each run of the growth part (10k, 100k and 300k citizens; default 20)")
     ap.add_argument("--long-steps", type=int, help="steps of the long run (default 1000; 400 with --quick)")
+    ap.add_argument("--long-seeds", type=int,
+                    help="seeds of the long run (default 5; 2 with --quick): the work in a 20-step window "
+                         "depends on the run's state, so the ratio is a median over seeds")
     ap.add_argument("--sweep-runs", type=int, default=60, help="runs of the benchmark sweep (default 60)")
     ap.add_argument("--job", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -568,7 +576,8 @@ def main(argv: list[str] | None = None) -> int:
     if "million" in parts and args.million_steps > 0:
         figures["million"] = part_million(args.million_steps)
     if "long" in parts:
-        figures["long"] = part_long(10_000, args.long_steps or (400 if args.quick else 1000), max(1, reps - 1))
+        figures["long"] = part_long(10_000, args.long_steps or (400 if args.quick else 1000),
+                                    args.long_seeds or (2 if args.quick else 5))
     if "startup" in parts:
         figures["startup"] = part_startup(max(5, reps))
     if "sweep" in parts:
