@@ -202,3 +202,26 @@ def test_a_problems_serving_staff_is_kept_only_while_its_customers_providers_sta
     assert p.id not in w._serving
     w.serving_staff(p)
     assert p.id not in w._serving
+
+
+def test_willing_citizens_are_the_best_keys_as_a_stable_sort_gives_them():
+    m = GovModel(validate({"paradigm": "npg", "seed": 3, "population": {"citizens": 2000}}))
+    w = m.world
+    checked = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        size = int(rng.integers(0, 120))
+        candidates = np.sort(rng.choice(2000, size=size, replace=False))
+        n = int(rng.integers(0, 12))
+        if seed % 5 == 0:  # many candidates of equal willingness
+            w.citizens.willingness[candidates[: size // 2]] = 0.5
+        got = w.pick_willing_citizens(candidates, n, np.random.default_rng(1000 + seed))
+        keys = np.random.default_rng(1000 + seed).random(size)
+        if size and n > 0:
+            score = np.log(np.maximum(keys, 1e-300)) / (w.citizens.willingness[candidates] + 1e-9)
+            want = np.sort(candidates[np.argsort(-score, kind="stable")[:min(n, size)]])
+            checked += 1
+        else:
+            want = candidates[:0]
+        assert np.array_equal(got, want)
+    assert checked > 25

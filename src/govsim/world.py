@@ -631,8 +631,8 @@ class World:
             return candidates[:0]
         w = self.citizens.willingness[candidates] + 1e-9
         score = np.log(np.maximum(keys, 1e-300)) / w
-        n = min(n, candidates.size)
-        return np.sort(candidates[np.argsort(-score, kind="stable")[:n]])
+        # the n best scores (top_rows: the same rows as a stable sort of -score would give first)
+        return np.sort(candidates[top_rows(score, n)])
 
     # ------------------------------------------------------------ knowledge
     def _stores(self, g: Group):
