@@ -21,6 +21,8 @@ from govsim.metrics import compute_outcomes
 from govsim.problems import Problem, Stage
 from govsim.world import fmean
 
+_add_reduce = np.add.reduce  # ndarray.sum() without its wrapper (the same sum)
+
 if TYPE_CHECKING:  # pragma: no cover
     from govsim.model import GovModel
 
@@ -139,8 +141,45 @@ def implement(model: GovModel) -> None:
     e.drift[:] = mech.drift_share(e.motivation, e.pressure, cfg.agency)
     effective = e.effort * (1.0 - st.overhead)
     deliver_routine(w, st, effective)
-    for p in w.ready(Stage.DECIDED):
-        implement_solution(w, rules, p, st, effective)
+    ready = w.ready(Stage.DECIDED)
+    if ready:
+        shared = Delivery(w, st, effective)
+        for p in ready:
+            implement_solution(w, rules, p, st, effective, shared)
+
+
+class Delivery:
+    """What every solution delivered in one implement phase shares, worked out once for the phase.
+
+    Employees' effort, steered share and drift are set at the start of the phase and
+    politicians' legitimacy only at elections, so within the phase they are fixed:
+    ``kept`` = ``(1 - s)(1 - x)`` per employee (the unsteered effort that does not
+    drift) is the first term of :func:`govsim.mechanisms.service_quality`, computed
+    element by element as that function does, so indexing it by a team gives the
+    same numbers as computing it for the team.
+    """
+
+    __slots__ = ("effective", "steered", "kept", "focus", "ones", "council")
+
+    def __init__(self, w, st, effective: np.ndarray) -> None:
+        e = w.employees
+        self.effective = effective
+        self.steered = e.steered_share
+        self.kept = (1.0 - e.steered_share) * (1.0 - e.drift)
+        self.focus = np.asarray(st.focus, dtype=float)
+        self.ones = np.ones(mech.K)
+        self.council = fmean(w.politicians.legitimacy)  # a solution without a politician's seat
+
+    def team_quality(self, w, p: Problem, team: np.ndarray) -> float:
+        """Mean public quality a team delivers: ``mean(service_quality(...))`` over its members."""
+        # A standard solution comes with its procedure: control watches exactly what it needs (T6).
+        focus = self.ones if p.standard else self.focus
+        if focus.ndim == 1:
+            overlap = float(np.dot(focus, p.direction))  # mech.focus_overlap of one focus vector
+        else:
+            overlap = focus[w.employees.provider[team]] @ np.asarray(p.direction, dtype=float)
+        q = self.effective[team] * (self.kept[team] + self.steered[team] * overlap)
+        return float(_add_reduce(q, None)) / q.size
 
 
 def _focus_of(st, rows: np.ndarray | None, w) -> np.ndarray:
@@ -178,39 +217,43 @@ def member_of(rows: np.ndarray, group: np.ndarray) -> np.ndarray:
     return g[at] == rows
 
 
-def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
-    """Deliver a decided solution: public quality, co-production, resistance, clarity (T5, T8, T12, T15, T21)."""
+def implement_solution(w, rules, p: Problem, st, effective: np.ndarray, shared: Delivery | None = None) -> None:
+    """Deliver a decided solution: public quality, co-production, resistance, clarity (T5, T8, T12, T15, T21).
+
+    ``shared`` holds what the phase's solutions have in common (built here if not given).
+    """
+    if shared is None:
+        shared = Delivery(w, st, effective)
     c, cfg = w.citizens, w.config
-    rng = w.streams.get("implementation", p.id, p.attempts)
+    streams = w.streams
+    rng = streams.get("implementation", p.id, p.attempts)
     u = rng.random()
     team = w.pick_employees(p, cfg.employees.implementation_team, rng)
-    # A standard solution comes with its procedure: control watches exactly what it needs (T6).
-    focus = np.ones(mech.K) if p.standard else _focus_of(st, team, w)
-    # fmean: the same sum over the same count as np.mean, without its overhead on a few elements.
-    q_public = fmean(mech.service_quality(effective[team], w.employees.steered_share[team],
-                                          focus, p.direction, w.employees.drift[team])) if team.size else 0.0
+    q_public = shared.team_quality(w, p, team) if team.size else 0.0
     aff = p.affected
+    group = p.group
     role = rules.coproduction * (RUNGS[p.arena.rung].coproduction if p.arena is not None else 1.0)
-    co = mech.mobilise_resources(c.resources[aff], c.willingness[aff], role)
-    co_draw = w.streams.get("coproduction", p.id, p.attempts).random(aff.size)
+    willing = c.willingness[aff]
+    co = mech.mobilise_resources(c.resources[aff], willing, role)
+    co_draw = streams.get("coproduction", p.id, p.attempts).random(aff.size)
     if co > 0:
-        producers = aff[co_draw < c.willingness[aff] * role]
+        producers = aff[co_draw < willing * role]
         w.citizen_hours(p, producers, cfg.employees.implementation_hours)
         # Co-producers carry out a decided solution: as much say as a volunteer's rung allows,
         # within the discretion of the employees they work with (T9, T12).
         discretion = fmean(w.employees.discretion[team]) if team.size else 0.0
         influence = RUNGS[mech.RUNG_VOLUNTEER].depth * discretion
         w.record_participation(p, producers, mech.RUNG_VOLUNTEER, influence)
+        group = p.group
         # Co-producers add what they know to the solution's delivery (T5, T12, T14).
         co *= mech.coproduction_reach(p.need, c.knowledge[producers])
     q = q_public + (1.0 - q_public) * co
     p.quality = partners.add_resources(w, p, q)
-    ownership = np.where(member_of(aff, p.group.citizens), p.influence, 0.0)
-    pol = p.group.politicians
-    legit = w.politicians.legitimacy[pol] if pol.size else w.politicians.legitimacy  # no seat: the whole council
-    p.support = w.core.mobilisation * p.political_ownership * fmean(legit)
+    pol = group.politicians
+    p.support = w.core.mobilisation * p.political_ownership * (
+        fmean(w.politicians.legitimacy[pol]) if pol.size else shared.council)  # no seat: the whole council
     contested = 1.0 - w.core.contestation * (1.0 - p.wickedness)  # tame problems are not contested (T6)
-    resistance = mech.implementation_resistance(c.trust[aff], ownership) * (1.0 - p.support) * contested
+    resistance = _resistance(c.trust[aff], aff, group.citizens, p.influence) * (1.0 - p.support) * contested
     w.spend("employees", team, cfg.employees.implementation_hours, p)
     p.clarity = rules.clarity(w, p)
     if u < p.clarity * (1.0 - resistance):
@@ -226,6 +269,21 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
             partners.after_implementation(w, p)
         else:
             p.ready_at = w.now + 1
+
+
+def _resistance(trust: np.ndarray, aff: np.ndarray, members: np.ndarray, influence: float) -> float:
+    """``mech.implementation_resistance(trust, ownership)``, ownership = ``influence`` for the affected
+    who are members of the problem's group and 0 for the others (T8).
+
+    Without members every ownership is 0 and ``(1 - t)(1 - 0)`` is ``1 - t`` exactly, so the
+    product is left out; the mean is the same sum over the same count.
+    """
+    if trust.size == 0:
+        return 0.0
+    r = 1.0 - trust
+    if members.size:
+        r *= 1.0 - np.where(member_of(aff, members), influence, 0.0)
+    return float(_add_reduce(r, None)) / r.size
 
 
 # --------------------------------------------------------------------------- 6
