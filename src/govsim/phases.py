@@ -143,9 +143,7 @@ def implement(model: GovModel) -> None:
     deliver_routine(w, st, effective)
     ready = w.ready(Stage.DECIDED)
     if ready:
-        shared = Delivery(w, st, effective)
-        for p in ready:
-            implement_solution(w, rules, p, st, effective, shared)
+        implement_solutions(w, rules, ready, st, effective)
 
 
 class Delivery:
@@ -255,6 +253,134 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray, shared: 
     contested = 1.0 - w.core.contestation * (1.0 - p.wickedness)  # tame problems are not contested (T6)
     resistance = _resistance(c.trust[aff], aff, group.citizens, p.influence) * (1.0 - p.support) * contested
     w.spend("employees", team, cfg.employees.implementation_hours, p)
+    p.clarity = rules.clarity(w, p)
+    if u < p.clarity * (1.0 - resistance):
+        p.implemented = True
+        p.value = p.fit * p.quality
+        p.solved = p.value >= cfg.problems.solve_threshold
+        w.close(p, "solved" if p.solved else "unsolved")
+        partners.after_implementation(w, p)
+    else:
+        p.attempts += 1
+        if p.attempts >= w.core.implementation_attempts:
+            w.close(p, "failed")
+            partners.after_implementation(w, p)
+        else:
+            p.ready_at = w.now + 1
+
+
+def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarray) -> None:
+    """:func:`implement_solution` for each of ``ready`` in turn, with the same draws, numbers and effects.
+
+    Within the phase a solution's numbers depend only on the problem, its own draws and what
+    no solution changes (citizens' trust, willingness, resources and knowledge, employees'
+    effort and discretion, politicians' legitimacy): co-producers take part on the volunteer
+    rung, below a panel, so their participation leaves the problem's group and influence as
+    they were. So the draws are taken first, problem by problem from each problem's own keyed
+    streams (as :func:`implement_solution` takes them); the element-wise arithmetic then runs
+    once over all the affected citizens (and all the team members) together, each element
+    computed exactly as before; every mean is the same sum over the problem's own elements; and
+    the effects (hours, participation, closing) follow problem by problem, in the same order.
+    """
+    shared = Delivery(w, st, effective)
+    if mech.RUNG_VOLUNTEER >= mech.RUNG_PANEL:  # pragma: no cover - co-production would change the group
+        for p in ready:
+            implement_solution(w, rules, p, st, effective, shared)
+        return
+    c, cfg, e = w.citizens, w.config, w.employees
+    streams, pick = w.streams, w.pick_employees
+    n_team, hours = cfg.employees.implementation_team, cfg.employees.implementation_hours
+    focus = shared.focus
+    one_focus = focus.ndim == 1
+    us, teams, draws, roles, overlaps = [], [], [], [], []
+    for p in ready:
+        rng = streams.get("implementation", p.id, p.attempts)
+        us.append(rng.random())
+        team = pick(p, n_team, rng)
+        teams.append(team)
+        draws.append(streams.get("coproduction", p.id, p.attempts).random(p.affected.size))
+        roles.append(rules.coproduction * (RUNGS[p.arena.rung].coproduction if p.arena is not None else 1.0))
+        if one_focus and team.size:
+            # A standard solution comes with its procedure: control watches exactly what it needs (T6).
+            overlaps.append(float(np.dot(shared.ones if p.standard else focus, p.direction)))
+        else:
+            overlaps.append(0.0)
+    k = len(ready)
+    affs = [p.affected for p in ready]
+    a_size = [a.size for a in affs]
+    a_end = np.cumsum(a_size).tolist()
+    aff = np.concatenate(affs) if k > 1 else affs[0]
+    role_of = np.repeat(np.array(roles), a_size)
+    willing = c.willingness[aff]
+    brought = c.resources[aff] * willing
+    produce = np.concatenate(draws) < willing * role_of
+    # Ownership: the problem's influence for the affected who are members of its group (as member_of).
+    owners = [i for i, p in enumerate(ready) if p.group.citizens.size]
+    r = 1.0 - c.trust[aff]
+    if owners:
+        n = np.int64(c.n)
+        at = np.repeat(np.arange(k, dtype=np.int64), a_size)
+        key = at * n + aff
+        members = np.concatenate([i * n + ready[i].group.citizens for i in owners])
+        members.sort()
+        pos = np.minimum(np.searchsorted(members, key), members.size - 1)
+        influence = np.repeat(np.array([p.influence for p in ready]), a_size)
+        r *= 1.0 - np.where(members[pos] == key, influence, 0.0)
+    t_size = [t.size for t in teams]
+    quality = discretion = None
+    if max(t_size) and (max(t_size) < 8 or not one_focus):
+        staffed = [i for i in range(k) if t_size[i]]
+        team = np.concatenate([teams[i] for i in staffed]) if len(staffed) > 1 else teams[staffed[0]]
+        sizes = [t_size[i] for i in staffed]
+        starts = np.cumsum([0] + sizes[:-1])
+        if max(t_size) < 8:  # up to 7 elements numpy adds in order, as reduceat does
+            discretion = dict(zip(staffed, (np.add.reduceat(e.discretion[team], starts) / sizes).tolist()))
+        if one_focus and max(t_size) < 8:
+            ov = np.repeat(np.array([overlaps[i] for i in staffed]), sizes)
+            q = shared.effective[team] * (shared.kept[team] + shared.steered[team] * ov)
+            quality = dict(zip(staffed, (np.add.reduceat(q, starts) / sizes).tolist()))
+    start = 0
+    mobilisation, contestation = w.core.mobilisation, w.core.contestation
+    for i, p in enumerate(ready):
+        end = a_end[i]
+        team = teams[i]
+        if not team.size:
+            q_public = 0.0
+        elif quality is not None:
+            q_public = quality[i]
+        else:
+            q_public = shared.team_quality(w, p, team)
+        m = end - start
+        co = mech.clip01(float(_add_reduce(brought[start:end], None)) / m * roles[i]) if m else 0.0
+        if co > 0:
+            producers = p.affected[produce[start:end]]
+            w.citizen_hours(p, producers, hours)
+            # Co-producers carry out a decided solution: as much say as a volunteer's rung allows,
+            # within the discretion of the employees they work with (T9, T12).
+            if not team.size:
+                d = 0.0
+            elif discretion is not None:
+                d = discretion[i]
+            else:
+                d = fmean(e.discretion[team])
+            w.record_participation(p, producers, mech.RUNG_VOLUNTEER, RUNGS[mech.RUNG_VOLUNTEER].depth * d)
+            # Co-producers add what they know to the solution's delivery (T5, T12, T14).
+            co *= mech.coproduction_reach(p.need, c.knowledge[producers])
+        q = q_public + (1.0 - q_public) * co
+        p.quality = partners.add_resources(w, p, q)
+        pol = p.group.politicians
+        p.support = mobilisation * p.political_ownership * (
+            fmean(w.politicians.legitimacy[pol]) if pol.size else shared.council)  # no seat: the whole council
+        contested = 1.0 - contestation * (1.0 - p.wickedness)  # tame problems are not contested (T6)
+        resistance = (float(_add_reduce(r[start:end], None)) / m if m else 0.0) * (1.0 - p.support) * contested
+        start = end
+        w.spend("employees", team, hours, p)
+        _settle(w, rules, p, us[i], resistance)
+
+
+def _settle(w, rules, p: Problem, u: float, resistance: float) -> None:
+    """Whether a delivered solution is implemented (draw ``u``), and what follows (T15)."""
+    cfg = w.config
     p.clarity = rules.clarity(w, p)
     if u < p.clarity * (1.0 - resistance):
         p.implemented = True
