@@ -332,13 +332,12 @@ def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarra
         staffed = [i for i in range(k) if t_size[i]]
         team = np.concatenate([teams[i] for i in staffed]) if len(staffed) > 1 else teams[staffed[0]]
         sizes = [t_size[i] for i in staffed]
-        starts = np.cumsum([0] + sizes[:-1])
-        if max(t_size) < 8:  # up to 7 elements numpy adds in order, as reduceat does
-            discretion = dict(zip(staffed, (np.add.reduceat(e.discretion[team], starts) / sizes).tolist()))
+        if max(t_size) < 8:
+            discretion = dict(zip(staffed, (_small_sums(e.discretion[team], sizes) / sizes).tolist()))
         if one_focus and max(t_size) < 8:
             ov = np.repeat(np.array([overlaps[i] for i in staffed]), sizes)
             q = shared.effective[team] * (shared.kept[team] + shared.steered[team] * ov)
-            quality = dict(zip(staffed, (np.add.reduceat(q, starts) / sizes).tolist()))
+            quality = dict(zip(staffed, (_small_sums(q, sizes) / sizes).tolist()))
     start = 0
     mobilisation, contestation = w.core.mobilisation, w.core.contestation
     for i, p in enumerate(ready):
@@ -376,6 +375,26 @@ def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarra
         start = end
         w.spend("employees", team, hours, p)
         _settle(w, rules, p, us[i], resistance)
+
+
+def _small_sums(x: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """Sums of consecutive pieces of ``x`` of the given sizes (each 1 to 7), each as ``np.add.reduce`` adds it.
+
+    numpy adds fewer than 8 elements in order, starting from 0 (``np.add.reduceat`` does not: it
+    starts from the first element and adds the rest to it in a different grouping). Here the
+    pieces are laid out as the rows of a zero-padded table and added up column by column from 0;
+    adding a padding 0 leaves a sum unchanged.
+    """
+    k, width = len(sizes), max(sizes)
+    if width >= 8:  # pragma: no cover - the callers pass pieces of up to 7
+        raise ValueError("pieces of 8 or more elements are added pairwise by numpy")
+    size = np.array(sizes)
+    table = np.zeros((k, width))
+    table[np.arange(width) < size[:, None]] = x
+    out = np.zeros(k)
+    for j in range(width):
+        out += table[:, j]
+    return out
 
 
 def _settle(w, rules, p: Problem, u: float, resistance: float) -> None:
