@@ -282,3 +282,76 @@ def test_resistance_equals_mechanism():
         trust, influence = rng.random(aff.size), float(rng.random())
         want = mech.implementation_resistance(trust, np.where(np.isin(aff, members), influence, 0.0))
         assert phases._resistance(trust, aff, members, influence) == want
+
+
+# ----------------------------------------------------------------------------- respond, spread
+def _plain_respond(model):
+    w, rules = model.world, model.paradigm
+    c, e, cfg, core = w.citizens, w.employees, w.config, w.core
+    a = cfg.citizens.adaptation
+    exp = w.experience
+    open_aff = [p.affected for p in w.open]
+    if open_aff:
+        exp[np.concatenate(open_aff)] *= 1.0 - cfg.problems.harm
+    for p in w.closed_now:
+        exp[p.affected] = 0.5 * exp[p.affected] + 0.5 * p.value
+    felt = np.clip(0.5 + exp - c.expectation, 0.0, 1.0)
+    c.satisfaction += a * (felt - c.satisfaction)
+    phases.voice(w, rules)
+    c.trust += cfg.citizens.trust_adaptation * (c.satisfaction - c.trust)
+    growth = cfg.citizens.expectation_growth + rules.expectation_push()
+    c.expectation += core.expectation_share * a * (exp - c.expectation) + growth * (1.0 - c.expectation)
+    c.fatigue *= 1.0 - cfg.citizens.recovery
+    phases.take_part(w)
+    target = (c.efficacy * (core.willingness_base + (1.0 - core.willingness_base) * c.resources)
+              * (1.0 - c.fatigue))
+    c.willingness += a * (target - c.willingness)
+    w.providers.loss[:] = 0.0
+    rules.respond(w)
+    e.motivation[:] = mech.crowd_out_motivation(e.motivation, e.pressure, e.discretion, cfg.employees.crowding_out,
+                                                cfg.employees.autonomy_support, e.intrinsic)
+    pol = w.politicians
+    w.hours_log.append((float(pol.policy_hours.sum()), float(pol.case_hours.sum()), pol.n * cfg.politicians.hours))
+
+
+def _plain_spread(model):
+    w = model.world
+    c, rate = w.citizens, w.config.network.diffusion
+    c.trust[:] = np.clip(mech.spread_over_network(c.trust, w.weights, rate), 0.0, 1.0)
+    c.willingness[:] = np.clip(mech.spread_over_network(c.willingness, w.weights, rate), 0.0, 1.0)
+
+
+_CITIZENS = ("satisfaction", "trust", "expectation", "fatigue", "willingness", "efficacy", "complaints",
+             "participations")
+
+
+@pytest.mark.parametrize("paradigm,meta,seed", [("npg", "hands_on", 1), ("npm", "none", 2), ("opa", "none", 3)])
+def test_respond_and_spread_equal_plain_forms(paradigm, meta, seed):
+    m = GovModel(validate({"paradigm": paradigm, "metagovernance": meta, "seed": seed,
+                           "population": {"citizens": 1500}, "citizens": {"adaptation": 0.3}}), history=False)
+    checked = []
+
+    def twin(name, fast, plain):
+        def run(mm):
+            a, b = copy.deepcopy(mm), copy.deepcopy(mm)
+            fast(a)
+            plain(b)
+            for col in _CITIZENS:
+                assert getattr(a.world.citizens, col).tobytes() == getattr(b.world.citizens, col).tobytes(), (name, col)
+            assert a.world.experience.tobytes() == b.world.experience.tobytes()
+            assert a.world.employees.motivation.tobytes() == b.world.employees.motivation.tobytes()
+            assert a.world.hours_log == b.world.hours_log
+            checked.append(name)
+            fast(mm)
+        return run
+
+    from govsim.phases import Phase
+    checks = {"respond": twin("respond", phases.respond, _plain_respond),
+              "spread_trust": twin("spread_trust", phases.spread_trust, _plain_spread)}
+    m.phases = type(m.phases)(Phase(ph.name, checks[ph.name], ph.theory, ph.doc) if ph.name in checks else ph
+                              for ph in m.phases)
+    for _ in range(15):
+        m.step()
+    assert checked.count("respond") == checked.count("spread_trust") == 15
+    c = m.world.citizens
+    assert c.trust.std() > 0 and c.willingness.std() > 0 and c.complaints.sum() > 0  # the updates did something

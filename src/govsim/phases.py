@@ -444,17 +444,40 @@ def respond(model: GovModel) -> None:
         exp[np.concatenate(open_aff)] *= 1.0 - cfg.problems.harm
     for p in w.closed_now:
         exp[p.affected] = 0.5 * exp[p.affected] + 0.5 * p.value
-    felt = np.clip(0.5 + exp - c.expectation, 0.0, 1.0)
-    c.satisfaction += a * (felt - c.satisfaction)
+    # The updates below are written in place on two scratch vectors, one operation at a time in the
+    # order of the formulas in the comments (x * k for k * x: the same product), so no value changes.
+    t, v = np.empty(c.n), np.empty(c.n)
+    # felt = clip(0.5 + exp - expectation, 0, 1); satisfaction += a (felt - satisfaction)
+    np.add(exp, 0.5, out=t)
+    t -= c.expectation
+    np.clip(t, 0.0, 1.0, out=t)
+    t -= c.satisfaction
+    t *= a
+    c.satisfaction += t
     voice(w, rules)
-    c.trust += cfg.citizens.trust_adaptation * (c.satisfaction - c.trust)
+    # trust += trust_adaptation (satisfaction - trust)
+    np.subtract(c.satisfaction, c.trust, out=t)
+    t *= cfg.citizens.trust_adaptation
+    c.trust += t
     growth = cfg.citizens.expectation_growth + rules.expectation_push()
-    c.expectation += core.expectation_share * a * (exp - c.expectation) + growth * (1.0 - c.expectation)
+    # expectation += expectation_share a (exp - expectation) + growth (1 - expectation)
+    np.subtract(exp, c.expectation, out=t)
+    t *= core.expectation_share * a
+    np.subtract(1.0, c.expectation, out=v)
+    v *= growth
+    t += v
+    c.expectation += t
     c.fatigue *= 1.0 - cfg.citizens.recovery
     take_part(w)
-    target = (c.efficacy * (core.willingness_base + (1.0 - core.willingness_base) * c.resources)
-              * (1.0 - c.fatigue))
-    c.willingness += a * (target - c.willingness)
+    # target = efficacy (base + (1 - base) resources) (1 - fatigue); willingness += a (target - willingness)
+    np.multiply(c.resources, 1.0 - core.willingness_base, out=t)
+    t += core.willingness_base
+    t *= c.efficacy
+    np.subtract(1.0, c.fatigue, out=v)
+    t *= v
+    t -= c.willingness
+    t *= a
+    c.willingness += t
     w.providers.loss[:] = 0.0
     rules.respond(w)
     e.motivation[:] = mech.crowd_out_motivation(e.motivation, e.pressure, e.discretion,
@@ -561,8 +584,14 @@ def political_leadership(model: GovModel) -> None:
 def spread_trust(model: GovModel) -> None:
     w = model.world
     c, rate = w.citizens, w.config.network.diffusion
-    c.trust[:] = np.clip(mech.spread_over_network(c.trust, w.weights, rate), 0.0, 1.0)
-    c.willingness[:] = np.clip(mech.spread_over_network(c.willingness, w.weights, rate), 0.0, 1.0)
+    for x in (c.trust, c.willingness):
+        # clip(mech.spread_over_network(x, W, rate), 0, 1), written back in place:
+        # (1 - rate) x + rate (W x), the same operations on the same numbers.
+        spread = w.weights @ x
+        spread *= rate
+        out = (1.0 - rate) * x
+        out += spread
+        np.clip(out, 0.0, 1.0, out=x)
 
 
 # --------------------------------------------------------------------------- 9
