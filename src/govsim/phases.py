@@ -584,14 +584,8 @@ def political_leadership(model: GovModel) -> None:
 def spread_trust(model: GovModel) -> None:
     w = model.world
     c, rate = w.citizens, w.config.network.diffusion
-    for x in (c.trust, c.willingness):
-        # clip(mech.spread_over_network(x, W, rate), 0, 1), written back in place:
-        # (1 - rate) x + rate (W x), the same operations on the same numbers.
-        spread = w.weights @ x
-        spread *= rate
-        out = (1.0 - rate) * x
-        out += spread
-        np.clip(out, 0.0, 1.0, out=x)
+    c.trust[:] = np.clip(mech.spread_over_network(c.trust, w.weights, rate), 0.0, 1.0)
+    c.willingness[:] = np.clip(mech.spread_over_network(c.willingness, w.weights, rate), 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------- 9
