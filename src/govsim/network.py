@@ -41,26 +41,46 @@ class Neighbourhood:
         self.indptr = adj.indptr
         self.indices = adj.indices
         self.n = adj.shape[0]
+        self._views: tuple | None = None
+
+    def __getstate__(self) -> dict:
+        # The memoryviews (see ``__call__``) cannot be pickled; a copy makes its own on first use.
+        return {"indptr": self.indptr, "indices": self.indices, "n": self.n}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._views = None
 
     def __call__(self, origin: int, size: int) -> np.ndarray:
-        size = min(size, self.n)
-        indptr, indices = self.indptr, self.indices
+        """The ``size`` citizens nearest to ``origin`` (itself included), in increasing row order.
+
+        Breadth first: ring by ring, each node of a ring in the order it was reached, its
+        neighbours in the stored order, until ``size`` are found (all of ``origin``'s component
+        if it is smaller). The adjacency is read through memoryviews: indexing one gives a Python
+        int, and a slice converts to a list at once, without a numpy scalar per lookup.
+        """
+        views = self._views
+        if views is None or views[0] is not self.indptr or views[1] is not self.indices:
+            views = self._views = (self.indptr, self.indices, memoryview(np.ascontiguousarray(self.indptr)),
+                                   memoryview(np.ascontiguousarray(self.indices)))
+        indptr, indices = views[2], views[3]
+        left = min(size, self.n) - 1  # still to find
         seen = {origin}
         order = [origin]
         frontier = [origin]
-        while frontier and len(order) < size:
+        while frontier and left > 0:
             nxt = []
             for node in frontier:
-                # One slice converted to Python ints at once, visited in the stored order.
                 for nb in indices[indptr[node]:indptr[node + 1]].tolist():
                     if nb not in seen:
                         seen.add(nb)
-                        order.append(nb)
                         nxt.append(nb)
-                        if len(order) >= size:
+                        left -= 1
+                        if not left:
                             break
-                if len(order) >= size:
+                if not left:
                     break
+            order += nxt
             frontier = nxt
         order.sort()
         return np.array(order, dtype=np.int64)

@@ -21,6 +21,8 @@ from govsim.metrics import compute_outcomes
 from govsim.problems import Problem, Stage
 from govsim.world import fmean
 
+_add_reduce = np.add.reduce  # ndarray.sum() without its wrapper (the same sum)
+
 if TYPE_CHECKING:  # pragma: no cover
     from govsim.model import GovModel
 
@@ -139,8 +141,43 @@ def implement(model: GovModel) -> None:
     e.drift[:] = mech.drift_share(e.motivation, e.pressure, cfg.agency)
     effective = e.effort * (1.0 - st.overhead)
     deliver_routine(w, st, effective)
-    for p in w.ready(Stage.DECIDED):
-        implement_solution(w, rules, p, st, effective)
+    ready = w.ready(Stage.DECIDED)
+    if ready:
+        implement_solutions(w, rules, ready, st, effective)
+
+
+class Delivery:
+    """What every solution delivered in one implement phase shares, worked out once for the phase.
+
+    Employees' effort, steered share and drift are set at the start of the phase and
+    politicians' legitimacy only at elections, so within the phase they are fixed:
+    ``kept`` = ``(1 - s)(1 - x)`` per employee (the unsteered effort that does not
+    drift) is the first term of :func:`govsim.mechanisms.service_quality`, computed
+    element by element as that function does, so indexing it by a team gives the
+    same numbers as computing it for the team.
+    """
+
+    __slots__ = ("effective", "steered", "kept", "focus", "ones", "council")
+
+    def __init__(self, w, st, effective: np.ndarray) -> None:
+        e = w.employees
+        self.effective = effective
+        self.steered = e.steered_share
+        self.kept = (1.0 - e.steered_share) * (1.0 - e.drift)
+        self.focus = np.asarray(st.focus, dtype=float)
+        self.ones = np.ones(mech.K)
+        self.council = fmean(w.politicians.legitimacy)  # a solution without a politician's seat
+
+    def team_quality(self, w, p: Problem, team: np.ndarray) -> float:
+        """Mean public quality a team delivers: ``mean(service_quality(...))`` over its members."""
+        # A standard solution comes with its procedure: control watches exactly what it needs (T6).
+        focus = self.ones if p.standard else self.focus
+        if focus.ndim == 1:
+            overlap = float(np.dot(focus, p.direction))  # mech.focus_overlap of one focus vector
+        else:
+            overlap = focus[w.employees.provider[team]] @ np.asarray(p.direction, dtype=float)
+        q = self.effective[team] * (self.kept[team] + self.steered[team] * overlap)
+        return float(_add_reduce(q, None)) / q.size
 
 
 def _focus_of(st, rows: np.ndarray | None, w) -> np.ndarray:
@@ -178,39 +215,43 @@ def member_of(rows: np.ndarray, group: np.ndarray) -> np.ndarray:
     return g[at] == rows
 
 
-def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
-    """Deliver a decided solution: public quality, co-production, resistance, clarity (T5, T8, T12, T15, T21)."""
+def implement_solution(w, rules, p: Problem, st, effective: np.ndarray, shared: Delivery | None = None) -> None:
+    """Deliver a decided solution: public quality, co-production, resistance, clarity (T5, T8, T12, T15, T21).
+
+    ``shared`` holds what the phase's solutions have in common (built here if not given).
+    """
+    if shared is None:
+        shared = Delivery(w, st, effective)
     c, cfg = w.citizens, w.config
-    rng = w.streams.get("implementation", p.id, p.attempts)
+    streams = w.streams
+    rng = streams.get("implementation", p.id, p.attempts)
     u = rng.random()
     team = w.pick_employees(p, cfg.employees.implementation_team, rng)
-    # A standard solution comes with its procedure: control watches exactly what it needs (T6).
-    focus = np.ones(mech.K) if p.standard else _focus_of(st, team, w)
-    # fmean: the same sum over the same count as np.mean, without its overhead on a few elements.
-    q_public = fmean(mech.service_quality(effective[team], w.employees.steered_share[team],
-                                          focus, p.direction, w.employees.drift[team])) if team.size else 0.0
+    q_public = shared.team_quality(w, p, team) if team.size else 0.0
     aff = p.affected
+    group = p.group
     role = rules.coproduction * (RUNGS[p.arena.rung].coproduction if p.arena is not None else 1.0)
-    co = mech.mobilise_resources(c.resources[aff], c.willingness[aff], role)
-    co_draw = w.streams.get("coproduction", p.id, p.attempts).random(aff.size)
+    willing = c.willingness[aff]
+    co = mech.mobilise_resources(c.resources[aff], willing, role)
+    co_draw = streams.get("coproduction", p.id, p.attempts).random(aff.size)
     if co > 0:
-        producers = aff[co_draw < c.willingness[aff] * role]
+        producers = aff[co_draw < willing * role]
         w.citizen_hours(p, producers, cfg.employees.implementation_hours)
         # Co-producers carry out a decided solution: as much say as a volunteer's rung allows,
         # within the discretion of the employees they work with (T9, T12).
         discretion = fmean(w.employees.discretion[team]) if team.size else 0.0
         influence = RUNGS[mech.RUNG_VOLUNTEER].depth * discretion
         w.record_participation(p, producers, mech.RUNG_VOLUNTEER, influence)
+        group = p.group
         # Co-producers add what they know to the solution's delivery (T5, T12, T14).
         co *= mech.coproduction_reach(p.need, c.knowledge[producers])
     q = q_public + (1.0 - q_public) * co
     p.quality = partners.add_resources(w, p, q)
-    ownership = np.where(member_of(aff, p.group.citizens), p.influence, 0.0)
-    pol = p.group.politicians
-    legit = w.politicians.legitimacy[pol] if pol.size else w.politicians.legitimacy  # no seat: the whole council
-    p.support = w.core.mobilisation * p.political_ownership * fmean(legit)
+    pol = group.politicians
+    p.support = w.core.mobilisation * p.political_ownership * (
+        fmean(w.politicians.legitimacy[pol]) if pol.size else shared.council)  # no seat: the whole council
     contested = 1.0 - w.core.contestation * (1.0 - p.wickedness)  # tame problems are not contested (T6)
-    resistance = mech.implementation_resistance(c.trust[aff], ownership) * (1.0 - p.support) * contested
+    resistance = _resistance(c.trust[aff], aff, group.citizens, p.influence) * (1.0 - p.support) * contested
     w.spend("employees", team, cfg.employees.implementation_hours, p)
     p.clarity = rules.clarity(w, p)
     if u < p.clarity * (1.0 - resistance):
@@ -228,6 +269,168 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray) -> None:
             p.ready_at = w.now + 1
 
 
+def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarray) -> None:
+    """:func:`implement_solution` for each of ``ready`` in turn, with the same draws, numbers and effects.
+
+    Within the phase a solution's numbers depend only on the problem, its own draws and what
+    no solution changes (citizens' trust, willingness, resources and knowledge, employees'
+    effort and discretion, politicians' legitimacy): co-producers take part on the volunteer
+    rung, below a panel, so their participation leaves the problem's group and influence as
+    they were. So the draws are taken first, problem by problem from each problem's own keyed
+    streams (as :func:`implement_solution` takes them); the element-wise arithmetic then runs
+    once over all the affected citizens (and all the team members) together, each element
+    computed exactly as before; every mean is the same sum over the problem's own elements; and
+    the effects (hours, participation, closing) follow problem by problem, in the same order.
+    """
+    shared = Delivery(w, st, effective)
+    if mech.RUNG_VOLUNTEER >= mech.RUNG_PANEL:  # pragma: no cover - co-production would change the group
+        for p in ready:
+            implement_solution(w, rules, p, st, effective, shared)
+        return
+    c, cfg, e = w.citizens, w.config, w.employees
+    streams, pick = w.streams, w.pick_employees
+    n_team, hours = cfg.employees.implementation_team, cfg.employees.implementation_hours
+    focus = shared.focus
+    one_focus = focus.ndim == 1
+    us, teams, draws, roles, overlaps = [], [], [], [], []
+    for p in ready:
+        rng = streams.get("implementation", p.id, p.attempts)
+        us.append(rng.random())
+        team = pick(p, n_team, rng)
+        teams.append(team)
+        draws.append(streams.get("coproduction", p.id, p.attempts).random(p.affected.size))
+        roles.append(rules.coproduction * (RUNGS[p.arena.rung].coproduction if p.arena is not None else 1.0))
+        if one_focus and team.size:
+            # A standard solution comes with its procedure: control watches exactly what it needs (T6).
+            overlaps.append(float(np.dot(shared.ones if p.standard else focus, p.direction)))
+        else:
+            overlaps.append(0.0)
+    k = len(ready)
+    affs = [p.affected for p in ready]
+    a_size = [a.size for a in affs]
+    a_end = np.cumsum(a_size).tolist()
+    aff = np.concatenate(affs) if k > 1 else affs[0]
+    role_of = np.repeat(np.array(roles), a_size)
+    willing = c.willingness[aff]
+    brought = c.resources[aff] * willing
+    produce = np.concatenate(draws) < willing * role_of
+    # Ownership: the problem's influence for the affected who are members of its group (as member_of).
+    owners = [i for i, p in enumerate(ready) if p.group.citizens.size]
+    r = 1.0 - c.trust[aff]
+    if owners:
+        n = np.int64(c.n)
+        at = np.repeat(np.arange(k, dtype=np.int64), a_size)
+        key = at * n + aff
+        members = np.concatenate([i * n + ready[i].group.citizens for i in owners])
+        members.sort()
+        pos = np.minimum(np.searchsorted(members, key), members.size - 1)
+        influence = np.repeat(np.array([p.influence for p in ready]), a_size)
+        r *= 1.0 - np.where(members[pos] == key, influence, 0.0)
+    t_size = [t.size for t in teams]
+    quality = discretion = None
+    if max(t_size) and (max(t_size) < 8 or not one_focus):
+        staffed = [i for i in range(k) if t_size[i]]
+        team = np.concatenate([teams[i] for i in staffed]) if len(staffed) > 1 else teams[staffed[0]]
+        sizes = [t_size[i] for i in staffed]
+        if max(t_size) < 8:
+            discretion = dict(zip(staffed, (_small_sums(e.discretion[team], sizes) / sizes).tolist()))
+        if one_focus and max(t_size) < 8:
+            ov = np.repeat(np.array([overlaps[i] for i in staffed]), sizes)
+            q = shared.effective[team] * (shared.kept[team] + shared.steered[team] * ov)
+            quality = dict(zip(staffed, (_small_sums(q, sizes) / sizes).tolist()))
+    start = 0
+    mobilisation, contestation = w.core.mobilisation, w.core.contestation
+    for i, p in enumerate(ready):
+        end = a_end[i]
+        team = teams[i]
+        if not team.size:
+            q_public = 0.0
+        elif quality is not None:
+            q_public = quality[i]
+        else:
+            q_public = shared.team_quality(w, p, team)
+        m = end - start
+        co = mech.clip01(float(_add_reduce(brought[start:end], None)) / m * roles[i]) if m else 0.0
+        if co > 0:
+            producers = p.affected[produce[start:end]]
+            w.citizen_hours(p, producers, hours)
+            # Co-producers carry out a decided solution: as much say as a volunteer's rung allows,
+            # within the discretion of the employees they work with (T9, T12).
+            if not team.size:
+                d = 0.0
+            elif discretion is not None:
+                d = discretion[i]
+            else:
+                d = fmean(e.discretion[team])
+            w.record_participation(p, producers, mech.RUNG_VOLUNTEER, RUNGS[mech.RUNG_VOLUNTEER].depth * d)
+            # Co-producers add what they know to the solution's delivery (T5, T12, T14).
+            co *= mech.coproduction_reach(p.need, c.knowledge[producers])
+        q = q_public + (1.0 - q_public) * co
+        p.quality = partners.add_resources(w, p, q)
+        pol = p.group.politicians
+        p.support = mobilisation * p.political_ownership * (
+            fmean(w.politicians.legitimacy[pol]) if pol.size else shared.council)  # no seat: the whole council
+        contested = 1.0 - contestation * (1.0 - p.wickedness)  # tame problems are not contested (T6)
+        resistance = (float(_add_reduce(r[start:end], None)) / m if m else 0.0) * (1.0 - p.support) * contested
+        start = end
+        w.spend("employees", team, hours, p)
+        _settle(w, rules, p, us[i], resistance)
+
+
+def _small_sums(x: np.ndarray, sizes: list[int]) -> np.ndarray:
+    """Sums of consecutive pieces of ``x`` of the given sizes (each 1 to 7), each as ``np.add.reduce`` adds it.
+
+    numpy adds fewer than 8 elements in order, starting from 0 (``np.add.reduceat`` does not: it
+    starts from the first element and adds the rest to it in a different grouping). Here the
+    pieces are laid out as the rows of a zero-padded table and added up column by column from 0;
+    adding a padding 0 leaves a sum unchanged.
+    """
+    k, width = len(sizes), max(sizes)
+    if width >= 8:  # pragma: no cover - the callers pass pieces of up to 7
+        raise ValueError("pieces of 8 or more elements are added pairwise by numpy")
+    size = np.array(sizes)
+    table = np.zeros((k, width))
+    table[np.arange(width) < size[:, None]] = x
+    out = np.zeros(k)
+    for j in range(width):
+        out += table[:, j]
+    return out
+
+
+def _settle(w, rules, p: Problem, u: float, resistance: float) -> None:
+    """Whether a delivered solution is implemented (draw ``u``), and what follows (T15)."""
+    cfg = w.config
+    p.clarity = rules.clarity(w, p)
+    if u < p.clarity * (1.0 - resistance):
+        p.implemented = True
+        p.value = p.fit * p.quality
+        p.solved = p.value >= cfg.problems.solve_threshold
+        w.close(p, "solved" if p.solved else "unsolved")
+        partners.after_implementation(w, p)
+    else:
+        p.attempts += 1
+        if p.attempts >= w.core.implementation_attempts:
+            w.close(p, "failed")
+            partners.after_implementation(w, p)
+        else:
+            p.ready_at = w.now + 1
+
+
+def _resistance(trust: np.ndarray, aff: np.ndarray, members: np.ndarray, influence: float) -> float:
+    """``mech.implementation_resistance(trust, ownership)``, ownership = ``influence`` for the affected
+    who are members of the problem's group and 0 for the others (T8).
+
+    Without members every ownership is 0 and ``(1 - t)(1 - 0)`` is ``1 - t`` exactly, so the
+    product is left out; the mean is the same sum over the same count.
+    """
+    if trust.size == 0:
+        return 0.0
+    r = 1.0 - trust
+    if members.size:
+        r *= 1.0 - np.where(member_of(aff, members), influence, 0.0)
+    return float(_add_reduce(r, None)) / r.size
+
+
 # --------------------------------------------------------------------------- 6
 def respond(model: GovModel) -> None:
     """Citizens' satisfaction, trust, expectations, participation effects and willingness; the
@@ -241,17 +444,40 @@ def respond(model: GovModel) -> None:
         exp[np.concatenate(open_aff)] *= 1.0 - cfg.problems.harm
     for p in w.closed_now:
         exp[p.affected] = 0.5 * exp[p.affected] + 0.5 * p.value
-    felt = np.clip(0.5 + exp - c.expectation, 0.0, 1.0)
-    c.satisfaction += a * (felt - c.satisfaction)
+    # The updates below are written in place on two scratch vectors, one operation at a time in the
+    # order of the formulas in the comments (x * k for k * x: the same product), so no value changes.
+    t, v = np.empty(c.n), np.empty(c.n)
+    # felt = clip(0.5 + exp - expectation, 0, 1); satisfaction += a (felt - satisfaction)
+    np.add(exp, 0.5, out=t)
+    t -= c.expectation
+    np.clip(t, 0.0, 1.0, out=t)
+    t -= c.satisfaction
+    t *= a
+    c.satisfaction += t
     voice(w, rules)
-    c.trust += cfg.citizens.trust_adaptation * (c.satisfaction - c.trust)
+    # trust += trust_adaptation (satisfaction - trust)
+    np.subtract(c.satisfaction, c.trust, out=t)
+    t *= cfg.citizens.trust_adaptation
+    c.trust += t
     growth = cfg.citizens.expectation_growth + rules.expectation_push()
-    c.expectation += core.expectation_share * a * (exp - c.expectation) + growth * (1.0 - c.expectation)
+    # expectation += expectation_share a (exp - expectation) + growth (1 - expectation)
+    np.subtract(exp, c.expectation, out=t)
+    t *= core.expectation_share * a
+    np.subtract(1.0, c.expectation, out=v)
+    v *= growth
+    t += v
+    c.expectation += t
     c.fatigue *= 1.0 - cfg.citizens.recovery
     take_part(w)
-    target = (c.efficacy * (core.willingness_base + (1.0 - core.willingness_base) * c.resources)
-              * (1.0 - c.fatigue))
-    c.willingness += a * (target - c.willingness)
+    # target = efficacy (base + (1 - base) resources) (1 - fatigue); willingness += a (target - willingness)
+    np.multiply(c.resources, 1.0 - core.willingness_base, out=t)
+    t += core.willingness_base
+    t *= c.efficacy
+    np.subtract(1.0, c.fatigue, out=v)
+    t *= v
+    t -= c.willingness
+    t *= a
+    c.willingness += t
     w.providers.loss[:] = 0.0
     rules.respond(w)
     e.motivation[:] = mech.crowd_out_motivation(e.motivation, e.pressure, e.discretion,

@@ -182,6 +182,25 @@ class _DimensionDraw:
         neg = (-keys).tolist()
         return sorted(range(K), key=neg.__getitem__)[:m]
 
+    def order(self, u: np.ndarray) -> np.ndarray:
+        """The dimensions in the order :meth:`__call__` ranks them, one row per row of uniform draws ``u``
+        (shape ``(n, K)``): the same keys, element by element, and the same stable sort, largest key first.
+        A problem that needs ``m`` dimensions takes the first ``m`` of its row."""
+        keys = np.log(np.maximum(u, 1e-300)) / self.scale
+        if not self.all_positive:
+            keys = np.where(self.positive, keys, -np.inf)
+        return np.argsort(-keys, axis=1, kind="stable")
+
+
+def _shares(gammas: list[float]) -> list[float]:
+    """Gamma draws normalised to sum 1, as ``Generator.dirichlet`` does: their sum taken in order, then
+    each draw multiplied by its reciprocal."""
+    acc = 0.0
+    for x in gammas:
+        acc += x
+    inv = 1.0 / acc
+    return [x * inv for x in gammas]
+
 
 class ProblemStream:
     """Draws new problems from its own random stream (common random numbers).
@@ -204,42 +223,52 @@ class ProblemStream:
         self.neighbourhood = neighbourhood
         self.next_id = 0
         self._dims: _DimensionDraw | None = None
-        self._alphas: dict[int, np.ndarray] = {}
 
     def draw(self, step: int) -> list[Problem]:
-        """Problems arriving at ``step``: Poisson(rate) many, each with wickedness, need and reach."""
+        """Problems arriving at ``step``: Poisson(rate) many, each with wickedness, need and reach.
+
+        Each problem takes its draws from the stream in a fixed order (wickedness, the keys of its
+        dimensions, the shares of its need, driver, origin, reach). What needs no further draw (which
+        dimensions the keys pick, the need vectors) is worked out afterwards for all of the step's
+        problems at once. The shares are ``Dirichlet(2, ..., 2)`` over the ``m`` dimensions, drawn as
+        ``Generator.dirichlet`` draws them: ``m`` standard gamma variates of shape 2, normalised.
+        """
         rng = self.rng
         n = int(rng.poisson(self.rate))
-        out = []
         if not n:
-            return out
+            return []
         # Wickedness ~ Beta with the configured mean (concentration 4).
         mean = min(max(self.wickedness, 1e-3), 1 - 1e-3)
         a, b = 4 * mean, 4 * (1 - mean)
         dims_of = self._dims
         if dims_of is None or dims_of.weights is not self.weights:
             dims_of = self._dims = _DimensionDraw(self.weights)
-        alphas = self._alphas
         hood = self.neighbourhood
         n_citizens, n_drivers, reach = hood.n, len(DRIVERS), self.reach
-        for _ in range(n):
-            w = float(rng.beta(a, b))
+        beta, uniform, gamma, integers, poisson = rng.beta, rng.random, rng.standard_gamma, rng.integers, rng.poisson
+        keys_u = np.empty((n, K))
+        wicked, counts, shares, drivers, affected = [], [], [], [], []
+        for i in range(n):
+            w = float(beta(a, b))
             # Wicked problems need more dimensions at once (T6): 1 + round(w (K - 1)).
             m = 1 + int(round(w * (K - 1)))
-            dims = dims_of(rng, m)
-            need = np.zeros(K)
-            alpha = alphas.get(m)
-            if alpha is None:
-                alpha = alphas[m] = np.full(m, 2.0)
-            need[dims] = rng.dirichlet(alpha)
-            driver = DRIVERS[int(rng.integers(n_drivers))]
-            origin = int(rng.integers(n_citizens))
-            size = max(1, int(rng.poisson(reach)))
-            affected = hood(origin, size)
-            out.append(Problem(id=self.next_id, arrived=step, driver=driver, wickedness=w,
-                               need=need, affected=affected, ready_at=step))
-            self.next_id += 1
-        return out
+            uniform(out=keys_u[i])
+            shares += _shares(gamma(2.0, m).tolist())
+            drivers.append(DRIVERS[int(integers(n_drivers))])
+            origin = int(integers(n_citizens))
+            size = max(1, int(poisson(reach)))
+            affected.append(hood(origin, size))
+            wicked.append(w)
+            counts.append(m)
+        order = dims_of.order(keys_u)
+        m_of = np.array(counts)
+        needs = np.zeros((n, K))
+        taken = np.arange(K) < m_of[:, None]  # the first m of each row, row by row
+        needs[np.repeat(np.arange(n), m_of), order[taken]] = shares
+        first = self.next_id
+        self.next_id = first + n
+        return [Problem(id=first + i, arrived=step, driver=drivers[i], wickedness=wicked[i], need=needs[i],
+                        affected=affected[i], ready_at=step) for i in range(n)]
 
 
 class ProblemRecords:
