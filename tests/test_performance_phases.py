@@ -157,7 +157,8 @@ def _plain_solution(w, rules, p, st, effective):
     phases._settle(w, rules, p, u, resistance)
 
 
-def _plain_implement(model):
+def _steer_and_deliver_routine(model):
+    """The implement phase up to the solutions: steering, effort, routine services (plain form)."""
     w, rules = model.world, model.paradigm
     ready = w.ready(Stage.DECIDED)
     st = rules.steer(w)
@@ -169,6 +170,11 @@ def _plain_implement(model):
     e.drift[:] = mech.drift_share(e.motivation, e.pressure, cfg.agency)
     effective = e.effort * (1.0 - st.overhead)
     phases.deliver_routine(w, st, effective)
+    return w, rules, ready, st, effective
+
+
+def _plain_implement(model):
+    w, rules, ready, st, effective = _steer_and_deliver_routine(model)
     for p in ready:
         _plain_solution(w, rules, p, st, effective)
 
@@ -234,17 +240,7 @@ def test_batched_implement_equals_one_solution_at_a_time(settings):
 
 def _one_at_a_time(model):
     """The implement phase with :func:`govsim.phases.implement_solution` called for each solution."""
-    w, rules = model.world, model.paradigm
-    ready = w.ready(Stage.DECIDED)
-    st = rules.steer(w)
-    e, cfg = w.employees, w.config.employees
-    e.pressure[:] = np.asarray(st.pressure, dtype=float)
-    e.discretion[:] = st.discretion
-    e.effort[:] = mech.employee_effort(e.motivation, e.pressure, cfg.extrinsic_weight)
-    e.steered_share[:] = mech.steered_share(e.pressure, e.motivation, e.discretion)
-    e.drift[:] = mech.drift_share(e.motivation, e.pressure, cfg.agency)
-    effective = e.effort * (1.0 - st.overhead)
-    phases.deliver_routine(w, st, effective)
+    w, rules, ready, st, effective = _steer_and_deliver_routine(model)
     for p in ready:
         phases.implement_solution(w, rules, p, st, effective)
 

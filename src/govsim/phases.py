@@ -253,20 +253,7 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray, shared: 
     contested = 1.0 - w.core.contestation * (1.0 - p.wickedness)  # tame problems are not contested (T6)
     resistance = _resistance(c.trust[aff], aff, group.citizens, p.influence) * (1.0 - p.support) * contested
     w.spend("employees", team, cfg.employees.implementation_hours, p)
-    p.clarity = rules.clarity(w, p)
-    if u < p.clarity * (1.0 - resistance):
-        p.implemented = True
-        p.value = p.fit * p.quality
-        p.solved = p.value >= cfg.problems.solve_threshold
-        w.close(p, "solved" if p.solved else "unsolved")
-        partners.after_implementation(w, p)
-    else:
-        p.attempts += 1
-        if p.attempts >= w.core.implementation_attempts:
-            w.close(p, "failed")
-            partners.after_implementation(w, p)
-        else:
-            p.ready_at = w.now + 1
+    _settle(w, rules, p, u, resistance)
 
 
 def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarray) -> None:
