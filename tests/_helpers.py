@@ -65,3 +65,20 @@ def head(column: str, first: int = 20):
 def per_seed(fn, seeds=range(4), steps=50, **kw) -> np.ndarray:
     """``fn`` of each seed's cached run, as an array (paired over seeds: the same seeds for every condition)."""
     return np.array([fn(run(scenario(seed=s, **kw), steps)) for s in seeds], dtype=float)
+
+
+def plain_neighbourhood(adj, origin: int, size: int) -> np.ndarray:
+    """Reference for ``govsim.network.Neighbourhood``: a plain breadth-first search from ``origin`` in
+    the stored neighbour order, up to ``size`` citizens, returned sorted."""
+    size = min(size, adj.shape[0])
+    seen, order, frontier = {origin}, [origin], [origin]
+    while frontier and len(order) < size:
+        nxt = []
+        for node in frontier:
+            for nb in adj.indices[adj.indptr[node]:adj.indptr[node + 1]]:
+                if int(nb) not in seen and len(order) < size:
+                    seen.add(int(nb))
+                    order.append(int(nb))
+                    nxt.append(int(nb))
+        frontier = nxt
+    return np.array(sorted(order), dtype=np.int64)

@@ -7,6 +7,7 @@ from govsim import metrics
 from govsim.config import validate
 from govsim.model import GovModel
 from govsim.network import Neighbourhood, small_world
+from _helpers import plain_neighbourhood
 
 
 def _by_functions(model):
@@ -36,16 +37,7 @@ def test_neighbourhood_is_breadth_first_and_sorted():
         got = hood(origin, size)
         assert got.dtype == np.int64 and np.all(np.diff(got) > 0)
         assert got.size == min(size, 300) and origin in got
-        # reference: plain breadth-first search in the stored neighbour order
-        seen, order, frontier = {origin}, [origin], [origin]
-        while frontier and len(order) < size:
-            nxt = []
-            for node in frontier:
-                for nb in adj.indices[adj.indptr[node]:adj.indptr[node + 1]]:
-                    if int(nb) not in seen and len(order) < size:
-                        seen.add(int(nb)); order.append(int(nb)); nxt.append(int(nb))
-            frontier = nxt
-        assert got.tolist() == sorted(order)
+        assert got.tolist() == plain_neighbourhood(adj, origin, size).tolist()
 
 
 def _take_part_one_act_at_a_time(c, cfg, now, acts):

@@ -14,6 +14,7 @@ from govsim.mechanisms import K
 from govsim.model import GovModel
 from govsim.network import Neighbourhood, small_world
 from govsim.problems import DRIVERS, Problem, ProblemStream, Stage, _DimensionDraw, _shares, _weighted_dims
+from _helpers import plain_neighbourhood
 
 
 # ----------------------------------------------------------------------------- arrivals
@@ -28,19 +29,7 @@ class _PlainStream:
         self.next_id = 0
 
     def hood(self, origin, size):
-        adj, n = self.adj, self.adj.shape[0]
-        size = min(size, n)
-        seen, order, frontier = {origin}, [origin], [origin]
-        while frontier and len(order) < size:
-            nxt = []
-            for node in frontier:
-                for nb in adj.indices[adj.indptr[node]:adj.indptr[node + 1]]:
-                    if int(nb) not in seen and len(order) < size:
-                        seen.add(int(nb))
-                        order.append(int(nb))
-                        nxt.append(int(nb))
-            frontier = nxt
-        return np.array(sorted(order), dtype=np.int64)
+        return plain_neighbourhood(self.adj, origin, size)
 
     def draw(self, step):
         rng, out = self.rng, []
