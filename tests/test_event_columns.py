@@ -103,3 +103,19 @@ def test_a_reform_does_not_rewrite_the_designs_made_before_it():
         now = [p.alignment for p in m.world.designs.window(since) if p.arena is not None]
         differs += (sum(now) / len(now) if now else 0.0) != pytest.approx(expected, rel=1e-9, abs=1e-12)
     assert differs > 0  # the case arises in this run, so the snapshot is what keeps the past
+
+
+def test_a_window_read_again_is_the_same_until_an_event_is_added():
+    cols = _columns()
+    for stamp in (1, 2, 3):
+        cols.add(stamp, _Event(float(stamp), False))
+    first = cols.window(1)
+    assert cols.window(1) is first  # read again within the step: the same views
+    cols.add(3, _Event(3.5, True))  # an event later in the same step
+    again = cols.window(1)
+    assert again["x"].tolist() == [2.0, 3.0, 3.5] and again["flag"].tolist() == [False, False, True]
+    assert cols.window(2)["x"].tolist() == [3.0, 3.5]  # a later ``since`` moves on
+    cols.add(4, _Event(4.0, False))
+    for stamp in range(5, 40):  # the columns grow and move; the window follows
+        cols.add(stamp, _Event(float(stamp), False))
+        assert cols.window(stamp - 2)["x"].tolist() == [float(stamp - 1), float(stamp)]

@@ -65,8 +65,24 @@ def _decisions(model) -> dict[str, np.ndarray]:
     return model.world.decisions.table(_since(model))
 
 
+_add_reduce = np.add.reduce
+
+
 def _mean(values: np.ndarray) -> float:
-    return float(values.mean()) if values.size else 0.0
+    """Mean of a float or boolean column, 0 if empty: ``float(values.mean())``, the same sum over the
+    same count, without ``mean``'s wrapper (a boolean column's sum is its count of True)."""
+    n = values.size
+    return float(_add_reduce(values, None)) / n if n else 0.0
+
+
+def _rate(flags: np.ndarray, among: np.ndarray | None = None) -> float:
+    """Share of True in ``flags`` (among the rows where ``among`` is True), 0 if there are no such rows:
+    ``flags[among].mean()``, counted instead of summed as floats (the same number)."""
+    if among is None:
+        n = flags.size
+        return np.count_nonzero(flags) / n if n else 0.0
+    n = np.count_nonzero(among)
+    return np.count_nonzero(flags & among) / n if n else 0.0
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> float:
@@ -128,7 +144,7 @@ def _recent(model) -> np.ndarray:
 
 def participation_rate(model) -> float:
     """Share of citizens who took part in anything in the window."""
-    return float(_recent(model).mean())
+    return _rate(_recent(model))
 
 
 def participation_depth(model) -> float:
@@ -140,9 +156,7 @@ def participation_depth(model) -> float:
 def _deliberative_rates(model) -> tuple[float, float, float]:
     """Rates of taking part at rung 3 and up in the window: less resourceful half, more resourceful half, all."""
     recent, hi = model.citizens.last_deliberated > _since(model), model.citizens.high_resource
-    r_hi = float(recent[hi].mean()) if hi.any() else 0.0
-    r_lo = float(recent[~hi].mean()) if (~hi).any() else 0.0
-    return r_lo, r_hi, float(recent.mean())
+    return _rate(recent, ~hi), _rate(recent, hi), _rate(recent)
 
 
 def inclusion(model) -> float:
@@ -315,15 +329,14 @@ def _state_indicators(model) -> dict[str, float]:
     recent = c.last_participated > since
     deliberated = c.last_deliberated > since
     hi = c.high_resource
-    r_hi = float(deliberated[hi].mean()) if hi.any() else 0.0
-    lo = ~hi
-    r_lo = float(deliberated[lo].mean()) if lo.any() else 0.0
-    r = float(deliberated.mean())
+    r_hi = _rate(deliberated, hi)
+    r_lo = _rate(deliberated, ~hi)
+    r = _rate(deliberated)
     top = max(r_hi, r_lo)
     any_recent = recent.any()
     return {
         "service_quality": float(np.mean(model.provider_quality[c.provider])),
-        "participation_rate": float(recent.mean()),
+        "participation_rate": _rate(recent),
         "participation_depth": float(c.last_rung[recent].mean() / LADDER_TOP) if any_recent else 0.0,
         "inclusion": (min(r_hi, r_lo) / top) * r / (r + model.config.core.inclusion_breadth) if top > 0 else 0.0,
         "trust": float(c.trust.mean()),
@@ -333,6 +346,17 @@ def _state_indicators(model) -> dict[str, float]:
         "leadership": float(model.politicians.leadership.mean()),
         "political_legitimacy": float(model.politicians.legitimacy.mean()),
     }
+
+
+def _mean_of(values: list[float]) -> float:
+    """``float(np.mean(values))``: under 8 numbers numpy adds them one after the other, as here."""
+    n = len(values)
+    if 0 < n < 8:
+        total = 0.0
+        for v in values:
+            total += v
+        return total / n
+    return float(np.mean(values))
 
 
 def compute_outcomes(model) -> dict[str, float]:
@@ -346,8 +370,8 @@ def compute_outcomes(model) -> dict[str, float]:
     away = set(defined_away())
     for fam in FAMILIES:
         members = _MEMBERS[fam] if INDICATORS is _DEFAULT else [i.name for i in INDICATORS if i.family == fam]
-        out[fam] = float(np.mean([out[n] for n in members]))
-        out[f"{fam}_common"] = float(np.mean([out[n] for n in members if n not in away]))
+        out[fam] = _mean_of([out[n] for n in members])
+        out[f"{fam}_common"] = _mean_of([out[n] for n in members if n not in away])
     return out
 
 

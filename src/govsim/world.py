@@ -128,7 +128,7 @@ class EventColumns:
     bounded by the events of one window, however long the run.
     """
 
-    __slots__ = ("fields", "row", "cols", "stamps", "start", "n", "_since", "_pending")
+    __slots__ = ("fields", "row", "cols", "stamps", "start", "n", "_since", "_pending", "_view")
 
     def __init__(self, fields: dict[str, type], row, capacity: int = 64) -> None:
         self.fields = dict(fields)
@@ -139,6 +139,7 @@ class EventColumns:
         self.n = 0
         self._since = -(1 << 62)
         self._pending: list[tuple] = []  # rows taken since the last read, written to the columns in one go
+        self._view: tuple | None = None  # the last window read, (since, start, n, columns), while nothing changed
 
     def add(self, stamp: int, p: Problem) -> None:
         """Take the event's row now (its numbers as they are at the event)."""
@@ -177,14 +178,23 @@ class EventColumns:
         self.start, self.n = 0, keep
 
     def window(self, since: int) -> dict[str, np.ndarray]:
-        """Each column's values for the events later than ``since``, in the order they happened."""
+        """Each column's values for the events later than ``since``, in the order they happened.
+
+        The indicators read the same window many times a step: while no event was added and
+        ``since`` is the same, the same views are returned again (read them, do not change them).
+        """
+        view = self._view
+        if view is not None and not self._pending and view[0] == since and view[2] == self.n:
+            return view[3]
         self._flush()
         if since > self._since:
             a = self.start
             self.start = a + int(np.searchsorted(self.stamps[a:self.n], since, side="right"))
             self._since = since
         a, b = self.start, self.n
-        return {name: col[a:b] for name, col in zip(self.fields, self.cols)}
+        cols = {name: col[a:b] for name, col in zip(self.fields, self.cols)}
+        self._view = (since, a, b, cols)
+        return cols
 
     def __len__(self) -> int:
         self._flush()
