@@ -310,11 +310,10 @@ class NPG(Paradigm):
         rows = group.citizens
         if rows.size:
             c = world.citizens
-            # engaged = 1 - passivity (1 - willingness) (1 - activation), computed in that order, in place
-            engaged = 1.0 - c.willingness[rows]
-            engaged *= self.params.passivity
-            engaged *= 1.0 - arena.activation
-            np.subtract(1.0, engaged, out=engaged)
+            # engaged = 1 - passivity (1 - willingness) (1 - activation): ((1 - w) passivity) (1 - activation)
+            # taken from 1, member by member, on Python floats (the same operations as on the array)
+            passivity, held = self.params.passivity, 1.0 - arena.activation
+            engaged = np.array([1.0 - ((1.0 - w) * passivity) * held for w in c.willingness[rows].tolist()])
             k = c.knowledge.take(rows, axis=0)
             k *= engaged[:, None]
             parts.append(k)
