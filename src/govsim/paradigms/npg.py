@@ -122,6 +122,7 @@ def _pool(knowledge: np.ndarray) -> np.ndarray:
 
 
 _F64 = np.dtype(np.float64)
+_SHAPE_K = (mech.K,)
 _UNIFORM_SHARE = 1.0 / mech.K  # each element of mech.UNIFORM
 
 
@@ -139,9 +140,6 @@ def _direction(defined: np.ndarray, conflict: float, admin_view: np.ndarray, inf
         return np.array(normalised([influence * x + rest * y for x, y in zip(arena, admin_view.tolist())]))
     arena_view = mech.muddy_compromise(defined, conflict)
     return mech.normalise(influence * arena_view + (1.0 - influence) * admin_view)
-
-
-_SHAPE_K = (mech.K,)
 
 
 def _members_of(pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
