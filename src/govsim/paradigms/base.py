@@ -41,6 +41,11 @@ if TYPE_CHECKING:  # pragma: no cover
 # functions stay numpy calls. tests/test_performance_rules.py checks each against its
 # mechanism, bit for bit.
 
+_F64 = np.dtype(np.float64)
+_max_reduce = np.maximum.reduce  # ndarray.max(axis=...) ends in this; called directly, without its wrapper
+_maximum, _minimum, _log = np.maximum, np.minimum, np.log
+
+
 def _total(v: list[float]) -> float:
     """``float(np.sum(v))`` for fewer than 8 numbers: added from the first to the last."""
     return reduce(add, v)
@@ -100,7 +105,9 @@ def fit_of(direction: list[float], need: list[float], logs: list[float]) -> floa
 def log_coverage(coverage: np.ndarray) -> list[float]:
     """``log(clip(coverage, 1e-3, 1))``, the part of :func:`govsim.mechanisms.solution_fit` that
     depends on the coverage only."""
-    return np.log(np.minimum(np.maximum(coverage, 1e-3), 1.0)).tolist()
+    c = _maximum(coverage, 1e-3)  # the same three operations, on one scratch vector
+    _minimum(c, 1.0, out=c)
+    return _log(c, out=c).tolist()
 
 
 class ParadigmParams(BaseModel):
@@ -211,9 +218,11 @@ class Paradigm(ABC):
             knowledge = world.knowledge_of(group)
         # The mechanisms' formulas (pool_knowledge, knowledge_diversity, solution_fit, recombine_novelty,
         # standard_fit), with the members' best knowledge found once for coverage and diversity.
-        knowledge = np.asarray(knowledge, dtype=float).reshape(-1, mech.K)
+        if (type(knowledge) is not np.ndarray or knowledge.dtype is not _F64 or knowledge.ndim != 2
+                or knowledge.shape[1] != mech.K):
+            knowledge = np.asarray(knowledge, dtype=float).reshape(-1, mech.K)
         if knowledge.shape[0]:
-            best = knowledge.max(axis=0)
+            best = _max_reduce(knowledge, 0)
             coverage = sharing * best
             diversity = _total(best.tolist()) / mech.K
         else:
@@ -221,7 +230,8 @@ class Paradigm(ABC):
         need = problem.need.tolist()
         problem.coverage = coverage
         problem.direction = direction
-        problem.fit = fit_of(np.asarray(direction, dtype=float).tolist(), need, log_coverage(coverage))
+        aim = direction if type(direction) is np.ndarray and direction.dtype is _F64 else np.asarray(direction, dtype=float)
+        problem.fit = fit_of(aim.tolist(), need, log_coverage(coverage))
         problem.diversity = diversity
         streams = world.streams
         spread = world.core.novelty_spread
@@ -232,7 +242,7 @@ class Paradigm(ABC):
         looks = share > 0.0 and (share >= 1.0 or streams.get("standard", problem.id, problem.rounds).random() < share)
         defined = problem.defined
         if looks and defined is not None:
-            t = int(np.argmax(defined))
+            t = int(defined.argmax()) if type(defined) is np.ndarray else int(np.argmax(defined))
             fit = float(problem.need[t] * world.codified()[t])
             if fit > problem.fit:
                 standard = np.zeros(mech.K)

@@ -23,7 +23,7 @@ from govsim import mechanisms as mech
 from govsim import partners
 from govsim.fields import param
 from govsim.ladder import RUNGS
-from govsim.paradigms.base import Paradigm, ParadigmParams, Steering
+from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, normalised
 from govsim.problems import EMPTY, Arena, Group
 from govsim.world import fmean
 
@@ -36,12 +36,16 @@ _SEES_ALL = np.ones(mech.K)
 _SEES_ALL.flags.writeable = False  # one shared, read-only vector: NPG's steering hides no dimension
 
 
+_max_reduce = np.maximum.reduce  # ndarray.max(axis=...) ends in this; called directly, without its wrapper
+_add_reduce = np.add.reduce
+
+
 def _seen(need: np.ndarray, knowledge: np.ndarray, rows: np.ndarray) -> float:
     """``need . pool(knowledge[rows])``: what watchers ``rows`` see of a need (0 for no watcher)."""
     n = rows.size
     if n == 0:
         return 0.0
-    return float(need.dot(knowledge[rows[0]] if n == 1 else knowledge.take(rows, axis=0).max(axis=0)))
+    return float(need.dot(knowledge[rows[0]] if n == 1 else _max_reduce(knowledge.take(rows, axis=0), 0)))
 
 
 def _share_left(hours_left: np.ndarray, rows: np.ndarray, budget: float) -> float:
@@ -51,6 +55,26 @@ def _share_left(hours_left: np.ndarray, rows: np.ndarray, budget: float) -> floa
         return 0.0
     left = float(hours_left[rows[0]]) if n == 1 else fmean(hours_left[rows])
     return min(max(left / budget, 0.0), 1.0)
+
+
+def _competence(knowledge: np.ndarray, rows: np.ndarray, public: np.ndarray) -> np.ndarray:
+    """``np.maximum(knowledge[rows] - public, 0.0).sum(axis=1)``: what each of ``rows`` knows beyond ``public``,
+    computed in place on one gathered block (the same operations on the same numbers)."""
+    d = knowledge.take(rows, axis=0)
+    d -= public
+    np.maximum(d, 0.0, out=d)
+    return _add_reduce(d, 1)
+
+
+def _best_of(first: np.ndarray, rows: np.ndarray, second: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """``np.concatenate((first[rows], second[more])).max(axis=0)`` for non-empty ``rows`` and ``more``:
+    the largest value on each dimension (a maximum is exact, so taking it in two parts changes nothing)."""
+    best = _max_reduce(first.take(rows, axis=0), 0)
+    if more.size == 1:
+        np.maximum(best, second[more[0]], out=best)
+    else:
+        np.maximum(best, _max_reduce(second.take(more, axis=0), 0), out=best)
+    return best
 
 
 class NPGParams(ParadigmParams):
@@ -94,12 +118,33 @@ def _ladder_steps(mix: tuple[float, ...]) -> tuple[float, ...]:
 
 def _pool(knowledge: np.ndarray) -> np.ndarray:
     """``mech.pool_knowledge(knowledge)`` (full sharing) of a 2-d array of rows."""
-    return knowledge.max(axis=0) if knowledge.shape[0] else np.zeros(mech.K)
+    return _max_reduce(knowledge, 0) if knowledge.shape[0] else np.zeros(mech.K)
+
+
+_F64 = np.dtype(np.float64)
+_SHAPE_K = (mech.K,)
+_UNIFORM_SHARE = 1.0 / mech.K  # each element of mech.UNIFORM
+
+
+def _direction(defined: np.ndarray, conflict: float, admin_view: np.ndarray, influence: float) -> np.ndarray:
+    """``normalise(influence a + (1 - influence) v)``, ``a = muddy_compromise(defined, conflict)`` and ``v`` the
+    administration's view: the arena's influence on the direction of a design (T7, T15, T16).
+
+    On two float64 K-vectors the arithmetic runs on Python floats, operation by operation as numpy
+    does it (:func:`govsim.paradigms.base.normalised` is :func:`govsim.mechanisms.normalise`)."""
+    if (type(defined) is np.ndarray and type(admin_view) is np.ndarray and defined.dtype is _F64
+            and admin_view.dtype is _F64 and defined.shape == _SHAPE_K and admin_view.shape == _SHAPE_K):
+        keep, spread = 1.0 - conflict, conflict * _UNIFORM_SHARE
+        arena = normalised([keep * x + spread for x in defined.tolist()])
+        rest = 1.0 - influence
+        return np.array(normalised([influence * x + rest * y for x, y in zip(arena, admin_view.tolist())]))
+    arena_view = mech.muddy_compromise(defined, conflict)
+    return mech.normalise(influence * arena_view + (1.0 - influence) * admin_view)
 
 
 def _members_of(pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Whether each of ``pool`` is in ``rows`` (sorted), as ``np.isin(pool, rows)`` for a non-empty ``rows``."""
-    at = np.searchsorted(rows, pool)
+    at = rows.searchsorted(pool)
     np.minimum(at, rows.size - 1, out=at)
     return rows[at] == pool
 
@@ -148,27 +193,35 @@ class NPG(Paradigm):
         wa = world.pick_administrators(1)
         wp = world.pick_politicians(1)
         need = problem.need
-        seen = (_seen(need, c.knowledge, wc), _seen(need, e.knowledge, we), _seen(need, a.knowledge, wa),
-                _seen(need, pol.knowledge, wp))
-        if we.size == 1:
-            r = we[0]
-            cond_e = float(e.motivation[r]) * float(e.discretion[r])
+        config = world.config
+        # What each kind sees and its condition for acting, kind by kind (citizens, employees,
+        # administrators, politicians); one watcher's mean is that watcher's value.
+        n = wc.size
+        if n == 1:
+            r = wc[0]
+            seen_c, cond_c = float(need.dot(c.knowledge[r])), float(c.efficacy[r])
+        elif n:
+            seen_c, cond_c = float(need.dot(_max_reduce(c.knowledge.take(wc, axis=0), 0))), fmean(c.efficacy[wc])
         else:
-            cond_e = fmean(e.motivation[we] * e.discretion[we]) if we.size else 0.0
-        hours = world.config
-        cond = (
-            fmean(c.efficacy[wc]) if wc.size else 0.0,
-            cond_e,
-            _share_left(a.hours_left, wa, hours.administrators.hours),
-            _share_left(pol.hours_left, wp, hours.politicians.hours),
-        )
+            seen_c = cond_c = 0.0
+        n = we.size
+        if n == 1:
+            r = we[0]
+            seen_e, cond_e = float(need.dot(e.knowledge[r])), float(e.motivation[r]) * float(e.discretion[r])
+        elif n:
+            seen_e, cond_e = _seen(need, e.knowledge, we), fmean(e.motivation[we] * e.discretion[we])
+        else:
+            seen_e = cond_e = 0.0
+        seen_a, cond_a = _seen(need, a.knowledge, wa), _share_left(a.hours_left, wa, config.administrators.hours)
+        seen_p, cond_p = _seen(need, pol.knowledge, wp), _share_left(pol.hours_left, wp, config.politicians.hours)
         first = FIRST_FELT_BY[problem.driver]
         floor, other = p.initiative_floor, p.other_salience
         rest = 1.0 - floor
-        felt = [(1.0 if kind in first else other) * s * (floor + rest * k) for kind, s, k in zip(KINDS, seen, cond)]
-        none = 1.0
-        for f in felt:
-            none *= 1.0 - f
+        felt = [(1.0 if "citizen" in first else other) * seen_c * (floor + rest * cond_c),
+                (1.0 if "employee" in first else other) * seen_e * (floor + rest * cond_e),
+                (1.0 if "administrator" in first else other) * seen_a * (floor + rest * cond_a),
+                (1.0 if "politician" in first else other) * seen_p * (floor + rest * cond_p)]
+        none = (1.0 - felt[0]) * (1.0 - felt[1]) * (1.0 - felt[2]) * (1.0 - felt[3])
         return 1.0 - none, KINDS[felt.index(max(felt))]
 
     # ------------------------------------------------------------------ forming the arena
@@ -183,37 +236,39 @@ class NPG(Paradigm):
     def _recruit(self, world, problem, arena: Arena) -> Group:
         """Recruit the arena (T15 hard recruitment, T17 network design, T22, T26 bias, T28 firms)."""
         p, c, rung = self.params, world.citizens, RUNGS[arena.rung]
-        rng = world.streams.get("recruitment", problem.id)
+        streams = world.streams
+        rng = streams.get("recruitment", problem.id)
         seats = int(round(p.arena_citizens * rung.seats))
         arena.seats = seats
         admins = problem.group.administrators
-        employees = world.pick_employees(problem, p.arena_employees, world.streams.get("staffing", problem.id, 0))
-        # What the public members already know: the most any of them knows on each dimension.
-        if employees.size and admins.size:
-            public = np.concatenate((world.employees.knowledge.take(employees, axis=0),
-                                     world.administrators.knowledge.take(admins, axis=0))).max(axis=0)
+        employees = world.pick_employees(problem, p.arena_employees, streams.get("staffing", problem.id, 0))
+        bias, outreach, profile = world.config.citizens.participation_bias, arena.outreach, arena.profile
+        knowledge, willingness, resources = c.knowledge, c.willingness, c.resources
+        # Competence (what a candidate knows beyond the public members, the most any of them knows
+        # on each dimension) weighs in only through competence profiles: without them
+        # select_recruits ranks by the keys alone, and it is not worked out.
+        if profile <= 0.0:
+            public = None
+        elif employees.size and admins.size:
+            public = _best_of(world.employees.knowledge, employees, world.administrators.knowledge, admins)
         else:
-            public = world.knowledge_of(Group(employees=employees, administrators=admins)).max(axis=0)
-        bias = world.config.citizens.participation_bias
-
-        def invite(cand, n):
-            competence = np.maximum(c.knowledge[cand] - public, 0.0).sum(axis=1) if cand.size else None
-            return mech.select_recruits(cand, c.willingness[cand], c.resources[cand], bias, arena.outreach, n, rng,
-                                        competence, arena.profile)
+            public = _max_reduce(world.knowledge_of(Group(employees=employees, administrators=admins)), 0)
 
         local = problem.affected if rung.affected_only else np.arange(c.n)
         n_broad = int(round(seats * arena.broad))
-        citizens = invite(local, seats - n_broad)
+        competence = _competence(knowledge, local, public) if public is not None and local.size else None
+        citizens = mech.select_recruits(local, willingness[local], resources[local], bias, outreach, seats - n_broad,
+                                        rng, competence, profile)
         if n_broad > 0:  # broad advertisement with competence profiles (T22)
             # The advertisement reaches a random pool of p.broad_reach citizens per seat (one key each).
             m = min(c.n, p.broad_reach * n_broad)
-            pool = np.sort(rng.choice(c.n, size=m, replace=False))
-            will = c.willingness[pool]
+            pool = rng.choice(c.n, size=m, replace=False)
+            pool.sort()
+            will = willingness[pool]
             if citizens.size:  # the seated do not apply twice
                 will[_members_of(pool, citizens)] = 0.0
-            competence = np.maximum(c.knowledge[pool] - public, 0.0).sum(axis=1)
-            extra = mech.select_recruits(pool, will, c.resources[pool], bias, arena.outreach, n_broad, rng,
-                                         competence, arena.profile)
+            competence = _competence(knowledge, pool, public) if public is not None else None
+            extra = mech.select_recruits(pool, will, resources[pool], bias, outreach, n_broad, rng, competence, profile)
             citizens = _union(citizens, extra)
         if rung.public_members:
             # Politicians join if time allows (T22: total time must not rise, T24) and if open.
@@ -223,7 +278,7 @@ class NPG(Paradigm):
         group = Group(citizens=citizens, employees=employees, administrators=admins, politicians=join)
         if rung.public_members and world.firms.n:
             problem.group = group
-            group = group.replace(firms=partners.join(world, problem, world.streams.get("firms", problem.id)))
+            group = group.replace(firms=partners.join(world, problem, streams.get("firms", problem.id)))
         return group
 
     def _meet(self, world, problem, group: Group, arena: Arena, setup: bool = False) -> None:
@@ -238,8 +293,11 @@ class NPG(Paradigm):
         world.pay_metagovernor(problem, extra)
 
     def _trust(self, world, group: Group) -> float:
+        firms = group.firms
         parts = [world.citizens.trust[group.citizens], world.politicians.openness[group.politicians],
-                 world.employees.motivation[group.employees], world.firms.trust[group.firms]]
+                 world.employees.motivation[group.employees]]
+        if firms.size:
+            parts.append(world.firms.trust[firms])
         vals = np.concatenate(parts)
         return fmean(vals) if vals.size else 0.5
 
@@ -250,11 +308,10 @@ class NPG(Paradigm):
         rows = group.citizens
         if rows.size:
             c = world.citizens
-            # engaged = 1 - passivity (1 - willingness) (1 - activation), computed in that order, in place
-            engaged = 1.0 - c.willingness[rows]
-            engaged *= self.params.passivity
-            engaged *= 1.0 - arena.activation
-            np.subtract(1.0, engaged, out=engaged)
+            # engaged = 1 - passivity (1 - willingness) (1 - activation): ((1 - w) passivity) (1 - activation)
+            # taken from 1, member by member, on Python floats (the same operations as on the array)
+            passivity, held = self.params.passivity, 1.0 - arena.activation
+            engaged = np.array([1.0 - ((1.0 - w) * passivity) * held for w in c.willingness[rows].tolist()])
             k = c.knowledge.take(rows, axis=0)
             k *= engaged[:, None]
             parts.append(k)
@@ -303,10 +360,22 @@ class NPG(Paradigm):
 
     def _positions(self, world, group: Group) -> tuple[np.ndarray, int]:
         """Members' positions, in the order of ``World.positions_of``, and how many members there are."""
-        parts = [s.position[r] for s, r in (
-            (world.citizens, group.citizens), (world.employees, group.employees),
-            (world.administrators, group.administrators if self.params.administrators_as_members else EMPTY),
-            (world.politicians, group.politicians), (world.firms, group.firms)) if r.size]
+        parts = []
+        rows = group.citizens
+        if rows.size:
+            parts.append(world.citizens.position[rows])
+        rows = group.employees
+        if rows.size:
+            parts.append(world.employees.position[rows])
+        rows = group.administrators
+        if rows.size and self.params.administrators_as_members:
+            parts.append(world.administrators.position[rows])
+        rows = group.politicians
+        if rows.size:
+            parts.append(world.politicians.position[rows])
+        rows = group.firms
+        if rows.size:
+            parts.append(world.firms.position[rows])
         if len(parts) == 1:
             positions = parts[0]
         else:
@@ -318,15 +387,23 @@ class NPG(Paradigm):
         rung = RUNGS[arena.rung]
         goal = world.political_goal()
         positions, n_members = self._positions(world, group)
-        positions = positions + arena.pull * (goal - positions)  # framing and taking part pull towards the goal
-        problem.alignment = 1.0 - abs(fmean(positions) - goal) if positions.size else 0.0
+        if positions.size:
+            # positions + pull (goal - positions), on the gathered copy: (goal - x) pull + x, element by element
+            pulled = goal - positions
+            pulled *= arena.pull
+            pulled += positions
+            positions = pulled
+            problem.alignment = 1.0 - abs(fmean(positions) - goal)
+        else:
+            problem.alignment = 0.0
         trust = self._trust(world, group)
         conflict = (mech.conflict_level(positions, trust, arena.management, world.core.trust_softening)
                     if rung.deliberates else 0.0)
         problem.conflict = conflict
         problem.rounds += 1
         self._meet(world, problem, group, arena)
-        rng = world.streams.get("conflict", problem.id, problem.rounds)
+        streams = world.streams
+        rng = streams.get("conflict", problem.id, problem.rounds)
         u = rng.random()
         threshold = p.deadlock_threshold + arena.breakthrough * (1.0 - p.deadlock_threshold)
         if conflict > threshold:  # paralysing conflict (T15)
@@ -337,30 +414,33 @@ class NPG(Paradigm):
                 world.close(problem, "deadlock")
                 return False
             arena.imposed = True  # the mandate's deadline: the metagovernor decides (hierarchy creeps back)
-        arena_view = mech.muddy_compromise(problem.defined, conflict)
         problem.muddy = conflict > p.muddy_threshold
         # Power sharing: politicians' openness (or the administration's restraint) gives the arena
         # its influence, within the rung's depth, the members' autonomy (T16) and tokenism (T7).
-        adm = group.administrators
-        control = fmean(world.administrators.control[adm]) if adm.size else 0.5
-        share = fmean(world.politicians.openness[group.politicians]) if group.politicians.size else 1.0 - control
+        a = world.administrators
+        adm, pols = group.administrators, group.politicians
+        n = adm.size
+        control = (float(a.control[adm[0]]) if n == 1 else fmean(a.control[adm])) if n else 0.5
+        share = fmean(world.politicians.openness[pols]) if pols.size else 1.0 - control
         cap = 1.0 - world.config.ladder.completeness if arena.tokenistic else 1.0
         if group.citizens.size and not arena.imposed:
             influence = share * arena.autonomy * rung.depth * cap
         else:
             influence = 0.0
-        admin_cov = _pool(world.administrators.knowledge[adm])
-        rng_view = world.streams.get("definition", problem.id, problem.rounds)
+        # What the administration sees: the best any administrator of the arena knows (one row: that row).
+        admin_cov = a.knowledge[adm[0]].copy() if n == 1 else _pool(a.knowledge.take(adm, axis=0))
+        rng_view = streams.get("definition", problem.id, problem.rounds)
         admin_view = mech.perceive_need(problem.need, admin_cov, self.visibility(world), world.core.definition_noise,
                                         rng_view, problem.wickedness)
-        direction = mech.normalise(influence * arena_view + (1.0 - influence) * admin_view)
+        direction = _direction(problem.defined, conflict, admin_view, influence)
         problem.influence = influence
+        e = world.employees
+        emp = group.employees
         eff = world.citizens.efficacy[group.citizens]
-        slack_parts = np.concatenate([
-            world.employees.discretion[group.employees] * world.employees.motivation[group.employees],
-            eff + arena.activation * (1.0 - eff),
-            world.administrators.facilitation[adm],
-        ])
+        lifted = 1.0 - eff  # eff + activation (1 - eff), element by element
+        lifted *= arena.activation
+        lifted += eff
+        slack_parts = np.concatenate([e.discretion[emp] * e.motivation[emp], lifted, a.facilitation[adm]])
         slack = fmean(slack_parts) if slack_parts.size else 0.0
         constraint = 1.0 - (1.0 - arena.premises) * (1.0 - arena.inside)  # steering narrows ideas (T16)
         # Members share what they know as far as conflict and the arena's size let them (T15).
