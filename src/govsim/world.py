@@ -42,6 +42,9 @@ from govsim.streams import Streams
 _add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None); called directly, without its wrapper
 
 
+_INTP_IS_INT64 = np.dtype(np.intp) == np.dtype(np.int64)  # argmax's index type is the rows' type (64-bit platforms)
+
+
 def fmean(x: np.ndarray) -> float:
     """``float(x.mean())`` of a non-empty array, without ``ndarray.mean``'s overhead on a few elements
     (the same sum divided by the same count, so the same number; NaN if empty, as ``mean``)."""
@@ -58,8 +61,8 @@ def top_rows(values: np.ndarray, n: int) -> np.ndarray:
     m = values.size
     if n <= 0 or m == 0:
         return np.zeros(0, dtype=np.int64)
-    if n == 1:
-        return np.array([int(values.argmax())], dtype=np.int64)
+    if n == 1:  # the first row of the largest value (argmax's tie rule), as a one-element int64 array
+        return values.argmax(keepdims=True) if _INTP_IS_INT64 else np.array([int(values.argmax())], dtype=np.int64)
     if n >= m:
         return np.arange(m, dtype=np.int64)
     if m <= 32:
@@ -359,7 +362,8 @@ class World:
         return self._open
 
     def ready(self, stage: Stage) -> list[Problem]:
-        return [p for p in self.open if p.stage == stage and p.ready_at <= self.now]
+        now = self.now
+        return [p for p in self.open if p.stage == stage and p.ready_at <= now]
 
     def capacity(self) -> bool:
         """Whether administrators have any hours left this step."""
@@ -439,6 +443,21 @@ class World:
         of ``rows`` gives at most the hours they have left. Returns the hours booked.
         """
         pol = self.politicians
+        if rows.size == 1 and type(hours) is float:
+            # One politician (the usual case): the same arithmetic on Python floats, with numpy's
+            # rules for maximum and minimum (NaN propagates; the first argument wins a tie).
+            r = int(rows[0])
+            left = pol.hours_left
+            h = float(left[r])
+            m = h if (h >= 0.0 or h != h) else 0.0
+            total = hours if (hours <= m or hours != hours) else m
+            left[r] = h - total
+            booked = pol.policy_hours if policy else pol.case_hours
+            booked[r] = float(booked[r]) + total
+            self.public_hours += total
+            if p is not None:
+                p.public_hours += total
+            return total
         given = np.minimum(hours, np.maximum(pol.hours_left[rows], 0.0))
         pol.hours_left[rows] -= given
         (pol.policy_hours if policy else pol.case_hours)[rows] += given
@@ -539,9 +558,13 @@ class World:
         are taken. If no employee serves them, the pool is every employee.
         """
         pool = self.serving_staff(p) if provider is None else self.staff(np.array([provider], dtype=np.int64))
-        if pool.size == 0:
+        size = pool.size
+        if size == 0:
             pool = np.arange(self.employees.n)
-        keys = rng.random(pool.size)
+            size = pool.size
+        keys = rng.random(size)
+        if n == 1 and size and _INTP_IS_INT64:  # top_rows(keys, 1): the first row of the largest key
+            return pool[keys.argmax(keepdims=True)]
         return pool[top_rows(keys, n)]
 
     def serving_staff(self, p: Problem) -> np.ndarray:
