@@ -437,7 +437,7 @@ def respond(model: GovModel) -> None:
     # felt = clip(0.5 + exp - expectation, 0, 1); satisfaction += a (felt - satisfaction)
     np.add(exp, 0.5, out=t)
     t -= c.expectation
-    np.clip(t, 0.0, 1.0, out=t)
+    mech._clip(t, 0.0, 1.0, out=t)  # np.clip(t, 0, 1, out=t), without its wrapper
     t -= c.satisfaction
     t *= a
     c.satisfaction += t
@@ -571,8 +571,9 @@ def political_leadership(model: GovModel) -> None:
 def spread_trust(model: GovModel) -> None:
     w = model.world
     c, rate = w.citizens, w.config.network.diffusion
-    c.trust[:] = np.clip(mech.spread_over_network(c.trust, w.weights, rate), 0.0, 1.0)
-    c.willingness[:] = np.clip(mech.spread_over_network(c.willingness, w.weights, rate), 0.0, 1.0)
+    clip = mech._clip  # the ufunc np.clip(x, 0.0, 1.0) ends in
+    c.trust[:] = clip(mech.spread_over_network(c.trust, w.weights, rate), 0.0, 1.0)
+    c.willingness[:] = clip(mech.spread_over_network(c.willingness, w.weights, rate), 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------- 9

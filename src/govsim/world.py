@@ -426,7 +426,12 @@ class World:
         """Book ``hours`` for each of ``rows`` of a public population (public resources, T24)."""
         total = hours * rows.size
         if kind == "administrators":
-            self.administrators.hours_left[rows] -= hours
+            left = self.administrators.hours_left
+            if rows.size == 1 and type(hours) is float:  # one administrator: the same subtraction on a float
+                r = int(rows[0])
+                left[r] = float(left[r]) - hours
+            else:
+                left[rows] -= hours
             if self._admin_floor is not None:
                 # Booking h hours lowers the share left by at most h / (all hours): ``admit`` keeps a
                 # lower bound instead of adding up every administrator's hours for every problem.
