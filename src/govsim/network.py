@@ -62,35 +62,9 @@ class Neighbourhood:
         views = self._views
         if views is None or views[0] is not self.indptr or views[1] is not self.indices:
             views = self._views = (self.indptr, self.indices, memoryview(np.ascontiguousarray(self.indptr)),
-                                   memoryview(np.ascontiguousarray(self.indices)), _rows_distinct(self.indptr, self.indices))
+                                   memoryview(np.ascontiguousarray(self.indices)))
         indptr, indices = views[2], views[3]
-        if not views[4]:  # some node lists a neighbour twice: one at a time
-            return self._search(indptr, indices, origin, size)
         left = min(size, self.n) - 1  # still to find
-        seen = {origin}
-        order = [origin]
-        frontier = [origin]
-        while frontier and left > 0:
-            nxt = []
-            for node in frontier:
-                # this node's neighbours not reached before, in the stored order (a row of the CSR
-                # adjacency holds each neighbour once), then marked as reached
-                new = [nb for nb in indices[indptr[node]:indptr[node + 1]].tolist() if nb not in seen]
-                if len(new) >= left:
-                    nxt += new[:left]
-                    left = 0
-                    break
-                seen.update(new)
-                nxt += new
-                left -= len(new)
-            order += nxt
-            frontier = nxt
-        order.sort()
-        return np.array(order, dtype=np.int64)
-
-    def _search(self, indptr, indices, origin: int, size: int) -> np.ndarray:
-        """:meth:`__call__` one neighbour at a time (for adjacency rows that repeat a neighbour)."""
-        left = min(size, self.n) - 1
         seen = {origin}
         order = [origin]
         frontier = [origin]
@@ -110,14 +84,3 @@ class Neighbourhood:
             frontier = nxt
         order.sort()
         return np.array(order, dtype=np.int64)
-
-
-def _rows_distinct(indptr: np.ndarray, indices: np.ndarray) -> bool:
-    """Whether no row of a CSR adjacency lists a column twice."""
-    indptr, indices = np.asarray(indptr, dtype=np.int64), np.asarray(indices, dtype=np.int64)
-    if indices.size < 2:
-        return True
-    row = np.repeat(np.arange(indptr.size - 1, dtype=np.int64), np.diff(indptr))
-    key = row * (int(indices.max()) + 1) + indices
-    key.sort()
-    return bool((key[1:] != key[:-1]).all())
