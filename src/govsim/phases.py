@@ -503,7 +503,10 @@ def take_part(w) -> None:
         rec = np.repeat(np.arange(len(acts)), [a[0].size for a in acts])
     order = np.argsort(rows_all, kind="stable")  # by citizen, each citizen's acts in recorded order
     rows_s, rec_s = rows_all[order], rec[order]
-    if rows_s.size > 1:
+    if rows_s.size > 1 and not (rows_s[1:] == rows_s[:-1]).any():
+        # Nobody is listed twice: one layer, every citizen once (what the general case below finds).
+        rank = None
+    elif rows_s.size > 1:
         # A citizen listed twice in one act takes part once in it.
         keep = np.ones(rows_s.size, dtype=bool)
         keep[1:] = (rows_s[1:] != rows_s[:-1]) | (rec_s[1:] != rec_s[:-1])
@@ -517,7 +520,7 @@ def take_part(w) -> None:
         rank = np.zeros(rows_s.size, dtype=np.int64)
     rungs = np.array([a[1] for a in acts], dtype=np.int64)[rec_s]
     influences = np.array([a[2] for a in acts], dtype=float)[rec_s]
-    layers = int(rank.max()) + 1
+    layers = 1 if rank is None else int(rank.max()) + 1
     for k in range(layers):
         if layers == 1:
             rows, rung, influence = rows_s, rungs, influences

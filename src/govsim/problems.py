@@ -36,7 +36,7 @@ class Stage(enum.IntEnum):
     CLOSED = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Group:
     """Members of a group working on a problem, as row indices into each population."""
 
@@ -45,6 +45,14 @@ class Group:
     administrators: np.ndarray = field(default_factory=lambda: EMPTY)
     politicians: np.ndarray = field(default_factory=lambda: EMPTY)
     firms: np.ndarray = field(default_factory=lambda: EMPTY)
+
+    def __init__(self, citizens: np.ndarray = EMPTY, employees: np.ndarray = EMPTY, administrators: np.ndarray = EMPTY,
+                 politicians: np.ndarray = EMPTY, firms: np.ndarray = EMPTY) -> None:
+        # What the generated __init__ of a frozen dataclass sets (each missing kind is EMPTY, as the
+        # default factories give), written to the instance's dict at once: groups are made for every
+        # problem at every stage.
+        self.__dict__.update(citizens=citizens, employees=employees, administrators=administrators,
+                             politicians=politicians, firms=firms)
 
     def size(self) -> int:
         return int(self.citizens.size + self.employees.size + self.administrators.size + self.politicians.size

@@ -346,6 +346,7 @@ class World:
         self._staff_index: tuple | None = None  # (employees.provider, rows by provider, bounds): see staff()
         self._serving: dict[int, tuple] = {}  # open problem id -> (its customers' providers as bytes, pool): see serving_staff()
         self._admin_floor: float | None = None  # lower bound on the share of administrators' hours left: see admit()
+        self._routine: tuple | None = None  # (problems.routine_need, normalised): see routine_need()
 
     # ------------------------------------------------------------ sections
     def config_section(self, name: str):
@@ -504,7 +505,11 @@ class World:
 
     def routine_need(self) -> np.ndarray:
         """What routine services need (``problems.routine_need``, normalised): one definition for every rule set."""
-        return mech.normalise(np.asarray(self.config.problems.routine_need, dtype=float))
+        source = self.config.problems.routine_need
+        kept = self._routine
+        if kept is None or kept[0] is not source:  # worked out once per scenario value (a frozen tuple)
+            kept = self._routine = (source, mech.normalise(np.asarray(source, dtype=float)))
+        return kept[1].copy()
 
     def record_voice(self, rows: np.ndarray, influence: float) -> None:
         """Register complaints by ``rows`` (voice, T2, T7): participation at the ladder's first rung."""
@@ -669,7 +674,23 @@ class World:
 
     def _parts(self, g: Group, column: str) -> list[np.ndarray]:
         """``column`` of the members of ``g``, one array per non-empty kind, in the order of :meth:`_stores`."""
-        return [getattr(store, column)[rows] for store, rows in self._stores(g) if rows.size]
+        parts = []
+        rows = g.citizens
+        if rows.size:
+            parts.append(getattr(self.citizens, column)[rows])
+        rows = g.employees
+        if rows.size:
+            parts.append(getattr(self.employees, column)[rows])
+        rows = g.administrators
+        if rows.size:
+            parts.append(getattr(self.administrators, column)[rows])
+        rows = g.politicians
+        if rows.size:
+            parts.append(getattr(self.politicians, column)[rows])
+        rows = g.firms
+        if rows.size:
+            parts.append(getattr(self.firms, column)[rows])
+        return parts
 
     def knowledge_of(self, g: Group) -> np.ndarray:
         """Members' knowledge rows: citizens, employees, administrators, politicians, firms."""
@@ -717,7 +738,7 @@ class World:
         return (float(s[h - 1]) + float(s[h])) / 2.0
 
     def main_provider(self, p: Problem) -> int:
-        return int(np.argmax(np.bincount(self.citizens.provider[p.affected], minlength=self.providers.n)))
+        return int(np.bincount(self.citizens.provider[p.affected], minlength=self.providers.n).argmax())
 
     def learn(self, g: Group, coverage: np.ndarray, share: float = 1.0) -> float:
         """Mutual learning: members move towards the group's pooled knowledge (T8).
@@ -727,11 +748,21 @@ class World:
         """
         lr = self.config.citizens.learning_rate * share
         kinds = []
-        for store, rows in ((self.citizens, g.citizens), (self.employees, g.employees),
-                            (self.administrators, g.administrators), (self.politicians, g.politicians),
-                            (self.firms, g.firms)):
-            if rows.size:
-                kinds.append((store.knowledge, rows))
+        rows = g.citizens
+        if rows.size:
+            kinds.append((self.citizens.knowledge, rows))
+        rows = g.employees
+        if rows.size:
+            kinds.append((self.employees.knowledge, rows))
+        rows = g.administrators
+        if rows.size:
+            kinds.append((self.administrators.knowledge, rows))
+        rows = g.politicians
+        if rows.size:
+            kinds.append((self.politicians.knowledge, rows))
+        rows = g.firms
+        if rows.size:
+            kinds.append((self.firms.knowledge, rows))
         if not kinds:
             return 0.0
         # All members' rows at once (each number computed as in a pass per kind of member):
