@@ -451,15 +451,17 @@ class World:
         pol = self.politicians
         if rows.size == 1 and type(hours) is float:
             # One politician (the usual case): the same arithmetic on Python floats, with numpy's
-            # rules for maximum and minimum (NaN propagates; the first argument wins a tie).
+            # rules for maximum and minimum (NaN propagates; on a tie, as between -0.0 and 0.0, the
+            # second argument is returned).
             r = int(rows[0])
             left = pol.hours_left
             h = float(left[r])
-            m = h if (h >= 0.0 or h != h) else 0.0
-            total = hours if (hours <= m or hours != hours) else m
-            left[r] = h - total
+            m = h if (h > 0.0 or h != h) else 0.0  # np.maximum(h, 0.0)
+            given = hours if (hours < m or hours != hours) else m  # np.minimum(hours, m)
+            left[r] = h - given
             booked = pol.policy_hours if policy else pol.case_hours
-            booked[r] = float(booked[r]) + total
+            booked[r] = float(booked[r]) + given
+            total = given + 0.0  # numpy's sum of one number starts from 0.0 (so -0.0 sums to 0.0)
             self.public_hours += total
             if p is not None:
                 p.public_hours += total
