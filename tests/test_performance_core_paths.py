@@ -331,3 +331,17 @@ def test_taking_part_equals_acts_applied_one_after_another(repeats):
             for name in ("fatigue", "trust", "efficacy", "last_rung", "last_participated", "last_deliberated",
                          "participations"):
                 assert _same(getattr(w.citizens, name), getattr(ref.citizens, name)), name
+
+
+# ----------------------------------------------------------------------------- implementation
+@pytest.mark.parametrize("few", [0, 3, 1000])
+def test_implementation_equals_one_solution_at_a_time_whichever_path_delivers(monkeypatch, few):
+    """A step's solutions are delivered together, or one at a time when there are few (``phases._FEW``);
+    forcing either path for every step gives what delivering each solution alone gives."""
+    import test_performance_phases as plain
+
+    monkeypatch.setattr(phases, "_FEW", few)
+    for settings in (dict(paradigm="npg", metagovernance="hands_on", seed=1),
+                     dict(paradigm="npm", metagovernance="none", seed=3),
+                     dict(paradigm="opa", metagovernance="none", seed=4)):
+        plain.test_batched_implement_equals_one_solution_at_a_time(settings)

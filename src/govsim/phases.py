@@ -256,6 +256,10 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray, shared: 
     _settle(w, rules, p, u, resistance)
 
 
+_FEW = 3
+"""Up to this many solutions in a step are delivered one at a time by :func:`implement_solutions`."""
+
+
 def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarray) -> None:
     """:func:`implement_solution` for each of ``ready`` in turn, with the same draws, numbers and effects.
 
@@ -270,7 +274,9 @@ def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarra
     the effects (hours, participation, closing) follow problem by problem, in the same order.
     """
     shared = Delivery(w, st, effective)
-    if mech.RUNG_VOLUNTEER >= mech.RUNG_PANEL:  # pragma: no cover - co-production would change the group
+    # A few solutions cost less one at a time than the fixed numpy work of handling them together
+    # (the same draws, numbers and effects either way).
+    if len(ready) <= _FEW or mech.RUNG_VOLUNTEER >= mech.RUNG_PANEL:
         for p in ready:
             implement_solution(w, rules, p, st, effective, shared)
         return
