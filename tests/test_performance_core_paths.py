@@ -345,3 +345,42 @@ def test_implementation_equals_one_solution_at_a_time_whichever_path_delivers(mo
                      dict(paradigm="npm", metagovernance="none", seed=3),
                      dict(paradigm="opa", metagovernance="none", seed=4)):
         plain.test_batched_implement_equals_one_solution_at_a_time(settings)
+
+
+# ----------------------------------------------------------------------------- recruitment
+def _plain_select_recruits(candidates, willingness, resources, bias, outreach, seats, rng, competence=None,
+                           profile=0.0):
+    u = rng.random(candidates.size)
+    keys = rng.random(candidates.size)
+    if candidates.size == 0 or seats <= 0:
+        return candidates[:0]
+    rmax = max(float(np.max(resources)), 1e-9)
+    p = (1.0 - outreach) * (willingness * (resources / rmax) ** bias) + outreach * np.sqrt(willingness)
+    idx = np.flatnonzero(u < p)
+    if idx.size > seats:
+        score = keys if competence is None or profile <= 0 else (1.0 - profile) * keys + profile * competence
+        idx = idx[np.argsort(-score[idx], kind="stable")[:seats]]
+    return np.sort(candidates[idx])
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_recruits_are_the_plain_stable_sort_selection(seed):
+    rng = np.random.default_rng(seed)
+    for trial in range(300):
+        n = int(rng.choice([0, 1, 5, 30, 33, 200, 3000]))
+        candidates = np.sort(rng.choice(10 * n + 1, size=n, replace=False)).astype(np.int64)
+        willingness, resources = rng.random(n), rng.random(n)
+        competence = None
+        if trial % 3:
+            competence = rng.integers(0, 3, n).astype(float) / 2.0  # many ties in the score
+            if trial % 17 == 0 and n:
+                competence[rng.integers(0, n)] = np.nan  # a NaN score: the stable sort's rule still holds
+        profile = float(rng.choice([0.0, 0.5, 1.0]))
+        seats = int(rng.integers(0, 40))
+        args = (candidates, willingness, resources, float(rng.choice([0.0, 1.0, 2.0])),
+                float(rng.random()), seats)
+        a, b = np.random.default_rng([seed, trial]), np.random.default_rng([seed, trial])
+        got = mech.select_recruits(*args, a, competence, profile)
+        want = _plain_select_recruits(*args, b, competence, profile)
+        assert _same(got, want), (n, seats, profile)
+        assert a.random() == b.random()
