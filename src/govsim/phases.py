@@ -65,8 +65,8 @@ def hold_committees(model: GovModel) -> None:
 # --------------------------------------------------------------------------- 2
 def notice_and_define(model: GovModel) -> None:
     w, rules = model.world, model.paradigm
-    max_age = w.config.problems.max_age
-    for p in [p for p in w.open if w.now - p.arrived >= max_age]:
+    cutoff = w.now - w.config.problems.max_age  # now - arrived >= max_age, for whole steps
+    for p in [p for p in w.open if p.arrived <= cutoff]:
         w.close(p, "expired")
     uses = "define" in rules.admin_stages
     for p in w.ready(Stage.ARRIVED):
@@ -117,8 +117,8 @@ def legitimacy(w, p: Problem) -> float:
     voice = influence of the citizens who took part x how well they mirror the affected
     (1 - |share of resourceful among participants - among affected|); 0 if nobody took part.
     """
-    part = p.group.citizens if p.rung >= mech.RUNG_PANEL else np.zeros(0, dtype=np.int64)
-    if part.size:
+    if p.rung >= mech.RUNG_PANEL and p.group.citizens.size:
+        part = p.group.citizens
         hi = w.citizens.high_resource
         representative = 1.0 - abs(fmean(hi[part]) - fmean(hi[p.affected]))
         voice = p.influence * representative

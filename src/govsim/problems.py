@@ -59,8 +59,7 @@ class Group:
                    + self.firms.size)
 
     def replace(self, **kw) -> Group:
-        return Group(**{**{k: getattr(self, k) for k in ("citizens", "employees", "administrators", "politicians",
-                                                        "firms")}, **kw})
+        return Group(**{**self.__dict__, **kw})  # the instance's dict holds exactly the five kinds
 
 
 @dataclass
