@@ -99,7 +99,8 @@ def pool_knowledge(knowledge: np.ndarray, sharing: float = 1.0) -> np.ndarray:
         knowledge = np.asarray(knowledge, dtype=float).reshape(-1, K)
     if knowledge.shape[0] == 0:
         return np.zeros(K)
-    return sharing * _max_reduce(knowledge, axis=0)
+    best = _max_reduce(knowledge, axis=0)
+    return best if type(sharing) is float and sharing == 1.0 else sharing * best  # 1.0 x c is c, for every double
 
 
 def knowledge_diversity(knowledge: np.ndarray) -> float:
@@ -283,7 +284,7 @@ def drift_share(motivation: np.ndarray, pressure: np.ndarray, agency: float) -> 
     on the service. ``agency`` (a) is how much room the work leaves for that; 0 switches
     the mechanism off.
     """
-    return np.clip(agency * (1.0 - motivation) * (1.0 - pressure), 0.0, 1.0)
+    return _clip(agency * (1.0 - motivation) * (1.0 - pressure), 0.0, 1.0)  # np.clip's ufunc, without its wrapper
 
 
 def steered_share(pressure: np.ndarray, motivation: np.ndarray, discretion: np.ndarray) -> np.ndarray:
@@ -293,7 +294,7 @@ def steered_share(pressure: np.ndarray, motivation: np.ndarray, discretion: np.n
     procedure. Employees with intrinsic motivation *and* discretion keep working
     on the actual need (professional judgement, T27).
     """
-    return np.clip(pressure * (1.0 - motivation * discretion), 0.0, 1.0)
+    return _clip(pressure * (1.0 - motivation * discretion), 0.0, 1.0)
 
 
 def crowd_out_motivation(
@@ -313,7 +314,7 @@ def crowd_out_motivation(
     ``s d i / (s d + c p)``.
     """
     m = motivation + support * discretion * (intrinsic - motivation) - crowding * pressure * motivation
-    return np.clip(m, 0.0, 1.0)
+    return _clip(m, 0.0, 1.0)
 
 
 def focus_overlap(focus: np.ndarray, plan: np.ndarray) -> np.ndarray | float:
@@ -389,7 +390,10 @@ def coproduction_reach(need: np.ndarray, knowledge: np.ndarray) -> float:
     little. ``knowledge`` holds the co-producers' rows (their pooled knowledge, as in
     :func:`pool_knowledge`); no co-producers reach nothing.
     """
-    return float(np.dot(need, pool_knowledge(knowledge)))
+    pooled = pool_knowledge(knowledge)
+    if type(need) is np.ndarray:
+        return float(need.dot(pooled))  # ndarray.dot: np.dot's product, without its dispatch
+    return float(np.dot(need, pooled))
 
 
 def implementation_resistance(trust: np.ndarray, ownership: np.ndarray) -> float:
@@ -406,7 +410,7 @@ def participation_effect(level: np.ndarray, influence: float, threshold: float, 
     Real influence (above the threshold) builds trust and efficacy; tokenistic
     participation (below it) lowers them.
     """
-    return np.clip(level + rate * (influence - threshold), 0.0, 1.0)
+    return _clip(level + rate * (influence - threshold), 0.0, 1.0)
 
 
 def select_recruits(

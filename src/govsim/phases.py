@@ -65,8 +65,8 @@ def hold_committees(model: GovModel) -> None:
 # --------------------------------------------------------------------------- 2
 def notice_and_define(model: GovModel) -> None:
     w, rules = model.world, model.paradigm
-    max_age = w.config.problems.max_age
-    for p in [p for p in w.open if w.now - p.arrived >= max_age]:
+    cutoff = w.now - w.config.problems.max_age  # now - arrived >= max_age, for whole steps
+    for p in [p for p in w.open if p.arrived <= cutoff]:
         w.close(p, "expired")
     uses = "define" in rules.admin_stages
     for p in w.ready(Stage.ARRIVED):
@@ -117,8 +117,8 @@ def legitimacy(w, p: Problem) -> float:
     voice = influence of the citizens who took part x how well they mirror the affected
     (1 - |share of resourceful among participants - among affected|); 0 if nobody took part.
     """
-    part = p.group.citizens if p.rung >= mech.RUNG_PANEL else np.zeros(0, dtype=np.int64)
-    if part.size:
+    if p.rung >= mech.RUNG_PANEL and p.group.citizens.size:
+        part = p.group.citizens
         hi = w.citizens.high_resource
         representative = 1.0 - abs(fmean(hi[part]) - fmean(hi[p.affected]))
         voice = p.influence * representative
@@ -256,6 +256,10 @@ def implement_solution(w, rules, p: Problem, st, effective: np.ndarray, shared: 
     _settle(w, rules, p, u, resistance)
 
 
+_FEW = 3
+"""Up to this many solutions in a step are delivered one at a time by :func:`implement_solutions`."""
+
+
 def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarray) -> None:
     """:func:`implement_solution` for each of ``ready`` in turn, with the same draws, numbers and effects.
 
@@ -270,7 +274,9 @@ def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarra
     the effects (hours, participation, closing) follow problem by problem, in the same order.
     """
     shared = Delivery(w, st, effective)
-    if mech.RUNG_VOLUNTEER >= mech.RUNG_PANEL:  # pragma: no cover - co-production would change the group
+    # A few solutions cost less one at a time than the fixed numpy work of handling them together
+    # (the same draws, numbers and effects either way).
+    if len(ready) <= _FEW or mech.RUNG_VOLUNTEER >= mech.RUNG_PANEL:
         for p in ready:
             implement_solution(w, rules, p, st, effective, shared)
         return
@@ -437,7 +443,7 @@ def respond(model: GovModel) -> None:
     # felt = clip(0.5 + exp - expectation, 0, 1); satisfaction += a (felt - satisfaction)
     np.add(exp, 0.5, out=t)
     t -= c.expectation
-    np.clip(t, 0.0, 1.0, out=t)
+    mech._clip(t, 0.0, 1.0, out=t)  # np.clip(t, 0, 1, out=t), without its wrapper
     t -= c.satisfaction
     t *= a
     c.satisfaction += t
@@ -503,7 +509,10 @@ def take_part(w) -> None:
         rec = np.repeat(np.arange(len(acts)), [a[0].size for a in acts])
     order = np.argsort(rows_all, kind="stable")  # by citizen, each citizen's acts in recorded order
     rows_s, rec_s = rows_all[order], rec[order]
-    if rows_s.size > 1:
+    if rows_s.size > 1 and not (rows_s[1:] == rows_s[:-1]).any():
+        # Nobody is listed twice: one layer, every citizen once (what the general case below finds).
+        rank = None
+    elif rows_s.size > 1:
         # A citizen listed twice in one act takes part once in it.
         keep = np.ones(rows_s.size, dtype=bool)
         keep[1:] = (rows_s[1:] != rows_s[:-1]) | (rec_s[1:] != rec_s[:-1])
@@ -517,7 +526,7 @@ def take_part(w) -> None:
         rank = np.zeros(rows_s.size, dtype=np.int64)
     rungs = np.array([a[1] for a in acts], dtype=np.int64)[rec_s]
     influences = np.array([a[2] for a in acts], dtype=float)[rec_s]
-    layers = int(rank.max()) + 1
+    layers = 1 if rank is None else int(rank.max()) + 1
     for k in range(layers):
         if layers == 1:
             rows, rung, influence = rows_s, rungs, influences
@@ -571,8 +580,9 @@ def political_leadership(model: GovModel) -> None:
 def spread_trust(model: GovModel) -> None:
     w = model.world
     c, rate = w.citizens, w.config.network.diffusion
-    c.trust[:] = np.clip(mech.spread_over_network(c.trust, w.weights, rate), 0.0, 1.0)
-    c.willingness[:] = np.clip(mech.spread_over_network(c.willingness, w.weights, rate), 0.0, 1.0)
+    clip = mech._clip  # the ufunc np.clip(x, 0.0, 1.0) ends in
+    c.trust[:] = clip(mech.spread_over_network(c.trust, w.weights, rate), 0.0, 1.0)
+    c.willingness[:] = clip(mech.spread_over_network(c.willingness, w.weights, rate), 0.0, 1.0)
 
 
 # --------------------------------------------------------------------------- 9

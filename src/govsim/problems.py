@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import numpy as np
 
@@ -35,7 +36,7 @@ class Stage(enum.IntEnum):
     CLOSED = 4
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Group:
     """Members of a group working on a problem, as row indices into each population."""
 
@@ -45,13 +46,20 @@ class Group:
     politicians: np.ndarray = field(default_factory=lambda: EMPTY)
     firms: np.ndarray = field(default_factory=lambda: EMPTY)
 
+    def __init__(self, citizens: np.ndarray = EMPTY, employees: np.ndarray = EMPTY, administrators: np.ndarray = EMPTY,
+                 politicians: np.ndarray = EMPTY, firms: np.ndarray = EMPTY) -> None:
+        # What the generated __init__ of a frozen dataclass sets (each missing kind is EMPTY, as the
+        # default factories give), written to the instance's dict at once: groups are made for every
+        # problem at every stage.
+        self.__dict__.update(citizens=citizens, employees=employees, administrators=administrators,
+                             politicians=politicians, firms=firms)
+
     def size(self) -> int:
         return int(self.citizens.size + self.employees.size + self.administrators.size + self.politicians.size
                    + self.firms.size)
 
     def replace(self, **kw) -> Group:
-        return Group(**{**{k: getattr(self, k) for k in ("citizens", "employees", "administrators", "politicians",
-                                                        "firms")}, **kw})
+        return Group(**{**self.__dict__, **kw})  # the instance's dict holds exactly the five kinds
 
 
 @dataclass
@@ -292,8 +300,13 @@ class ProblemRecords:
     FLAGS = ("standard", "muddy", "discussed", "political_case", "implemented", "solved")
     TEXTS = ("outcome", "paradigm", "initiator", "driver")
 
+    PENDING = 256
+    """Rows taken since the columns were last written are written in one go once this many wait (or on a read)."""
+
     def __init__(self, capacity: int = 256) -> None:
-        self.n = 0
+        self._n = 0
+        self._pending: list[tuple] = []
+        self._values = attrgetter(*self.NUMBERS[:-1], *self.FLOATS, *self.FLAGS, *self.TEXTS)
         self._cols: dict[str, np.ndarray] = {}
         for name in self.NUMBERS:
             self._cols[name] = np.zeros(capacity, dtype=np.int64)
@@ -306,36 +319,68 @@ class ProblemRecords:
             self._cols[name] = np.zeros(capacity, dtype=np.int16)
 
     def __len__(self) -> int:
-        return self.n
+        return self._n + len(self._pending)
+
+    @property
+    def n(self) -> int:
+        """Rows so far."""
+        return self._n + len(self._pending)
+
+    def __getstate__(self) -> dict:
+        self._flush()
+        state = dict(self.__dict__)
+        del state["_values"]  # an attrgetter: rebuilt on load
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._values = attrgetter(*self.NUMBERS[:-1], *self.FLOATS, *self.FLAGS, *self.TEXTS)
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the columns (allocated capacity included)."""
+        self._flush()
         return int(sum(c.nbytes for c in self._cols.values()))
 
     def add(self, p: Problem) -> None:
-        """Append closed problem ``p`` as a row."""
-        i = self.n
-        if i == len(self._cols["id"]):
-            for name, col in self._cols.items():
-                grown = np.zeros(2 * len(col), dtype=col.dtype)
-                grown[:i] = col
-                self._cols[name] = grown
+        """Append closed problem ``p`` as a row (its values as they are now)."""
+        pending = self._pending
+        pending.append((*self._values(p), p.affected.size))
+        if len(pending) >= self.PENDING:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the rows taken since the last write into the columns, in the order they were taken:
+        the same values, and text codes numbered in the order their labels first appear, as
+        writing each row at once would give."""
+        rows = self._pending
+        if not rows:
+            return
+        i, k = self._n, len(rows)
         cols = self._cols
-        for name in self.NUMBERS[:-1]:
-            cols[name][i] = getattr(p, name)
-        cols["n_affected"][i] = p.affected.size
-        for name in self.FLOATS:
-            cols[name][i] = getattr(p, name)
-        for name in self.FLAGS:
-            cols[name][i] = getattr(p, name)
-        for name in self.TEXTS:
+        size = len(cols["id"])
+        if i + k > size:
+            while i + k > size:
+                size *= 2
+            for name, col in cols.items():
+                grown = np.zeros(size, dtype=col.dtype)
+                grown[:i] = col[:i]
+                cols[name] = grown
+        values = list(zip(*rows))
+        names = self.NUMBERS[:-1] + self.FLOATS + self.FLAGS
+        j = i + k
+        for name, v in zip(names, values):
+            cols[name][i:j] = v
+        cols["n_affected"][i:j] = values[-1]
+        for name, v in zip(self.TEXTS, values[len(names):]):
             codes = self._codes[name]
-            cols[name][i] = codes.setdefault(getattr(p, name), len(codes))
-        self.n = i + 1
+            cols[name][i:j] = [codes.setdefault(x, len(codes)) for x in v]
+        self._n = j
+        self._pending = []
 
     def column(self, name: str) -> np.ndarray:
         """One column over the rows so far (text columns as their strings)."""
+        self._flush()
         col = self._cols[name][: self.n]
         if name in self.TEXTS:
             labels = np.array(list(self._codes[name]) or [""], dtype=object)
@@ -346,6 +391,7 @@ class ProblemRecords:
         """The rows as a pandas DataFrame (plus ``age`` = closed_at - arrived); text columns are categoricals."""
         import pandas as pd
 
+        self._flush()
         data = {}
         for name in self.NUMBERS + self.FLOATS + self.FLAGS:
             data[name] = self._cols[name][: self.n].copy()

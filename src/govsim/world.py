@@ -42,6 +42,9 @@ from govsim.streams import Streams
 _add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None); called directly, without its wrapper
 
 
+_INTP_IS_INT64 = np.dtype(np.intp) == np.dtype(np.int64)  # argmax's index type is the rows' type (64-bit platforms)
+
+
 def fmean(x: np.ndarray) -> float:
     """``float(x.mean())`` of a non-empty array, without ``ndarray.mean``'s overhead on a few elements
     (the same sum divided by the same count, so the same number; NaN if empty, as ``mean``)."""
@@ -58,8 +61,8 @@ def top_rows(values: np.ndarray, n: int) -> np.ndarray:
     m = values.size
     if n <= 0 or m == 0:
         return np.zeros(0, dtype=np.int64)
-    if n == 1:
-        return np.array([int(values.argmax())], dtype=np.int64)
+    if n == 1:  # the first row of the largest value (argmax's tie rule), as a one-element int64 array
+        return values.argmax(keepdims=True) if _INTP_IS_INT64 else np.array([int(values.argmax())], dtype=np.int64)
     if n >= m:
         return np.arange(m, dtype=np.int64)
     if m <= 32:
@@ -353,6 +356,7 @@ class World:
         self._staff_index: tuple | None = None  # (employees.provider, rows by provider, bounds): see staff()
         self._serving: dict[int, tuple] = {}  # open problem id -> (its customers' providers as bytes, pool): see serving_staff()
         self._admin_floor: float | None = None  # lower bound on the share of administrators' hours left: see admit()
+        self._routine: tuple | None = None  # (problems.routine_need, normalised): see routine_need()
 
     # ------------------------------------------------------------ sections
     def config_section(self, name: str):
@@ -369,7 +373,8 @@ class World:
         return self._open
 
     def ready(self, stage: Stage) -> list[Problem]:
-        return [p for p in self.open if p.stage == stage and p.ready_at <= self.now]
+        now = self.now
+        return [p for p in self.open if p.stage == stage and p.ready_at <= now]
 
     def capacity(self) -> bool:
         """Whether administrators have any hours left this step."""
@@ -432,7 +437,12 @@ class World:
         """Book ``hours`` for each of ``rows`` of a public population (public resources, T24)."""
         total = hours * rows.size
         if kind == "administrators":
-            self.administrators.hours_left[rows] -= hours
+            left = self.administrators.hours_left
+            if rows.size == 1 and type(hours) is float:  # one administrator: the same subtraction on a float
+                r = int(rows[0])
+                left[r] = float(left[r]) - hours
+            else:
+                left[rows] -= hours
             if self._admin_floor is not None:
                 # Booking h hours lowers the share left by at most h / (all hours): ``admit`` keeps a
                 # lower bound instead of adding up every administrator's hours for every problem.
@@ -449,6 +459,23 @@ class World:
         of ``rows`` gives at most the hours they have left. Returns the hours booked.
         """
         pol = self.politicians
+        if rows.size == 1 and type(hours) is float:
+            # One politician (the usual case): the same arithmetic on Python floats, with numpy's
+            # rules for maximum and minimum (NaN propagates; on a tie, as between -0.0 and 0.0, the
+            # second argument is returned).
+            r = int(rows[0])
+            left = pol.hours_left
+            h = float(left[r])
+            m = h if (h > 0.0 or h != h) else 0.0  # np.maximum(h, 0.0)
+            given = hours if (hours < m or hours != hours) else m  # np.minimum(hours, m)
+            left[r] = h - given
+            booked = pol.policy_hours if policy else pol.case_hours
+            booked[r] = float(booked[r]) + given
+            total = given + 0.0  # numpy's sum of one number starts from 0.0 (so -0.0 sums to 0.0)
+            self.public_hours += total
+            if p is not None:
+                p.public_hours += total
+            return total
         given = np.minimum(hours, np.maximum(pol.hours_left[rows], 0.0))
         pol.hours_left[rows] -= given
         (pol.policy_hours if policy else pol.case_hours)[rows] += given
@@ -490,7 +517,11 @@ class World:
 
     def routine_need(self) -> np.ndarray:
         """What routine services need (``problems.routine_need``, normalised): one definition for every rule set."""
-        return mech.normalise(np.asarray(self.config.problems.routine_need, dtype=float))
+        source = self.config.problems.routine_need
+        kept = self._routine
+        if kept is None or kept[0] is not source:  # worked out once per scenario value (a frozen tuple)
+            kept = self._routine = (source, mech.normalise(np.asarray(source, dtype=float)))
+        return kept[1].copy()
 
     def record_voice(self, rows: np.ndarray, influence: float) -> None:
         """Register complaints by ``rows`` (voice, T2, T7): participation at the ladder's first rung."""
@@ -549,9 +580,13 @@ class World:
         are taken. If no employee serves them, the pool is every employee.
         """
         pool = self.serving_staff(p) if provider is None else self.staff(np.array([provider], dtype=np.int64))
-        if pool.size == 0:
+        size = pool.size
+        if size == 0:
             pool = np.arange(self.employees.n)
-        keys = rng.random(pool.size)
+            size = pool.size
+        keys = rng.random(size)
+        if n == 1 and size and _INTP_IS_INT64:  # top_rows(keys, 1): the first row of the largest key
+            return pool[keys.argmax(keepdims=True)]
         return pool[top_rows(keys, n)]
 
     def serving_staff(self, p: Problem) -> np.ndarray:
@@ -651,7 +686,23 @@ class World:
 
     def _parts(self, g: Group, column: str) -> list[np.ndarray]:
         """``column`` of the members of ``g``, one array per non-empty kind, in the order of :meth:`_stores`."""
-        return [getattr(store, column)[rows] for store, rows in self._stores(g) if rows.size]
+        parts = []
+        rows = g.citizens
+        if rows.size:
+            parts.append(getattr(self.citizens, column)[rows])
+        rows = g.employees
+        if rows.size:
+            parts.append(getattr(self.employees, column)[rows])
+        rows = g.administrators
+        if rows.size:
+            parts.append(getattr(self.administrators, column)[rows])
+        rows = g.politicians
+        if rows.size:
+            parts.append(getattr(self.politicians, column)[rows])
+        rows = g.firms
+        if rows.size:
+            parts.append(getattr(self.firms, column)[rows])
+        return parts
 
     def knowledge_of(self, g: Group) -> np.ndarray:
         """Members' knowledge rows: citizens, employees, administrators, politicians, firms."""
@@ -699,7 +750,7 @@ class World:
         return (float(s[h - 1]) + float(s[h])) / 2.0
 
     def main_provider(self, p: Problem) -> int:
-        return int(np.argmax(np.bincount(self.citizens.provider[p.affected], minlength=self.providers.n)))
+        return int(np.bincount(self.citizens.provider[p.affected], minlength=self.providers.n).argmax())
 
     def learn(self, g: Group, coverage: np.ndarray, share: float = 1.0) -> float:
         """Mutual learning: members move towards the group's pooled knowledge (T8).
@@ -709,11 +760,21 @@ class World:
         """
         lr = self.config.citizens.learning_rate * share
         kinds = []
-        for store, rows in ((self.citizens, g.citizens), (self.employees, g.employees),
-                            (self.administrators, g.administrators), (self.politicians, g.politicians),
-                            (self.firms, g.firms)):
-            if rows.size:
-                kinds.append((store.knowledge, rows))
+        rows = g.citizens
+        if rows.size:
+            kinds.append((self.citizens.knowledge, rows))
+        rows = g.employees
+        if rows.size:
+            kinds.append((self.employees.knowledge, rows))
+        rows = g.administrators
+        if rows.size:
+            kinds.append((self.administrators.knowledge, rows))
+        rows = g.politicians
+        if rows.size:
+            kinds.append((self.politicians.knowledge, rows))
+        rows = g.firms
+        if rows.size:
+            kinds.append((self.firms.knowledge, rows))
         if not kinds:
             return 0.0
         # All members' rows at once (each number computed as in a pass per kind of member):

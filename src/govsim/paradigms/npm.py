@@ -23,6 +23,8 @@ from govsim.fields import param
 from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, dirichlet_rows, normalised, perceived
 from govsim.problems import Group
 
+_max_reduce = np.maximum.reduce  # ndarray.max(axis=0) without its wrapper (the same maxima)
+
 Dimension = Literal["professional", "procedural", "local", "experiential", "political"]
 
 
@@ -103,7 +105,7 @@ class NPM(Paradigm):
         group = self._team(world, problem)
         emp, adm = group.employees, group.administrators
         if emp.size and adm.size == 1:  # the team's best knowledge on each dimension (pool_knowledge)
-            cov = np.maximum(world.employees.knowledge[emp].max(axis=0), world.administrators.knowledge[adm[0]])
+            cov = np.maximum(_max_reduce(world.employees.knowledge[emp], axis=0), world.administrators.knowledge[adm[0]])
         else:
             cov = mech.pool_knowledge(world.knowledge_of(group))
         _, _, _, _, visibility, measured = self._views()

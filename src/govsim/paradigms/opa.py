@@ -74,7 +74,7 @@ class OPA(Paradigm):
             cov = np.maximum(world.employees.knowledge[emp[0]], world.administrators.knowledge[adm[0]])
         else:
             cov = mech.pool_knowledge(world.knowledge_of(Group(employees=emp, administrators=adm)))
-        return float(np.dot(problem.need, cov)), "employee"
+        return float(problem.need.dot(cov)), "employee"  # ndarray.dot: np.dot's product, without its dispatch
 
     def define(self, world, problem):
         p = self.params
