@@ -268,10 +268,12 @@ SETTINGS = {
 }
 
 
-def _run(scenario: dict, plain: bool, steps: int = 40):
+def _run(scenario: dict, plain: bool, steps: int = 40, plain_class=None):
+    """A run of ``steps`` with the NPG rule set as it is, or (``plain``) with its plain form
+    (``plain_class``, by default :class:`PlainNPG`) and the plain metagovernance tools."""
     m = GovModel(validate(scenario), history=False)
     if plain:
-        m.paradigm = PlainNPG(m.paradigm.params)
+        m.paradigm = (plain_class or PlainNPG)(m.paradigm.params)
         meta = m.world.meta
         meta.apply = lambda world, problem, arena: plain_apply(meta, world, problem, arena)
     for _ in range(steps):

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_performance_npg import PlainNPG, plain_apply
+from test_performance_npg import PlainNPG
+from test_performance_npg import _run as _run_npg
 
 from govsim import mechanisms as mech
 from govsim.config import validate
@@ -171,14 +172,7 @@ class PlainDesigns(PlainNPG):
 
 
 def _run(scenario: dict, plain: bool, steps: int = 40):
-    m = GovModel(validate(scenario), history=False)
-    if plain:
-        m.paradigm = PlainDesigns(m.paradigm.params)
-        meta = m.world.meta
-        meta.apply = lambda world, problem, arena: plain_apply(meta, world, problem, arena)
-    for _ in range(steps):
-        m.step()
-    return m
+    return _run_npg(scenario, plain, steps, plain_class=PlainDesigns)
 
 
 RUNS = {

@@ -680,12 +680,9 @@ class World:
         return np.sort(candidates[top_rows(score, n)])
 
     # ------------------------------------------------------------ knowledge
-    def _stores(self, g: Group):
-        return ((self.citizens, g.citizens), (self.employees, g.employees), (self.administrators, g.administrators),
-                (self.politicians, g.politicians), (self.firms, g.firms))
-
     def _parts(self, g: Group, column: str) -> list[np.ndarray]:
-        """``column`` of the members of ``g``, one array per non-empty kind, in the order of :meth:`_stores`."""
+        """``column`` of the members of ``g``, one array per non-empty kind: citizens, employees,
+        administrators, politicians, firms (written out kind by kind: it runs for every group)."""
         parts = []
         rows = g.citizens
         if rows.size:
