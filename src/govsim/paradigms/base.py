@@ -47,7 +47,7 @@ if mech.K != 5:  # pragma: no cover - the helpers below are written out for five
 
 _F64 = np.dtype(np.float64)
 _max_reduce = np.maximum.reduce  # ndarray.max(axis=...) ends in this; called directly, without its wrapper
-_maximum, _minimum, _log, _exp = np.maximum, np.minimum, np.log, np.exp
+_log, _exp, _array, _zeros = np.log, np.exp, np.array, np.zeros
 _UNIFORM = 1.0 / mech.K  # each entry of mechanisms.normalise's answer for a vector with nothing positive
 
 
@@ -150,9 +150,20 @@ def fit_of(direction: list[float], need: list[float], logs: list[float]) -> floa
 def log_coverage(coverage: np.ndarray) -> list[float]:
     """``log(clip(coverage, 1e-3, 1))``, the part of :func:`govsim.mechanisms.solution_fit` that
     depends on the coverage only."""
-    c = _maximum(coverage, 1e-3)  # the same three operations, on one scratch vector
-    _minimum(c, 1.0, out=c)
-    return _log(c, out=c).tolist()
+    return _log_clipped(coverage.tolist())
+
+
+def _log_clipped(v: list[float]) -> list[float]:
+    """:func:`log_coverage` of the coverage as a list: ``np.maximum(x, 1e-3)`` then ``np.minimum(x, 1.0)``
+    on each float (NaN kept, as numpy keeps it), then one ``np.log`` of the five."""
+    a, b, c, d, e = v
+    a = 1e-3 if a < 1e-3 else a
+    b = 1e-3 if b < 1e-3 else b
+    c = 1e-3 if c < 1e-3 else c
+    d = 1e-3 if d < 1e-3 else d
+    e = 1e-3 if e < 1e-3 else e
+    return _log(_array([1.0 if a > 1.0 else a, 1.0 if b > 1.0 else b, 1.0 if c > 1.0 else c,
+                        1.0 if d > 1.0 else d, 1.0 if e > 1.0 else e])).tolist()
 
 
 class ParadigmParams(BaseModel):
@@ -261,22 +272,36 @@ class Paradigm(ABC):
         """
         if knowledge is None:
             knowledge = world.knowledge_of(group)
-        # The mechanisms' formulas (pool_knowledge, knowledge_diversity, solution_fit, recombine_novelty,
-        # standard_fit), with the members' best knowledge found once for coverage and diversity.
         if (type(knowledge) is not np.ndarray or knowledge.dtype is not _F64 or knowledge.ndim != 2
                 or knowledge.shape[1] != mech.K):
             knowledge = np.asarray(knowledge, dtype=float).reshape(-1, mech.K)
-        if knowledge.shape[0]:
-            best = _max_reduce(knowledge, 0)
-            coverage = sharing * best
-            diversity = _total(best.tolist()) / mech.K
+        best = _max_reduce(knowledge, 0) if knowledge.shape[0] else None
+        self._design_from_best(world, problem, group, direction, slack, constraint, sharing, best, learning)
+
+    def _design_from_best(self, world: World, problem: Problem, group: Group, direction: np.ndarray,
+                          slack: float, constraint: float, sharing: float, best: np.ndarray | None,
+                          learning: float) -> None:
+        """:meth:`design_with` once the members' best knowledge on each dimension is known (``best``, a
+        new float64 vector the design keeps; None when the group has no members)."""
+        # The mechanisms' formulas (pool_knowledge, knowledge_diversity, solution_fit, recombine_novelty,
+        # standard_fit), with the members' best knowledge found once for coverage and diversity.
+        if best is not None:
+            b = best.tolist()
+            b0, b1, b2, b3, b4 = b
+            diversity = (b0 + b1 + b2 + b3 + b4) / mech.K
+            if type(sharing) is float and sharing == 1.0:  # 1.0 x c is c, for every double
+                coverage = best
+            else:
+                coverage = sharing * best
+                b = coverage.tolist()
         else:
-            coverage, diversity = np.zeros(mech.K), 0.0
+            coverage, diversity = _zeros(mech.K), 0.0
+            b = [0.0] * 5
         need = problem.need.tolist()
         problem.coverage = coverage
         problem.direction = direction
         aim = direction if type(direction) is np.ndarray and direction.dtype is _F64 else np.asarray(direction, dtype=float)
-        problem.fit = fit_of(aim.tolist(), need, log_coverage(coverage))
+        fit = problem.fit = fit_of(aim.tolist(), need, _log_clipped(b))
         problem.diversity = diversity
         streams = world.streams
         spread = world.core.novelty_spread
@@ -288,14 +313,24 @@ class Paradigm(ABC):
         defined = problem.defined
         if looks and defined is not None:
             t = int(defined.argmax()) if type(defined) is np.ndarray else int(np.argmax(defined))
-            fit = float(problem.need[t] * world.codified()[t])
-            if fit > problem.fit:
-                standard = np.zeros(mech.K)
+            standard_fit = need[t] * self._codified(world)[t]  # the product of the two doubles, as numpy's
+            if standard_fit > fit:
+                standard = _zeros(mech.K)
                 standard[t] = 1.0
-                problem.direction, problem.fit, problem.novelty, problem.standard = standard, fit, 0.0, True
+                problem.direction, problem.fit, problem.novelty, problem.standard = standard, standard_fit, 0.0, True
         problem.learning = world.learn(group, coverage, learning) if learning > 0 else 0.0
         problem.designed_at = world.now
         world.designs.append(problem)
+
+    _codified_kept: tuple | None = None  # (config, world.codified() as a list): see _codified
+
+    def _codified(self, world: World) -> list[float]:
+        """``world.codified()`` as a list. It rests on the scenario's ``problems.codified`` only (a frozen
+        configuration): worked out again only when the world's configuration is another object."""
+        kept = self._codified_kept
+        if kept is None or kept[0] is not world.config:
+            kept = self._codified_kept = (world.config, world.codified().tolist())
+        return kept[1]
 
     @staticmethod
     def employee_slack(world: World, rows: np.ndarray) -> float:
