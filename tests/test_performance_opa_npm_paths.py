@@ -24,7 +24,7 @@ from govsim import mechanisms as mech
 from govsim.config import validate
 from govsim.model import GovModel
 from govsim.paradigms.base import _log_clipped, chained, dirichlet_rows, fit_of, log_coverage, normalised, perceived
-from govsim.problems import Group, Stage
+from govsim.problems import Stage
 
 K = mech.K
 
