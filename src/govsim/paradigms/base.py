@@ -36,14 +36,19 @@ if TYPE_CHECKING:  # pragma: no cover
 # The rule sets handle every problem through a few formulas of :mod:`govsim.mechanisms` on
 # vectors of K = 5 numbers, where a numpy call costs more than the arithmetic. The helpers
 # below compute the very same numbers (the same operations on the same doubles, in the same
-# order) as the mechanisms they are named after, on Python lists. Sums of K numbers are added
-# one after the other, as numpy adds fewer than 8 numbers; dot products and the transcendental
-# functions stay numpy calls. tests/test_performance_rules.py checks each against its
-# mechanism, bit for bit.
+# order) as the mechanisms they are named after, on Python floats, written out for the five
+# dimensions. Sums of K numbers are added one after the other, as numpy adds fewer than 8
+# numbers; dot products and the transcendental functions stay numpy calls.
+# tests/test_performance_rules.py checks each against its mechanism, bit for bit, and
+# tests/test_performance_opa_npm_paths.py against the plain list forms they replaced.
+
+if mech.K != 5:  # pragma: no cover - the helpers below are written out for five dimensions
+    raise ImportError(f"govsim.paradigms.base expects 5 knowledge dimensions, not {mech.K}")
 
 _F64 = np.dtype(np.float64)
 _max_reduce = np.maximum.reduce  # ndarray.max(axis=...) ends in this; called directly, without its wrapper
-_maximum, _minimum, _log = np.maximum, np.minimum, np.log
+_log, _exp, _array, _zeros = np.log, np.exp, np.array, np.zeros
+_UNIFORM = 1.0 / mech.K  # each entry of mechanisms.normalise's answer for a vector with nothing positive
 
 
 def _total(v: list[float]) -> float:
@@ -54,60 +59,111 @@ def _total(v: list[float]) -> float:
 def dirichlet_rows(rng: np.random.Generator, n: int) -> list[list[float]]:
     """``n`` Dirichlet(1, ..., 1) draws on K dimensions: the numbers (and the generator state after)
     of ``n`` calls of ``rng.dirichlet(np.ones(K))``, which normalises K standard exponentials by
-    their running sum (multiplying by its inverse), drawn in one call."""
-    x = rng.standard_exponential(n * mech.K).tolist()
+    their running sum from 0.0 (multiplying by its inverse), drawn in one call."""
+    x = rng.standard_exponential(n * 5).tolist()
+    if n == 1:
+        a, b, c, d, e = x
+        inv = 1.0 / (0.0 + a + b + c + d + e)
+        return [[a * inv, b * inv, c * inv, d * inv, e * inv]]
+    it = iter(x)
     rows = []
-    for i in range(0, n * mech.K, mech.K):
-        row = x[i:i + mech.K]
-        inv = 1.0 / reduce(add, row, 0.0)
-        rows.append([v * inv for v in row])
+    for a, b, c, d, e in zip(it, it, it, it, it):
+        inv = 1.0 / (0.0 + a + b + c + d + e)
+        rows.append([a * inv, b * inv, c * inv, d * inv, e * inv])
     return rows
 
 
 def normalised(v: list[float]) -> list[float]:
     """:func:`govsim.mechanisms.normalise` on a list of K finite numbers."""
-    v = [x if x > 0.0 else 0.0 for x in v]
-    s = _total(v)
-    return [x / s for x in v] if s > 0 else [1.0 / mech.K] * mech.K
+    a, b, c, d, e = v
+    a = a if a > 0.0 else 0.0
+    b = b if b > 0.0 else 0.0
+    c = c if c > 0.0 else 0.0
+    d = d if d > 0.0 else 0.0
+    e = e if e > 0.0 else 0.0
+    s = a + b + c + d + e
+    if s > 0:
+        return [a / s, b / s, c / s, d / s, e / s]
+    return [_UNIFORM] * 5
 
 
 def perceived(need: np.ndarray, coverage: np.ndarray, visibility: list[float] | None, noise: float,
               wickedness: float, e: list[float]) -> list[float]:
     """:func:`govsim.mechanisms.perceive_need` with its Dirichlet draw ``e`` given
     (``visibility`` None: every dimension visible, weight 1)."""
-    n, c = need.tolist(), coverage.tolist()
+    n0, n1, n2, n3, n4 = need.tolist()
+    c0, c1, c2, c3, c4 = coverage.tolist()
     if visibility is None:
-        seen = [a * b for a, b in zip(n, c)]
+        s0, s1, s2, s3, s4 = n0 * c0, n1 * c1, n2 * c2, n3 * c3, n4 * c4
     else:
-        seen = [a * b * v for a, b, v in zip(n, c, visibility)]
-    s = _total(seen)
+        v0, v1, v2, v3, v4 = visibility
+        s0, s1, s2, s3, s4 = n0 * c0 * v0, n1 * c1 * v1, n2 * c2 * v2, n3 * c3 * v3, n4 * c4 * v4
+    s = s0 + s1 + s2 + s3 + s4
     if s > 0:
-        seen = [x / s for x in seen]
-    u = min(max(noise + wickedness * (1.0 - float(np.dot(need, coverage))), 0.0), 1.0)
+        s0, s1, s2, s3, s4 = s0 / s, s1 / s, s2 / s, s3 / s, s4 / s
+    # min(max(x, 0.0), 1.0) as the built-ins compare (NaN and -0.0 are kept)
+    u = noise + wickedness * (1.0 - float(need.dot(coverage)))  # ndarray.dot: np.dot's product, without its dispatch
+    if 0.0 > u:
+        u = 0.0
+    if 1.0 < u:
+        u = 1.0
     r = 1.0 - u
-    return normalised([r * a + u * b for a, b in zip(seen, e)])
+    e0, e1, e2, e3, e4 = e
+    return normalised([r * s0 + u * e0, r * s1 + u * e1, r * s2 + u * e2, r * s3 + u * e3, r * s4 + u * e4])
 
 
 def chained(view: list[float], keep: list[float], lose: list[float], draws: list[list[float]]) -> list[float]:
     """:func:`govsim.mechanisms.pass_along_chain` through ``len(draws)`` links, each link's Dirichlet
     draw given; ``keep`` is each dimension's fidelity ``f_k`` and ``lose`` is ``1 - f_k``."""
-    for e in draws:
-        view = normalised([k * v + q * x for k, v, q, x in zip(keep, view, lose, e)])
-    return view
+    v0, v1, v2, v3, v4 = view
+    k0, k1, k2, k3, k4 = keep
+    q0, q1, q2, q3, q4 = lose
+    for e0, e1, e2, e3, e4 in draws:  # normalised(f v + (1 - f) e), written out
+        a = k0 * v0 + q0 * e0
+        b = k1 * v1 + q1 * e1
+        c = k2 * v2 + q2 * e2
+        d = k3 * v3 + q3 * e3
+        e = k4 * v4 + q4 * e4
+        a = a if a > 0.0 else 0.0
+        b = b if b > 0.0 else 0.0
+        c = c if c > 0.0 else 0.0
+        d = d if d > 0.0 else 0.0
+        e = e if e > 0.0 else 0.0
+        s = a + b + c + d + e
+        if s > 0:
+            v0, v1, v2, v3, v4 = a / s, b / s, c / s, d / s, e / s
+        else:
+            v0 = v1 = v2 = v3 = v4 = _UNIFORM
+    return [v0, v1, v2, v3, v4]
 
 
 def fit_of(direction: list[float], need: list[float], logs: list[float]) -> float:
     """:func:`govsim.mechanisms.solution_fit`, ``logs`` the log of the clipped coverage."""
-    capability = float(np.exp(_total([a * b for a, b in zip(need, logs)])))
-    return _total([a if a < b else b for a, b in zip(direction, need)]) * capability
+    d0, d1, d2, d3, d4 = direction
+    n0, n1, n2, n3, n4 = need
+    l0, l1, l2, l3, l4 = logs
+    capability = float(_exp(n0 * l0 + n1 * l1 + n2 * l2 + n3 * l3 + n4 * l4))
+    return ((d0 if d0 < n0 else n0) + (d1 if d1 < n1 else n1) + (d2 if d2 < n2 else n2)
+            + (d3 if d3 < n3 else n3) + (d4 if d4 < n4 else n4)) * capability
 
 
 def log_coverage(coverage: np.ndarray) -> list[float]:
     """``log(clip(coverage, 1e-3, 1))``, the part of :func:`govsim.mechanisms.solution_fit` that
     depends on the coverage only."""
-    c = _maximum(coverage, 1e-3)  # the same three operations, on one scratch vector
-    _minimum(c, 1.0, out=c)
-    return _log(c, out=c).tolist()
+    return _log_clipped(coverage.tolist())
+
+
+def _log_clipped(v: list[float]) -> list[float]:
+    """:func:`log_coverage` of the coverage as a list: ``np.maximum(x, 1e-3)`` then ``np.minimum(x, 1.0)``
+    on each float (NaN kept, as numpy keeps it), then one ``np.log`` of the five."""
+    a, b, c, d, e = v
+    a = 1e-3 if a < 1e-3 else a
+    b = 1e-3 if b < 1e-3 else b
+    c = 1e-3 if c < 1e-3 else c
+    d = 1e-3 if d < 1e-3 else d
+    e = 1e-3 if e < 1e-3 else e
+    return _log(_array([1.0 if a > 1.0 else a, 1.0 if b > 1.0 else b, 1.0 if c > 1.0 else c,
+                        1.0 if d > 1.0 else d, 1.0 if e > 1.0 else e])).tolist()
 
 
 class ParadigmParams(BaseModel):
@@ -216,22 +272,36 @@ class Paradigm(ABC):
         """
         if knowledge is None:
             knowledge = world.knowledge_of(group)
-        # The mechanisms' formulas (pool_knowledge, knowledge_diversity, solution_fit, recombine_novelty,
-        # standard_fit), with the members' best knowledge found once for coverage and diversity.
         if (type(knowledge) is not np.ndarray or knowledge.dtype is not _F64 or knowledge.ndim != 2
                 or knowledge.shape[1] != mech.K):
             knowledge = np.asarray(knowledge, dtype=float).reshape(-1, mech.K)
-        if knowledge.shape[0]:
-            best = _max_reduce(knowledge, 0)
-            coverage = sharing * best
-            diversity = _total(best.tolist()) / mech.K
+        best = _max_reduce(knowledge, 0) if knowledge.shape[0] else None
+        self._design_from_best(world, problem, group, direction, slack, constraint, sharing, best, learning)
+
+    def _design_from_best(self, world: World, problem: Problem, group: Group, direction: np.ndarray,
+                          slack: float, constraint: float, sharing: float, best: np.ndarray | None,
+                          learning: float) -> None:
+        """:meth:`design_with` once the members' best knowledge on each dimension is known (``best``, a
+        new float64 vector the design keeps; None when the group has no members)."""
+        # The mechanisms' formulas (pool_knowledge, knowledge_diversity, solution_fit, recombine_novelty,
+        # standard_fit), with the members' best knowledge found once for coverage and diversity.
+        if best is not None:
+            b = best.tolist()
+            b0, b1, b2, b3, b4 = b
+            diversity = (b0 + b1 + b2 + b3 + b4) / mech.K
+            if type(sharing) is float and sharing == 1.0:  # 1.0 x c is c, for every double
+                coverage = best
+            else:
+                coverage = sharing * best
+                b = coverage.tolist()
         else:
-            coverage, diversity = np.zeros(mech.K), 0.0
+            coverage, diversity = _zeros(mech.K), 0.0
+            b = [0.0] * 5
         need = problem.need.tolist()
         problem.coverage = coverage
         problem.direction = direction
         aim = direction if type(direction) is np.ndarray and direction.dtype is _F64 else np.asarray(direction, dtype=float)
-        problem.fit = fit_of(aim.tolist(), need, log_coverage(coverage))
+        fit = problem.fit = fit_of(aim.tolist(), need, _log_clipped(b))
         problem.diversity = diversity
         streams = world.streams
         spread = world.core.novelty_spread
@@ -243,14 +313,24 @@ class Paradigm(ABC):
         defined = problem.defined
         if looks and defined is not None:
             t = int(defined.argmax()) if type(defined) is np.ndarray else int(np.argmax(defined))
-            fit = float(problem.need[t] * world.codified()[t])
-            if fit > problem.fit:
-                standard = np.zeros(mech.K)
+            standard_fit = need[t] * self._codified(world)[t]  # the product of the two doubles, as numpy's
+            if standard_fit > fit:
+                standard = _zeros(mech.K)
                 standard[t] = 1.0
-                problem.direction, problem.fit, problem.novelty, problem.standard = standard, fit, 0.0, True
+                problem.direction, problem.fit, problem.novelty, problem.standard = standard, standard_fit, 0.0, True
         problem.learning = world.learn(group, coverage, learning) if learning > 0 else 0.0
         problem.designed_at = world.now
         world.designs.append(problem)
+
+    _codified_kept: tuple | None = None  # (config, world.codified() as a list): see _codified
+
+    def _codified(self, world: World) -> list[float]:
+        """``world.codified()`` as a list. It rests on the scenario's ``problems.codified`` only (a frozen
+        configuration): worked out again only when the world's configuration is another object."""
+        kept = self._codified_kept
+        if kept is None or kept[0] is not world.config:
+            kept = self._codified_kept = (world.config, world.codified().tolist())
+        return kept[1]
 
     @staticmethod
     def employee_slack(world: World, rows: np.ndarray) -> float:

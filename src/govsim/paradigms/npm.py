@@ -24,6 +24,7 @@ from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, dirichlet_
 from govsim.problems import Group
 
 _max_reduce = np.maximum.reduce  # ndarray.max(axis=0) without its wrapper (the same maxima)
+_maximum = np.maximum
 
 Dimension = Literal["professional", "procedural", "local", "experiential", "political"]
 
@@ -105,7 +106,7 @@ class NPM(Paradigm):
         group = self._team(world, problem)
         emp, adm = group.employees, group.administrators
         if emp.size and adm.size == 1:  # the team's best knowledge on each dimension (pool_knowledge)
-            cov = np.maximum(_max_reduce(world.employees.knowledge[emp], axis=0), world.administrators.knowledge[adm[0]])
+            cov = _maximum(_max_reduce(world.employees.knowledge[emp], 0), world.administrators.knowledge[adm[0]])
         else:
             cov = mech.pool_knowledge(world.knowledge_of(group))
         _, _, _, _, visibility, measured = self._views()
@@ -122,8 +123,15 @@ class NPM(Paradigm):
     def design(self, world, problem):
         p = self.params
         group = problem.group
-        slack = self.employee_slack(world, group.employees)
-        self.design_with(world, problem, group, problem.defined, slack, p.measurement_overhead)
+        emp, adm = group.employees, group.administrators
+        slack = self.employee_slack(world, emp)
+        if emp.size and adm.size == 1 and not (group.citizens.size or group.politicians.size or group.firms.size):
+            # The team's best knowledge on each dimension: the employees' rows reduced, then the
+            # administrator's, as design_with's reduction over the group's rows (employees first) goes.
+            best = _maximum(_max_reduce(world.employees.knowledge[emp], 0), world.administrators.knowledge[adm[0]])
+            self._design_from_best(world, problem, group, problem.defined, slack, p.measurement_overhead, 1.0, best, 1.0)
+        else:
+            self.design_with(world, problem, group, problem.defined, slack, p.measurement_overhead)
         world.spend("administrators", group.administrators, p.manager_hours, problem)
         problem.ready_at = world.now + 1
         return True

@@ -20,6 +20,8 @@ from govsim.paradigms.base import (Paradigm, ParadigmParams, Steering, chained, 
 from govsim.problems import Group
 from govsim.world import fmean
 
+_maximum, _max_reduce = np.maximum, np.maximum.reduce
+
 
 class OPAParams(ParadigmParams):
     """Old Public Administration: the chain of command and rules (T1, T7, T20, T27)."""
@@ -106,7 +108,13 @@ class OPA(Paradigm):
         draws = dirichlet_rows(world.streams.get("chain", problem.id, 1), 1)
         direction = np.array(chained(problem.defined.tolist(), keep, lose, draws))
         slack = self.employee_slack(world, emp)
-        self.design_with(world, problem, group, direction, slack, p.standardisation)
+        if emp.size == 1 and adm.size == 1:
+            # The two designers' best knowledge on each dimension: the maximum of their two rows, as
+            # design_with's reduction over the group's rows (employee first) finds it.
+            best = _maximum(world.employees.knowledge[emp[0]], world.administrators.knowledge[adm[0]])
+            self._design_from_best(world, problem, group, direction, slack, p.standardisation, 1.0, best, 1.0)
+        else:
+            self.design_with(world, problem, group, direction, slack, p.standardisation)
         world.spend("administrators", adm, p.link_hours, problem)
         problem.ready_at = world.now + p.rule_delay
         return True
@@ -124,8 +132,7 @@ class OPA(Paradigm):
             heard = world.pick_willing_citizens(problem.affected, p.hearing_seats, rng)
             # Hearing on an almost-finished proposal: tokenistic participation (T7).
             influence = fmean(world.politicians.openness[pol]) * (1.0 - p.hearing_completeness)
-            knowledge = world.citizens.knowledge[heard]
-            cov = knowledge.max(axis=0) if heard.size else np.zeros(mech.K)
+            cov = _max_reduce(world.citizens.knowledge[heard], 0) if heard.size else np.zeros(mech.K)  # ndarray.max(axis=0)
             view = perceived(problem.need, cov, None, world.core.definition_noise, problem.wickedness,
                              dirichlet_rows(rng, 1)[0])
             rest = 1.0 - influence
