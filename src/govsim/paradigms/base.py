@@ -118,22 +118,9 @@ def chained(view: list[float], keep: list[float], lose: list[float], draws: list
     v0, v1, v2, v3, v4 = view
     k0, k1, k2, k3, k4 = keep
     q0, q1, q2, q3, q4 = lose
-    for e0, e1, e2, e3, e4 in draws:  # normalised(f v + (1 - f) e), written out
-        a = k0 * v0 + q0 * e0
-        b = k1 * v1 + q1 * e1
-        c = k2 * v2 + q2 * e2
-        d = k3 * v3 + q3 * e3
-        e = k4 * v4 + q4 * e4
-        a = a if a > 0.0 else 0.0
-        b = b if b > 0.0 else 0.0
-        c = c if c > 0.0 else 0.0
-        d = d if d > 0.0 else 0.0
-        e = e if e > 0.0 else 0.0
-        s = a + b + c + d + e
-        if s > 0:
-            v0, v1, v2, v3, v4 = a / s, b / s, c / s, d / s, e / s
-        else:
-            v0 = v1 = v2 = v3 = v4 = _UNIFORM
+    for e0, e1, e2, e3, e4 in draws:  # normalised(f v + (1 - f) e)
+        v0, v1, v2, v3, v4 = normalised([k0 * v0 + q0 * e0, k1 * v1 + q1 * e1, k2 * v2 + q2 * e2,
+                                         k3 * v3 + q3 * e3, k4 * v4 + q4 * e4])
     return [v0, v1, v2, v3, v4]
 
 
