@@ -39,6 +39,9 @@ from govsim.problems import Group, Problem, ProblemRecords, Stage
 from govsim.state import Providers
 from govsim.streams import Streams
 
+_MEMBER_KINDS = ("citizens", "employees", "administrators", "politicians", "firms")
+"""The kinds of member a :class:`Group` holds, each the name of the world's population of that kind."""
+
 _add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None); called directly, without its wrapper
 
 
@@ -680,26 +683,19 @@ class World:
         return np.sort(candidates[top_rows(score, n)])
 
     # ------------------------------------------------------------ knowledge
-    def _parts(self, g: Group, column: str) -> list[np.ndarray]:
-        """``column`` of the members of ``g``, one array per non-empty kind: citizens, employees,
-        administrators, politicians, firms (written out kind by kind: it runs for every group)."""
-        parts = []
-        rows = g.citizens
-        if rows.size:
-            parts.append(getattr(self.citizens, column)[rows])
-        rows = g.employees
-        if rows.size:
-            parts.append(getattr(self.employees, column)[rows])
-        rows = g.administrators
-        if rows.size:
-            parts.append(getattr(self.administrators, column)[rows])
-        rows = g.politicians
-        if rows.size:
-            parts.append(getattr(self.politicians, column)[rows])
-        rows = g.firms
-        if rows.size:
-            parts.append(getattr(self.firms, column)[rows])
-        return parts
+    def _members(self, g: Group, administrators: bool = True) -> list[tuple]:
+        """``(population, rows)`` for each kind with members in ``g``, in the order citizens,
+        employees, administrators (unless ``administrators`` is False), politicians, firms."""
+        out = []
+        for kind in _MEMBER_KINDS:
+            rows = getattr(g, kind)
+            if rows.size and (administrators or kind != "administrators"):
+                out.append((getattr(self, kind), rows))
+        return out
+
+    def _parts(self, g: Group, column: str, administrators: bool = True) -> list[np.ndarray]:
+        """``column`` of the members of ``g``, one array per non-empty kind (see :meth:`_members`)."""
+        return [getattr(store, column)[rows] for store, rows in self._members(g, administrators)]
 
     def knowledge_of(self, g: Group) -> np.ndarray:
         """Members' knowledge rows: citizens, employees, administrators, politicians, firms."""
@@ -708,8 +704,10 @@ class World:
             return parts[0]
         return np.concatenate(parts) if parts else np.zeros((0, mech.K))  # rows stacked, as np.vstack
 
-    def positions_of(self, g: Group) -> np.ndarray:
-        parts = self._parts(g, "position")
+    def positions_of(self, g: Group, administrators: bool = True) -> np.ndarray:
+        """Members' positions, in the order of :meth:`knowledge_of` (administrators left out if
+        ``administrators`` is False)."""
+        parts = self._parts(g, "position", administrators)
         if len(parts) == 1:
             return parts[0]
         return np.concatenate(parts) if parts else np.zeros(0)
@@ -756,22 +754,7 @@ class World:
         divided by ``lr``, in [0, 1].
         """
         lr = self.config.citizens.learning_rate * share
-        kinds = []
-        rows = g.citizens
-        if rows.size:
-            kinds.append((self.citizens.knowledge, rows))
-        rows = g.employees
-        if rows.size:
-            kinds.append((self.employees.knowledge, rows))
-        rows = g.administrators
-        if rows.size:
-            kinds.append((self.administrators.knowledge, rows))
-        rows = g.politicians
-        if rows.size:
-            kinds.append((self.politicians.knowledge, rows))
-        rows = g.firms
-        if rows.size:
-            kinds.append((self.firms.knowledge, rows))
+        kinds = [(store.knowledge, rows) for store, rows in self._members(g)]
         if not kinds:
             return 0.0
         # All members' rows at once (each number computed as in a pass per kind of member):

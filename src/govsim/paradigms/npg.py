@@ -197,21 +197,15 @@ class NPG(Paradigm):
         # What each kind sees and its condition for acting, kind by kind (citizens, employees,
         # administrators, politicians); one watcher's mean is that watcher's value.
         n = wc.size
-        if n == 1:
-            r = wc[0]
-            seen_c, cond_c = float(need.dot(c.knowledge[r])), float(c.efficacy[r])
-        elif n:
-            seen_c, cond_c = float(need.dot(_max_reduce(c.knowledge.take(wc, axis=0), 0))), fmean(c.efficacy[wc])
-        else:
-            seen_c = cond_c = 0.0
+        seen_c = _seen(need, c.knowledge, wc)
+        cond_c = (float(c.efficacy[wc[0]]) if n == 1 else fmean(c.efficacy[wc])) if n else 0.0
         n = we.size
+        seen_e = _seen(need, e.knowledge, we)
         if n == 1:
             r = we[0]
-            seen_e, cond_e = float(need.dot(e.knowledge[r])), float(e.motivation[r]) * float(e.discretion[r])
-        elif n:
-            seen_e, cond_e = _seen(need, e.knowledge, we), fmean(e.motivation[we] * e.discretion[we])
+            cond_e = float(e.motivation[r]) * float(e.discretion[r])
         else:
-            seen_e = cond_e = 0.0
+            cond_e = fmean(e.motivation[we] * e.discretion[we]) if n else 0.0
         seen_a, cond_a = _seen(need, a.knowledge, wa), _share_left(a.hours_left, wa, config.administrators.hours)
         seen_p, cond_p = _seen(need, pol.knowledge, wp), _share_left(pol.hours_left, wp, config.politicians.hours)
         first = FIRST_FELT_BY[problem.driver]
@@ -360,26 +354,7 @@ class NPG(Paradigm):
 
     def _positions(self, world, group: Group) -> tuple[np.ndarray, int]:
         """Members' positions, in the order of ``World.positions_of``, and how many members there are."""
-        parts = []
-        rows = group.citizens
-        if rows.size:
-            parts.append(world.citizens.position[rows])
-        rows = group.employees
-        if rows.size:
-            parts.append(world.employees.position[rows])
-        rows = group.administrators
-        if rows.size and self.params.administrators_as_members:
-            parts.append(world.administrators.position[rows])
-        rows = group.politicians
-        if rows.size:
-            parts.append(world.politicians.position[rows])
-        rows = group.firms
-        if rows.size:
-            parts.append(world.firms.position[rows])
-        if len(parts) == 1:
-            positions = parts[0]
-        else:
-            positions = np.concatenate(parts) if parts else np.zeros(0)
+        positions = world.positions_of(group, self.params.administrators_as_members)
         return positions, positions.size
 
     def design(self, world, problem):
