@@ -56,31 +56,29 @@ class Neighbourhood:
 
         Breadth first: ring by ring, each node of a ring in the order it was reached, its
         neighbours in the stored order, until ``size`` are found (all of ``origin``'s component
-        if it is smaller). The adjacency is read through memoryviews: indexing one gives a Python
-        int, and a slice converts to a list at once, without a numpy scalar per lookup.
+        if it is smaller). Taking the nodes ring by ring in the order they were reached is taking
+        them from a first-in-first-out queue, so one list serves as queue and result: the loop
+        walks the list while it grows, and once a node's neighbours bring it to ``size`` or more,
+        the list is cut back to the first ``size`` reached. The adjacency is read through
+        memoryviews: indexing one gives a Python int, and a slice converts to a list at once,
+        without a numpy scalar per lookup.
         """
         views = self._views
         if views is None or views[0] is not self.indptr or views[1] is not self.indices:
             views = self._views = (self.indptr, self.indices, memoryview(np.ascontiguousarray(self.indptr)),
                                    memoryview(np.ascontiguousarray(self.indices)))
         indptr, indices = views[2], views[3]
-        left = min(size, self.n) - 1  # still to find
-        seen = {origin}
+        want = min(size, self.n)
         order = [origin]
-        frontier = [origin]
-        while frontier and left > 0:
-            nxt = []
-            for node in frontier:
+        if want > 1:
+            seen = {origin}
+            for node in order:  # grows while it is walked: the queue
                 for nb in indices[indptr[node]:indptr[node + 1]].tolist():
                     if nb not in seen:
                         seen.add(nb)
-                        nxt.append(nb)
-                        left -= 1
-                        if not left:
-                            break
-                if not left:
+                        order.append(nb)
+                if len(order) >= want:
+                    del order[want:]
                     break
-            order += nxt
-            frontier = nxt
-        order.sort()
+            order.sort()
         return np.array(order, dtype=np.int64)

@@ -11,7 +11,7 @@ one compact row of :class:`ProblemRecords`.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from operator import attrgetter
 
 import numpy as np
@@ -159,6 +159,55 @@ class Problem:
         return self.closed_at - self.arrived if self.closed_at >= 0 else -1
 
 
+_ARRIVAL = ("id", "arrived", "driver", "wickedness", "need", "affected")
+"""The fields of :class:`Problem` without a default: what :func:`_arrival` is given."""
+
+
+def _arrival_maker():
+    """A maker of newly arrived problems, equal field by field to ``Problem(id=..., arrived=..., driver=...,
+    wickedness=..., need=..., affected=..., ready_at=arrived)``. The generated ``__init__`` assigns all
+    fields, in their order, one keyword at a time; the maker copies a dict of the defaults (in field
+    order), sets the given fields and a fresh value from each default factory, and makes it the new
+    object's dict. Should the fields without a default ever differ from ``_ARRIVAL``, the maker is the
+    generated ``__init__`` itself."""
+    defaults, factories, required = {}, [], []
+    for f in fields(Problem):
+        if f.default is not MISSING:
+            defaults[f.name] = f.default
+        elif f.default_factory is not MISSING:
+            defaults[f.name] = None
+            factories.append((f.name, f.default_factory))
+        else:
+            defaults[f.name] = None
+            required.append(f.name)
+    if tuple(required) != _ARRIVAL or "ready_at" not in defaults or any(not f.init for f in fields(Problem)):
+        def plain(id, arrived, driver, wickedness, need, affected):
+            return Problem(id=id, arrived=arrived, driver=driver, wickedness=wickedness, need=need,
+                           affected=affected, ready_at=arrived)
+        return plain
+    new, copy = object.__new__, defaults.copy
+
+    def arrival(id, arrived, driver, wickedness, need, affected):
+        d = copy()
+        d["id"] = id
+        d["arrived"] = arrived
+        d["driver"] = driver
+        d["wickedness"] = wickedness
+        d["need"] = need
+        d["affected"] = affected
+        d["ready_at"] = arrived
+        for name, make in factories:
+            d[name] = make()
+        p = new(Problem)
+        p.__dict__ = d
+        return p
+
+    return arrival
+
+
+_arrival = _arrival_maker()
+
+
 def _weighted_dims(rng: np.random.Generator, weights: np.ndarray, m: int) -> np.ndarray:
     """``m`` distinct dimensions drawn with chance weights (Efraimidis–Spirakis keys, one draw per dimension).
 
@@ -237,9 +286,12 @@ class ProblemStream:
 
         Each problem takes its draws from the stream in a fixed order (wickedness, the keys of its
         dimensions, the shares of its need, driver, origin, reach). What needs no further draw (which
-        dimensions the keys pick, the need vectors) is worked out afterwards for all of the step's
-        problems at once. The shares are ``Dirichlet(2, ..., 2)`` over the ``m`` dimensions, drawn as
-        ``Generator.dirichlet`` draws them: ``m`` standard gamma variates of shape 2, normalised.
+        dimensions the keys pick, the need vectors, the citizens each problem reaches) is worked out
+        afterwards for all of the step's problems. The shares are ``Dirichlet(2, ..., 2)`` over the
+        ``m`` dimensions, drawn as ``Generator.dirichlet`` draws them: ``m`` standard gamma variates of
+        shape 2 (written into the first ``m`` places of the problem's row of a zeroed block), normalised
+        by their sum taken in order (a running sum along the row: the zeros after the ``m`` draws add
+        nothing) and multiplied by its reciprocal, as :func:`_shares` does.
         """
         rng = self.rng
         n = int(rng.poisson(self.rate))
@@ -255,28 +307,22 @@ class ProblemStream:
         n_citizens, n_drivers, reach = hood.n, len(DRIVERS), self.reach
         beta, uniform, gamma, integers, poisson = rng.beta, rng.random, rng.standard_gamma, rng.integers, rng.poisson
         keys_u = np.empty((n, K))
-        wicked, counts, shares, drivers, affected = [], [], [], [], []
+        gammas = np.zeros((n, K))
+        drawn = []
         for i in range(n):
             w = float(beta(a, b))
             # Wicked problems need more dimensions at once (T6): 1 + round(w (K - 1)).
             m = 1 + int(round(w * (K - 1)))
             uniform(out=keys_u[i])
-            shares += _shares(gamma(2.0, m).tolist())
-            drivers.append(DRIVERS[int(integers(n_drivers))])
-            origin = int(integers(n_citizens))
-            size = max(1, int(poisson(reach)))
-            affected.append(hood(origin, size))
-            wicked.append(w)
-            counts.append(m)
-        order = dims_of.order(keys_u)
-        m_of = np.array(counts)
-        needs = np.zeros((n, K))
-        taken = np.arange(K) < m_of[:, None]  # the first m of each row, row by row
-        needs[np.repeat(np.arange(n), m_of), order[taken]] = shares
+            gamma(2.0, out=gammas[i, :m])
+            drawn.append((w, DRIVERS[integers(n_drivers)], int(integers(n_citizens)), max(1, int(poisson(reach)))))
+        shares = gammas * (1.0 / np.add.accumulate(gammas, axis=1)[:, -1:])  # 0 after the m draws
+        needs = np.empty((n, K))
+        needs[np.arange(n)[:, None], dims_of.order(keys_u)] = shares  # row i's j-th dimension gets its j-th share
         first = self.next_id
         self.next_id = first + n
-        return [Problem(id=first + i, arrived=step, driver=drivers[i], wickedness=wicked[i], need=needs[i],
-                        affected=affected[i], ready_at=step) for i in range(n)]
+        return [_arrival(first + i, step, driver, w, needs[i], hood(origin, size))
+                for i, (w, driver, origin, size) in enumerate(drawn)]
 
 
 class ProblemRecords:
