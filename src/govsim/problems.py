@@ -163,15 +163,16 @@ _ARRIVAL = ("id", "arrived", "driver", "wickedness", "need", "affected")
 """The fields of :class:`Problem` without a default: what :func:`_arrival` is given."""
 
 
-def _arrival_maker():
-    """A maker of newly arrived problems, equal field by field to ``Problem(id=..., arrived=..., driver=...,
+def _arrival_maker(cls: type = Problem):
+    """A maker of newly arrived problems, equal field by field to ``cls(id=..., arrived=..., driver=...,
     wickedness=..., need=..., affected=..., ready_at=arrived)``. The generated ``__init__`` assigns all
     fields, in their order, one keyword at a time; the maker copies a dict of the defaults (in field
     order), sets the given fields and a fresh value from each default factory, and makes it the new
-    object's dict. Should the fields without a default ever differ from ``_ARRIVAL``, the maker is the
-    generated ``__init__`` itself."""
+    object's dict. Should the fields without a default ever differ from ``_ARRIVAL`` (or the class
+    have a ``__post_init__``, a field left out of ``__init__``, slots or frozen instances, or its
+    constructor make an object unlike the maker's), the maker calls ``cls`` itself."""
     defaults, factories, required = {}, [], []
-    for f in fields(Problem):
+    for f in fields(cls):
         if f.default is not MISSING:
             defaults[f.name] = f.default
         elif f.default_factory is not MISSING:
@@ -180,10 +181,13 @@ def _arrival_maker():
         else:
             defaults[f.name] = None
             required.append(f.name)
-    if tuple(required) != _ARRIVAL or "ready_at" not in defaults or any(not f.init for f in fields(Problem)):
-        def plain(id, arrived, driver, wickedness, need, affected):
-            return Problem(id=id, arrived=arrived, driver=driver, wickedness=wickedness, need=need,
-                           affected=affected, ready_at=arrived)
+
+    def plain(id, arrived, driver, wickedness, need, affected):
+        return cls(id=id, arrived=arrived, driver=driver, wickedness=wickedness, need=need, affected=affected,
+                   ready_at=arrived)
+
+    if (tuple(required) != _ARRIVAL or "ready_at" not in defaults or hasattr(cls, "__post_init__")
+            or any(not f.init for f in fields(cls)) or cls.__dataclass_params__.frozen or "__slots__" in vars(cls)):
         return plain
     new, copy = object.__new__, defaults.copy
 
@@ -198,10 +202,17 @@ def _arrival_maker():
         d["ready_at"] = arrived
         for name, make in factories:
             d[name] = make()
-        p = new(Problem)
+        p = new(cls)
         p.__dict__ = d
         return p
 
+    # One problem made both ways must hold the same values (those of the factories of the same type, each
+    # made afresh) under the same names in the same order; else the constructor does more than assign.
+    given = [object() for _ in _ARRIVAL]
+    a, b = vars(arrival(*given)), vars(plain(*given))
+    made = {name for name, _ in factories}
+    if list(a) != list(b) or any(a[k] is not b[k] and not (k in made and type(a[k]) is type(b[k])) for k in b):
+        return plain
     return arrival
 
 
