@@ -47,6 +47,7 @@ if mech.K != 5:  # pragma: no cover - the helpers below are written out for five
 
 _F64 = np.dtype(np.float64)
 _max_reduce = np.maximum.reduce  # ndarray.max(axis=...) ends in this; called directly, without its wrapper
+_add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None)
 _log, _exp, _array, _zeros = np.log, np.exp, np.array, np.zeros
 _INF = float("inf")
 _UNIFORM = 1.0 / mech.K  # each entry of mechanisms.normalise's answer for a vector with nothing positive
@@ -365,7 +366,21 @@ class Paradigm(ABC):
         problem.coverage = coverage
         problem.direction = direction
         aim = direction if type(direction) is np.ndarray and direction.dtype is _F64 else np.asarray(direction, dtype=float)
-        fit = problem.fit = fit_of(aim.tolist(), need, _log_clipped(b))
+        # fit_of(aim.tolist(), need, _log_clipped(b)), written out: the coverage clipped to [1e-3, 1] on
+        # each float, one np.log of the five, then the capped overlap times exp(need . log coverage).
+        c0, c1, c2, c3, c4 = b
+        c0 = 1e-3 if c0 < 1e-3 else c0
+        c1 = 1e-3 if c1 < 1e-3 else c1
+        c2 = 1e-3 if c2 < 1e-3 else c2
+        c3 = 1e-3 if c3 < 1e-3 else c3
+        c4 = 1e-3 if c4 < 1e-3 else c4
+        l0, l1, l2, l3, l4 = _log(_array([1.0 if c0 > 1.0 else c0, 1.0 if c1 > 1.0 else c1, 1.0 if c2 > 1.0 else c2,
+                                          1.0 if c3 > 1.0 else c3, 1.0 if c4 > 1.0 else c4])).tolist()
+        d0, d1, d2, d3, d4 = aim.tolist()
+        n0, n1, n2, n3, n4 = need
+        fit = problem.fit = ((d0 if d0 < n0 else n0) + (d1 if d1 < n1 else n1) + (d2 if d2 < n2 else n2)
+                             + (d3 if d3 < n3 else n3) + (d4 if d4 < n4 else n4)) * float(
+            _exp(n0 * l0 + n1 * l1 + n2 * l2 + n3 * l3 + n4 * l4))
         problem.diversity = diversity
         streams = world.streams
         spread = world.core.novelty_spread
@@ -414,7 +429,7 @@ class Paradigm(ABC):
         if n == 1:  # the mean of one number is that number
             r = rows[0]
             return float(e.discretion[r] * e.motivation[r])
-        return float((e.discretion[rows] * e.motivation[rows]).sum()) / n
+        return float(_add_reduce(e.discretion[rows] * e.motivation[rows], None)) / n  # ndarray.sum(), without its wrapper
 
     def complaint_influence(self) -> float:
         """How far a complaint moves the service under this rule set (voice, T2, T7)."""

@@ -12,8 +12,6 @@ one provider's team: competing providers do not pool what they know (silos, T3, 
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import add
 from typing import Literal
 
 import numpy as np
@@ -119,7 +117,10 @@ class NPM(Paradigm):
         problem.group = group
         # Politicians own what their targets count: the defined problem's overlap with the measured dimensions
         # (mechanisms.overlap, added from the first dimension to the last).
-        problem.political_ownership = reduce(add, [a if a < b else b for a, b in zip(defined, measured)])
+        d0, d1, d2, d3, d4 = defined
+        m0, m1, m2, m3, m4 = measured
+        problem.political_ownership = ((d0 if d0 < m0 else m0) + (d1 if d1 < m1 else m1) + (d2 if d2 < m2 else m2)
+                                       + (d3 if d3 < m3 else m3) + (d4 if d4 < m4 else m4))
         world.spend("administrators", adm, self.params.manager_hours, problem)
         problem.ready_at = world.now + 1
 
