@@ -18,6 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import reduce
+from math import copysign as _copysign
 from operator import add
 from typing import TYPE_CHECKING, ClassVar
 
@@ -73,6 +74,18 @@ def dirichlet_rows(rng: np.random.Generator, n: int) -> list[list[float]]:
         inv = 1.0 / (0.0 + a + b + c + d + e)
         rows.append([a * inv, b * inv, c * inv, d * inv, e * inv])
     return rows
+
+
+def uniform_draw(rng: np.random.Generator, low: float, high: float) -> float:
+    """``rng.uniform(low, high)`` for two floats: the same number and the same generator state after.
+
+    For scalar bounds numpy computes ``low + (high - low) * U`` in C, ``U`` the double that
+    ``rng.random()`` draws (one product, then one sum, as here); a range that is negative,
+    infinite or NaN (or -0.0) is left to ``uniform``, which raises its own error."""
+    width = high - low
+    if 0.0 < width < _INF or (width == 0.0 and _copysign(1.0, width) > 0.0):  # -0.0 counts as negative in numpy
+        return low + width * rng.random()
+    return rng.uniform(low, high)
 
 
 def normalised(v: list[float]) -> list[float]:
@@ -384,15 +397,7 @@ class Paradigm(ABC):
         problem.diversity = diversity
         streams = world.streams
         spread = world.core.novelty_spread
-        low = 1.0 - spread
-        width = (1.0 + spread) - low
-        rng = streams.get("novelty", problem.id, problem.rounds)
-        if 0.0 <= width < _INF:
-            # Generator.uniform(low, high) for scalar bounds: ``low + (high - low) * U``, ``U`` the double
-            # Generator.random() draws, computed in C as here (one product, then one sum).
-            u = low + width * rng.random()
-        else:
-            u = rng.uniform(low, 1.0 + spread)  # a negative or infinite range: uniform's own error
+        u = uniform_draw(streams.get("novelty", problem.id, problem.rounds), 1.0 - spread, 1.0 + spread)
         problem.novelty = min(max(float(diversity * slack * (1.0 - constraint) * u), 0.0), 1.0)
         problem.standard = False
         share = self.params.standardisation  # (with a share of 0 or 1 the draw decides nothing and is not made)
