@@ -18,6 +18,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from functools import reduce
+from math import copysign as _copysign
 from operator import add
 from typing import TYPE_CHECKING, ClassVar
 
@@ -47,7 +48,9 @@ if mech.K != 5:  # pragma: no cover - the helpers below are written out for five
 
 _F64 = np.dtype(np.float64)
 _max_reduce = np.maximum.reduce  # ndarray.max(axis=...) ends in this; called directly, without its wrapper
+_add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None)
 _log, _exp, _array, _zeros = np.log, np.exp, np.array, np.zeros
+_INF = float("inf")
 _UNIFORM = 1.0 / mech.K  # each entry of mechanisms.normalise's answer for a vector with nothing positive
 
 
@@ -71,6 +74,18 @@ def dirichlet_rows(rng: np.random.Generator, n: int) -> list[list[float]]:
         inv = 1.0 / (0.0 + a + b + c + d + e)
         rows.append([a * inv, b * inv, c * inv, d * inv, e * inv])
     return rows
+
+
+def uniform_draw(rng: np.random.Generator, low: float, high: float) -> float:
+    """``rng.uniform(low, high)`` for two floats: the same number and the same generator state after.
+
+    For scalar bounds numpy computes ``low + (high - low) * U`` in C, ``U`` the double that
+    ``rng.random()`` draws (one product, then one sum, as here); a range that is negative,
+    infinite or NaN (or -0.0) is left to ``uniform``, which raises its own error."""
+    width = high - low
+    if 0.0 < width < _INF or (width == 0.0 and _copysign(1.0, width) > 0.0):  # -0.0 counts as negative in numpy
+        return low + width * rng.random()
+    return rng.uniform(low, high)
 
 
 def normalised(v: list[float]) -> list[float]:
@@ -121,6 +136,82 @@ def chained(view: list[float], keep: list[float], lose: list[float], draws: list
     for e0, e1, e2, e3, e4 in draws:  # normalised(f v + (1 - f) e)
         v0, v1, v2, v3, v4 = normalised([k0 * v0 + q0 * e0, k1 * v1 + q1 * e1, k2 * v2 + q2 * e2,
                                          k3 * v3 + q3 * e3, k4 * v4 + q4 * e4])
+    return [v0, v1, v2, v3, v4]
+
+
+def perceived_chained(need: np.ndarray, coverage: np.ndarray, visibility: list[float] | None, noise: float,
+                      wickedness: float, x: list[float], keep: list[float] | None = None,
+                      lose: list[float] | None = None) -> list[float]:
+    """``chained(perceived(need, coverage, visibility, noise, wickedness, rows[0]), keep, lose, rows[1:])``
+    with ``rows`` the Dirichlet rows :func:`dirichlet_rows` makes of the standard exponentials ``x``
+    (``5 (1 + links)`` of them, as ``rng.standard_exponential(5 (1 + links)).tolist()`` draws them;
+    ``keep`` and ``lose`` may be None when there is no link): one pass, no row or view built as a list."""
+    it = iter(x)
+    a, b, c, d, e = next(it), next(it), next(it), next(it), next(it)
+    inv = 1.0 / (0.0 + a + b + c + d + e)  # the first Dirichlet row: the front-line reading's noise
+    n0, n1, n2, n3, n4 = need.tolist()
+    c0, c1, c2, c3, c4 = coverage.tolist()
+    if visibility is None:
+        s0, s1, s2, s3, s4 = n0 * c0, n1 * c1, n2 * c2, n3 * c3, n4 * c4
+    else:
+        v0, v1, v2, v3, v4 = visibility
+        s0, s1, s2, s3, s4 = n0 * c0 * v0, n1 * c1 * v1, n2 * c2 * v2, n3 * c3 * v3, n4 * c4 * v4
+    s = s0 + s1 + s2 + s3 + s4
+    if s > 0:
+        s0, s1, s2, s3, s4 = s0 / s, s1 / s, s2 / s, s3 / s, s4 / s
+    u = noise + wickedness * (1.0 - float(need.dot(coverage)))
+    if 0.0 > u:
+        u = 0.0
+    if 1.0 < u:
+        u = 1.0
+    r = 1.0 - u
+    # normalised(r s + u e), as perceived ends
+    a, b, c, d, e = r * s0 + u * (a * inv), r * s1 + u * (b * inv), r * s2 + u * (c * inv), r * s3 + u * (d * inv), r * s4 + u * (e * inv)
+    a = a if a > 0.0 else 0.0
+    b = b if b > 0.0 else 0.0
+    c = c if c > 0.0 else 0.0
+    d = d if d > 0.0 else 0.0
+    e = e if e > 0.0 else 0.0
+    s = a + b + c + d + e
+    if s > 0:
+        v0, v1, v2, v3, v4 = a / s, b / s, c / s, d / s, e / s
+    else:
+        v0 = v1 = v2 = v3 = v4 = _UNIFORM
+    if keep is None:  # no link (``x`` holds the front-line reading's five exponentials only)
+        return [v0, v1, v2, v3, v4]
+    return _chain_on(v0, v1, v2, v3, v4, keep, lose, it)
+
+
+def chained_drawn(view: list[float], keep: list[float], lose: list[float], x: list[float]) -> list[float]:
+    """``chained(view, keep, lose, rows)`` with ``rows`` the Dirichlet rows :func:`dirichlet_rows` makes
+    of the standard exponentials ``x`` (five per link), without building the rows."""
+    v0, v1, v2, v3, v4 = view
+    return _chain_on(v0, v1, v2, v3, v4, keep, lose, iter(x))
+
+
+def _chain_on(v0: float, v1: float, v2: float, v3: float, v4: float, keep: list[float], lose: list[float],
+              it) -> list[float]:
+    """The links of :func:`chained`, each link's Dirichlet row made of the next five exponentials of ``it``."""
+    k0, k1, k2, k3, k4 = keep
+    q0, q1, q2, q3, q4 = lose
+    for a, b, c, d, e in zip(it, it, it, it, it):
+        inv = 1.0 / (0.0 + a + b + c + d + e)  # the link's Dirichlet row, as dirichlet_rows makes it
+        # normalised(f v + (1 - f) e), written out
+        a = k0 * v0 + q0 * (a * inv)
+        b = k1 * v1 + q1 * (b * inv)
+        c = k2 * v2 + q2 * (c * inv)
+        d = k3 * v3 + q3 * (d * inv)
+        e = k4 * v4 + q4 * (e * inv)
+        a = a if a > 0.0 else 0.0
+        b = b if b > 0.0 else 0.0
+        c = c if c > 0.0 else 0.0
+        d = d if d > 0.0 else 0.0
+        e = e if e > 0.0 else 0.0
+        s = a + b + c + d + e
+        if s > 0:
+            v0, v1, v2, v3, v4 = a / s, b / s, c / s, d / s, e / s
+        else:
+            v0 = v1 = v2 = v3 = v4 = _UNIFORM
     return [v0, v1, v2, v3, v4]
 
 
@@ -288,11 +379,25 @@ class Paradigm(ABC):
         problem.coverage = coverage
         problem.direction = direction
         aim = direction if type(direction) is np.ndarray and direction.dtype is _F64 else np.asarray(direction, dtype=float)
-        fit = problem.fit = fit_of(aim.tolist(), need, _log_clipped(b))
+        # fit_of(aim.tolist(), need, _log_clipped(b)), written out: the coverage clipped to [1e-3, 1] on
+        # each float, one np.log of the five, then the capped overlap times exp(need . log coverage).
+        c0, c1, c2, c3, c4 = b
+        c0 = 1e-3 if c0 < 1e-3 else c0
+        c1 = 1e-3 if c1 < 1e-3 else c1
+        c2 = 1e-3 if c2 < 1e-3 else c2
+        c3 = 1e-3 if c3 < 1e-3 else c3
+        c4 = 1e-3 if c4 < 1e-3 else c4
+        l0, l1, l2, l3, l4 = _log(_array([1.0 if c0 > 1.0 else c0, 1.0 if c1 > 1.0 else c1, 1.0 if c2 > 1.0 else c2,
+                                          1.0 if c3 > 1.0 else c3, 1.0 if c4 > 1.0 else c4])).tolist()
+        d0, d1, d2, d3, d4 = aim.tolist()
+        n0, n1, n2, n3, n4 = need
+        fit = problem.fit = ((d0 if d0 < n0 else n0) + (d1 if d1 < n1 else n1) + (d2 if d2 < n2 else n2)
+                             + (d3 if d3 < n3 else n3) + (d4 if d4 < n4 else n4)) * float(
+            _exp(n0 * l0 + n1 * l1 + n2 * l2 + n3 * l3 + n4 * l4))
         problem.diversity = diversity
         streams = world.streams
         spread = world.core.novelty_spread
-        u = streams.get("novelty", problem.id, problem.rounds).uniform(1.0 - spread, 1.0 + spread)
+        u = uniform_draw(streams.get("novelty", problem.id, problem.rounds), 1.0 - spread, 1.0 + spread)
         problem.novelty = min(max(float(diversity * slack * (1.0 - constraint) * u), 0.0), 1.0)
         problem.standard = False
         share = self.params.standardisation  # (with a share of 0 or 1 the draw decides nothing and is not made)
@@ -329,7 +434,7 @@ class Paradigm(ABC):
         if n == 1:  # the mean of one number is that number
             r = rows[0]
             return float(e.discretion[r] * e.motivation[r])
-        return float((e.discretion[rows] * e.motivation[rows]).sum()) / n
+        return float(_add_reduce(e.discretion[rows] * e.motivation[rows], None)) / n  # ndarray.sum(), without its wrapper
 
     def complaint_influence(self) -> float:
         """How far a complaint moves the service under this rule set (voice, T2, T7)."""

@@ -12,15 +12,13 @@ one provider's team: competing providers do not pool what they know (silos, T3, 
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import add
 from typing import Literal
 
 import numpy as np
 
 from govsim import mechanisms as mech
 from govsim.fields import param
-from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, dirichlet_rows, normalised, perceived
+from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, normalised, perceived_chained
 from govsim.problems import Group
 
 _max_reduce = np.maximum.reduce  # ndarray.max(axis=0) without its wrapper (the same maxima)
@@ -94,7 +92,10 @@ class NPM(Paradigm):
 
     def notice(self, world, problem, rng):
         # Performance data flags a problem in proportion to its need on what is counted.
-        return float(np.dot(problem.need, self._views()[3])), "administrator"
+        masks = self._masks
+        if masks is None or masks[0] is not self.params:
+            masks = self._views()
+        return float(problem.need.dot(masks[3])), "administrator"  # ndarray.dot: np.dot's product, without its dispatch
 
     def _team(self, world, problem) -> Group:
         provider = world.main_provider(problem)
@@ -110,13 +111,16 @@ class NPM(Paradigm):
         else:
             cov = mech.pool_knowledge(world.knowledge_of(group))
         _, _, _, _, visibility, measured = self._views()
-        e = dirichlet_rows(world.streams.get("definition", problem.id, 0), 1)[0]
-        defined = perceived(problem.need, cov, visibility, world.core.definition_noise, problem.wickedness, e)
+        x = world.streams.get("definition", problem.id, 0).standard_exponential(5).tolist()  # dirichlet_rows(rng, 1)
+        defined = perceived_chained(problem.need, cov, visibility, world.core.definition_noise, problem.wickedness, x)
         problem.defined = np.array(defined)
         problem.group = group
         # Politicians own what their targets count: the defined problem's overlap with the measured dimensions
         # (mechanisms.overlap, added from the first dimension to the last).
-        problem.political_ownership = reduce(add, [a if a < b else b for a, b in zip(defined, measured)])
+        d0, d1, d2, d3, d4 = defined
+        m0, m1, m2, m3, m4 = measured
+        problem.political_ownership = ((d0 if d0 < m0 else m0) + (d1 if d1 < m1 else m1) + (d2 if d2 < m2 else m2)
+                                       + (d3 if d3 < m3 else m3) + (d4 if d4 < m4 else m4))
         world.spend("administrators", adm, self.params.manager_hours, problem)
         problem.ready_at = world.now + 1
 

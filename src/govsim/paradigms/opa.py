@@ -15,12 +15,12 @@ import numpy as np
 
 from govsim import mechanisms as mech
 from govsim.fields import param
-from govsim.paradigms.base import (Paradigm, ParadigmParams, Steering, chained, dirichlet_rows, fit_of, log_coverage,
-                                   normalised, perceived)
+from govsim.paradigms.base import (Paradigm, ParadigmParams, Steering, chained_drawn, fit_of, log_coverage, normalised,
+                                   perceived_chained)
 from govsim.problems import Group
 from govsim.world import fmean
 
-_maximum, _max_reduce = np.maximum, np.maximum.reduce
+_maximum, _max_reduce, _array = np.maximum, np.maximum.reduce, np.array
 
 
 class OPAParams(ParadigmParams):
@@ -73,9 +73,9 @@ class OPA(Paradigm):
         emp = world.pick_employees(problem, 1, rng)
         adm = world.pick_administrators(1)
         if emp.size == 1 and adm.size == 1:  # what the two know together: the better of them on each dimension
-            cov = np.maximum(world.employees.knowledge[emp[0]], world.administrators.knowledge[adm[0]])
-        else:
-            cov = mech.pool_knowledge(world.knowledge_of(Group(employees=emp, administrators=adm)))
+            return float(problem.need.dot(_maximum(world.employees.knowledge[emp[0]],
+                                                   world.administrators.knowledge[adm[0]]))), "employee"
+        cov = mech.pool_knowledge(world.knowledge_of(Group(employees=emp, administrators=adm)))
         return float(problem.need.dot(cov)), "employee"  # ndarray.dot: np.dot's product, without its dispatch
 
     def define(self, world, problem):
@@ -87,11 +87,12 @@ class OPA(Paradigm):
         problem.group = Group(employees=emp, administrators=adm, politicians=pol)
         knowledge = world.employees.knowledge
         front = knowledge[emp[0]] if emp.size == 1 else mech.pool_knowledge(knowledge[emp])
-        # The front-line reading and every link's own reading, from the "chain" stream in that order.
-        draws = dirichlet_rows(rng, 1 + p.chain_links)
-        seen = perceived(problem.need, front, None, world.core.definition_noise, problem.wickedness, draws[0])
+        # The front-line reading and every link's own reading, from the "chain" stream in that order:
+        # chained(perceived(..., rows[0]), keep, lose, rows[1:]) of dirichlet_rows(rng, 1 + links), in one pass.
         keep, lose = self._fidelity(world)
-        problem.defined = np.array(chained(seen, keep, lose, draws[1:]))
+        x = rng.standard_exponential(5 * (1 + p.chain_links)).tolist()
+        problem.defined = _array(perceived_chained(problem.need, front, None, world.core.definition_noise,
+                                                   problem.wickedness, x, keep, lose))
         world.spend("administrators", adm, p.link_hours * p.chain_links, problem)
         # The top of the chain defines the problem: policy work, owned as far as the politician had time for it.
         given = world.spend_politicians(pol, p.case_hours, problem, policy=True)
@@ -105,8 +106,8 @@ class OPA(Paradigm):
         group = Group(employees=emp, administrators=adm)
         # The definition comes back down one link before administrators act on it.
         keep, lose = self._fidelity(world)
-        draws = dirichlet_rows(world.streams.get("chain", problem.id, 1), 1)
-        direction = np.array(chained(problem.defined.tolist(), keep, lose, draws))
+        x = world.streams.get("chain", problem.id, 1).standard_exponential(5).tolist()  # dirichlet_rows(rng, 1)
+        direction = _array(chained_drawn(problem.defined.tolist(), keep, lose, x))
         slack = self.employee_slack(world, emp)
         if emp.size == 1 and adm.size == 1:
             # The two designers' best knowledge on each dimension: the maximum of their two rows, as
@@ -133,8 +134,8 @@ class OPA(Paradigm):
             # Hearing on an almost-finished proposal: tokenistic participation (T7).
             influence = fmean(world.politicians.openness[pol]) * (1.0 - p.hearing_completeness)
             cov = _max_reduce(world.citizens.knowledge[heard], 0) if heard.size else np.zeros(mech.K)  # ndarray.max(axis=0)
-            view = perceived(problem.need, cov, None, world.core.definition_noise, problem.wickedness,
-                             dirichlet_rows(rng, 1)[0])
+            view = perceived_chained(problem.need, cov, None, world.core.definition_noise, problem.wickedness,
+                                     rng.standard_exponential(5).tolist())  # perceived with dirichlet_rows(rng, 1)[0]
             rest = 1.0 - influence
             direction = normalised([rest * a + influence * b for a, b in zip(problem.direction.tolist(), view)])
             problem.direction = np.array(direction)
