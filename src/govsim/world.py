@@ -42,6 +42,7 @@ from govsim.streams import Streams
 _MEMBER_KINDS = ("citizens", "employees", "administrators", "politicians", "firms")
 """The kinds of member a :class:`Group` holds, each the name of the world's population of that kind."""
 
+_maximum = np.maximum
 _add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None); called directly, without its wrapper
 
 
@@ -479,6 +480,27 @@ class World:
             if p is not None:
                 p.public_hours += total
             return total
+        n = rows.size
+        if 1 < n < 8 and type(hours) is float:
+            # A few politicians (an arena's seats): the arithmetic of the single-row case, row by row.
+            # With distinct rows each row's hours are read before any is booked, as numpy does; the
+            # total is numpy's sum of fewer than 8 numbers, added one after the other from 0.0.
+            rl = rows.tolist()
+            if len(set(rl)) == n:
+                left = pol.hours_left
+                booked = pol.policy_hours if policy else pol.case_hours
+                total = 0.0
+                for r in rl:
+                    h = left.item(r)
+                    m = h if (h > 0.0 or h != h) else 0.0  # np.maximum(h, 0.0)
+                    given = hours if (hours < m or hours != hours) else m  # np.minimum(hours, m)
+                    left[r] = h - given
+                    booked[r] = booked.item(r) + given
+                    total += given
+                self.public_hours += total
+                if p is not None:
+                    p.public_hours += total
+                return total
         given = np.minimum(hours, np.maximum(pol.hours_left[rows], 0.0))
         pol.hours_left[rows] -= given
         (pol.policy_hours if policy else pol.case_hours)[rows] += given
@@ -649,7 +671,7 @@ class World:
         chosen: list[int] = []
         while len(chosen) < n and len(seen) < limit:
             who = rng.integers(0, total, size=2 * n + 8)
-            yes = ((hours[who] >= need) & (rng.random(who.size) < openness[who])).tolist()
+            yes = ((hours.take(who) >= need) & (rng.random(who.size) < openness.take(who))).tolist()
             for i, ok in zip(who.tolist(), yes):
                 if i in seen:
                     continue
@@ -667,7 +689,8 @@ class World:
             u, keys = rng.random(rows.size), rng.random(rows.size)
             willing = u < openness[rows]
             chosen.extend(rows[willing][top_rows(keys[willing], n - len(chosen))].tolist())
-        return np.sort(np.array(chosen, dtype=np.int64))
+        chosen.sort()  # distinct Python ints: sorted as np.sort sorts them
+        return np.array(chosen, dtype=np.int64)
 
     def pick_willing_citizens(self, candidates: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
         """Up to ``n`` of ``candidates``, drawn with probability proportional to willingness.
@@ -677,10 +700,16 @@ class World:
         keys = rng.random(candidates.size)
         if candidates.size == 0 or n <= 0:
             return candidates[:0]
-        w = self.citizens.willingness[candidates] + 1e-9
-        score = np.log(np.maximum(keys, 1e-300)) / w
+        w = self.citizens.willingness.take(candidates)
+        w += 1e-9
+        # score = log(max(keys, 1e-300)) / w, worked out in place on the keys (the same operations)
+        _maximum(keys, 1e-300, out=keys)
+        np.log(keys, out=keys)
+        keys /= w
         # the n best scores (top_rows: the same rows as a stable sort of -score would give first)
-        return np.sort(candidates[top_rows(score, n)])
+        picked = candidates.take(top_rows(keys, n))
+        picked.sort()
+        return picked
 
     # ------------------------------------------------------------ knowledge
     def _members(self, g: Group, administrators: bool = True) -> list[tuple]:
@@ -754,25 +783,41 @@ class World:
         divided by ``lr``, in [0, 1].
         """
         lr = self.config.citizens.learning_rate * share
-        kinds = [(store.knowledge, rows) for store, rows in self._members(g)]
+        d = g.__dict__  # the five kinds of member (see Group)
+        kinds = []
+        n = 0
+        for kind in _MEMBER_KINDS:
+            rows = d[kind]
+            if rows.size:
+                kinds.append((getattr(self, kind).knowledge, rows))
+                n += rows.size
         if not kinds:
             return 0.0
         # All members' rows at once (each number computed as in a pass per kind of member):
         # gap = max(c - k, 0), k += lr gap, written back per kind; the mean gain is the mean of
         # gap x share over the stacked rows, as np.mean computes it (one sum over the block, over its size).
         if len(kinds) == 1:
-            block = kinds[0][0][kinds[0][1]]
-        else:
+            block = kinds[0][0].take(kinds[0][1], axis=0)
+        elif any(k.dtype != np.float64 for k, _ in kinds):
             block = np.concatenate([k[rows] for k, rows in kinds])
-        gap = np.maximum(coverage - block, 0.0)
+        else:
+            block = np.empty((n, mech.K))
+            start = 0
+            for k, rows in kinds:  # each kind's rows gathered straight into its place in the block
+                end = start + rows.size
+                k.take(rows, axis=0, out=block[start:end])
+                start = end
+        gap = coverage - block
+        _maximum(gap, 0.0, out=gap)
         block += lr * gap
         start = 0
         for k, rows in kinds:
             end = start + rows.size
             k[rows] = block[start:end]
             start = end
-        gain = gap * share
-        return float(_add_reduce(gain, None)) / gain.size
+        if type(share) is not float or share != 1.0:  # x 1.0 leaves every double as it is
+            gap *= share
+        return float(_add_reduce(gap, None)) / gap.size
 
     # ------------------------------------------------------------ metagovernance
     def metagovernor_control(self, p: Problem) -> float:
