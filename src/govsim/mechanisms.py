@@ -142,23 +142,6 @@ def perceive_need(
             and need.shape == _SHAPE_K and coverage.shape == _SHAPE_K and visibility.shape == _SHAPE_K):
         return _perceive_5(need, coverage, visibility, noise, rng, wickedness)
     u = clip01(noise + wickedness * (1.0 - float(np.dot(need, coverage))))
-    if _plain_k(need) and _plain_k(coverage) and _plain_k(visibility):
-        # The same arithmetic on K Python floats, in the same order (numpy adds fewer than
-        # 8 elements one after the other), with the draw taken as before after the dot product.
-        seen = [n * c * v for n, c, v in zip(need.tolist(), coverage.tolist(), visibility.tolist())]
-        total = 0.0
-        for x in seen:
-            total += x
-        if total > 0:
-            seen = [x / total for x in seen]
-        e = rng.standard_exponential(K).tolist()
-        acc = 0.0
-        for x in e:
-            acc += x
-        inv = 1.0 / acc
-        keep = 1.0 - u
-        mixed = [keep * x + u * (y * inv) for x, y in zip(seen, e)]
-        return _normalise_list(mixed)
     seen = need * coverage * visibility
     total = _add_reduce(seen, None)
     if total > 0:
@@ -172,7 +155,8 @@ _SHAPE_K = (K,)
 def _perceive_5(need, coverage, visibility, noise, rng, wickedness) -> np.ndarray:
     """:func:`perceive_need` of three float64 vectors of 5 elements, written out element by element.
 
-    The operations of the list form below, in the same order: ``ndarray.dot`` is ``np.dot``;
+    The operations of the numpy form, in the same order: ``ndarray.dot`` is ``np.dot``; the Dirichlet
+    draw is :func:`dirichlet_ones` (its exponentials scaled by one over their sum);
     each sum of 5 numbers is added one after the other from 0.0, as numpy adds fewer than 8.
     """
     u = clip01(noise + wickedness * (1.0 - float(need.dot(coverage))))
@@ -188,16 +172,17 @@ def _perceive_5(need, coverage, visibility, noise, rng, wickedness) -> np.ndarra
     keep = 1.0 - u
     m0, m1, m2, m3, m4 = (keep * s0 + u * (e0 * inv), keep * s1 + u * (e1 * inv), keep * s2 + u * (e2 * inv),
                           keep * s3 + u * (e3 * inv), keep * s4 + u * (e4 * inv))
-    # normalise: np.maximum(m, 0.0) (NaN and -0.0 kept), the sum from 0.0, each divided by it
-    if not m0 >= 0.0 and m0 == m0:
+    # normalise: np.maximum(m, 0.0) (NaN kept; on a tie, -0.0 against 0.0, numpy returns the second
+    # argument, 0.0), the sum from 0.0, each divided by it
+    if not m0 > 0.0 and m0 == m0:
         m0 = 0.0
-    if not m1 >= 0.0 and m1 == m1:
+    if not m1 > 0.0 and m1 == m1:
         m1 = 0.0
-    if not m2 >= 0.0 and m2 == m2:
+    if not m2 > 0.0 and m2 == m2:
         m2 = 0.0
-    if not m3 >= 0.0 and m3 == m3:
+    if not m3 > 0.0 and m3 == m3:
         m3 = 0.0
-    if not m4 >= 0.0 and m4 == m4:
+    if not m4 > 0.0 and m4 == m4:
         m4 = 0.0
     t = 0.0 + m0 + m1 + m2 + m3 + m4
     if t > 0:
@@ -208,17 +193,6 @@ def _perceive_5(need, coverage, visibility, noise, rng, wickedness) -> np.ndarra
 def _plain_k(x) -> bool:
     """Whether ``x`` is a float64 vector of K elements (the case the list arithmetic covers)."""
     return type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (K,)
-
-
-def _normalise_list(v: list[float]) -> np.ndarray:
-    """:func:`normalise` of K Python floats: ``np.maximum(v, 0)`` (NaN and -0.0 kept), summed in order."""
-    v = [x if (x >= 0.0 or x != x) else 0.0 for x in v]
-    s = 0.0
-    for x in v:
-        s += x
-    if s > 0:
-        return np.array([x / s for x in v])
-    return UNIFORM.copy()
 
 
 def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.random.Generator,
