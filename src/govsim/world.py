@@ -41,6 +41,7 @@ from govsim.streams import Streams
 
 _MEMBER_KINDS = ("citizens", "employees", "administrators", "politicians", "firms")
 """The kinds of member a :class:`Group` holds, each the name of the world's population of that kind."""
+_NON_ADMINISTRATORS = tuple(k for k in _MEMBER_KINDS if k != "administrators")
 
 _maximum = np.maximum
 _add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None); called directly, without its wrapper
@@ -443,8 +444,8 @@ class World:
         if kind == "administrators":
             left = self.administrators.hours_left
             if rows.size == 1 and type(hours) is float:  # one administrator: the same subtraction on a float
-                r = int(rows[0])
-                left[r] = float(left[r]) - hours
+                r = rows.item(0)
+                left[r] = left.item(r) - hours
             else:
                 left[rows] -= hours
             if self._admin_floor is not None:
@@ -715,10 +716,11 @@ class World:
     def _members(self, g: Group, administrators: bool = True) -> list[tuple]:
         """``(population, rows)`` for each kind with members in ``g``, in the order citizens,
         employees, administrators (unless ``administrators`` is False), politicians, firms."""
+        d = g.__dict__  # a Group's instance dict holds exactly the five kinds
         out = []
-        for kind in _MEMBER_KINDS:
-            rows = getattr(g, kind)
-            if rows.size and (administrators or kind != "administrators"):
+        for kind in _MEMBER_KINDS if administrators else _NON_ADMINISTRATORS:
+            rows = d[kind]
+            if rows.size:
                 out.append((getattr(self, kind), rows))
         return out
 
