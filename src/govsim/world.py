@@ -482,12 +482,12 @@ class World:
                 p.public_hours += total
             return total
         n = rows.size
-        if 1 < n < 8 and type(hours) is float:
+        if 1 < n < 8 and type(hours) is float and pol.hours_left.dtype == np.float64:
             # A few politicians (an arena's seats): the arithmetic of the single-row case, row by row.
             # With distinct rows each row's hours are read before any is booked, as numpy does; the
             # total is numpy's sum of fewer than 8 numbers, added one after the other from 0.0.
             rl = rows.tolist()
-            if len(set(rl)) == n:
+            if len(set(rl)) == n and min(rl) >= 0:
                 left = pol.hours_left
                 booked = pol.policy_hours if policy else pol.case_hours
                 total = 0.0
