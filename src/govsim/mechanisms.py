@@ -470,7 +470,7 @@ def select_recruits(
     if idx.size > seats:  # else every one who accepts is taken: no need to rank them
         score = keys if competence is None or profile <= 0 else (1.0 - profile) * keys + profile * competence
         idx = idx[(-score[idx]).argsort(kind="stable")[:seats]]  # np.argsort, without its wrapper
-    out = candidates.take(idx)
+    out = candidates[idx]
     out.sort()
     return out
 

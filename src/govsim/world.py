@@ -672,7 +672,7 @@ class World:
         chosen: list[int] = []
         while len(chosen) < n and len(seen) < limit:
             who = rng.integers(0, total, size=2 * n + 8)
-            yes = ((hours.take(who) >= need) & (rng.random(who.size) < openness.take(who))).tolist()
+            yes = ((hours[who] >= need) & (rng.random(who.size) < openness[who])).tolist()
             for i, ok in zip(who.tolist(), yes):
                 if i in seen:
                     continue
@@ -701,14 +701,14 @@ class World:
         keys = rng.random(candidates.size)
         if candidates.size == 0 or n <= 0:
             return candidates[:0]
-        w = self.citizens.willingness.take(candidates)
+        w = self.citizens.willingness[candidates]
         w += 1e-9
         # score = log(max(keys, 1e-300)) / w, worked out in place on the keys (the same operations)
         _maximum(keys, 1e-300, out=keys)
         np.log(keys, out=keys)
         keys /= w
         # the n best scores (top_rows: the same rows as a stable sort of -score would give first)
-        picked = candidates.take(top_rows(keys, n))
+        picked = candidates[top_rows(keys, n)]
         picked.sort()
         return picked
 
@@ -730,7 +730,8 @@ class World:
 
     def knowledge_of(self, g: Group) -> np.ndarray:
         """Members' knowledge rows: citizens, employees, administrators, politicians, firms."""
-        parts = self._parts(g, "knowledge")
+        # (take along the first axis: the rows of knowledge[rows], with less overhead on a 2-d array)
+        parts = [store.knowledge.take(rows, axis=0) for store, rows in self._members(g)]
         if len(parts) == 1:
             return parts[0]
         return np.concatenate(parts) if parts else np.zeros((0, mech.K))  # rows stacked, as np.vstack
@@ -787,12 +788,10 @@ class World:
         lr = self.config.citizens.learning_rate * share
         d = g.__dict__  # the five kinds of member (see Group)
         kinds = []
-        n = 0
         for kind in _MEMBER_KINDS:
             rows = d[kind]
             if rows.size:
                 kinds.append((getattr(self, kind).knowledge, rows))
-                n += rows.size
         if not kinds:
             return 0.0
         # All members' rows at once (each number computed as in a pass per kind of member):
@@ -800,15 +799,8 @@ class World:
         # gap x share over the stacked rows, as np.mean computes it (one sum over the block, over its size).
         if len(kinds) == 1:
             block = kinds[0][0].take(kinds[0][1], axis=0)
-        elif any(k.dtype != np.float64 for k, _ in kinds):
-            block = np.concatenate([k[rows] for k, rows in kinds])
-        else:
-            block = np.empty((n, mech.K))
-            start = 0
-            for k, rows in kinds:  # each kind's rows gathered straight into its place in the block
-                end = start + rows.size
-                k.take(rows, axis=0, out=block[start:end])
-                start = end
+        else:  # the rows of k[rows], kind by kind (take: the same rows, without fancy indexing's overhead)
+            block = np.concatenate([k.take(rows, axis=0) for k, rows in kinds])
         gap = coverage - block
         _maximum(gap, 0.0, out=gap)
         block += lr * gap
