@@ -1,8 +1,8 @@
 """The cheaper forms of NPG's noticing, defining and designing give exactly the numbers of the plain forms.
 
 Each shortcut (need perception written out on five floats, politicians' hours booked on Python
-floats, members' rows gathered in place for mutual learning, picking and recruiting worked out
-in place, the design handed the members' best knowledge directly) is compared here with the
+floats, members' rows gathered with take for mutual learning and knowledge_of, picking and
+recruiting worked out in place, the design handed the members' best knowledge directly) is compared here with the
 computation it replaces, bit for bit, on random inputs with edge cases (empty groups, one member,
 zeros, noise 0, NaN) and, for the random draws, with the generator's state afterwards.
 """
@@ -300,6 +300,14 @@ def test_learning_equals_the_plain_form():
             keep = KINDS[i % 5]
             rows = {k: (v if k == keep else v[:0]) for k, v in rows.items()}
         g = Group(**rows)
+        for administrators in (True, False):
+            parts = [getattr(wa, k) for k in KINDS if rows[k].size and (administrators or k != "administrators")]
+            members = [rows[k] for k in KINDS if rows[k].size and (administrators or k != "administrators")]
+            want_pos = np.concatenate([s.position[r] for s, r in zip(parts, members)]) if parts else np.zeros(0)
+            assert _same(wa.positions_of(g, administrators), want_pos)
+            if administrators:
+                want_k = np.concatenate([s.knowledge[r] for s, r in zip(parts, members)]) if parts else np.zeros((0, K))
+                assert _same(wa.knowledge_of(g), want_k)
         coverage = src.random(K) * float(src.choice([0.0, 0.5, 1.0]))
         share = float(src.choice([1.0, 0.0, 0.2, 0.5, src.random()]))
         got = wa.learn(g, coverage, share)
