@@ -137,24 +137,11 @@ def perceive_need(
     problems are uncertain, unless the group knows the dimensions they touch
     (T6). ``e`` is a Dirichlet(1) draw.
     """
+    if (K == 5 and type(need) is np.ndarray and type(coverage) is np.ndarray and type(visibility) is np.ndarray
+            and need.dtype == np.float64 and coverage.dtype == np.float64 and visibility.dtype == np.float64
+            and need.shape == _SHAPE_K and coverage.shape == _SHAPE_K and visibility.shape == _SHAPE_K):
+        return _perceive_5(need, coverage, visibility, noise, rng, wickedness)
     u = clip01(noise + wickedness * (1.0 - float(np.dot(need, coverage))))
-    if _plain_k(need) and _plain_k(coverage) and _plain_k(visibility):
-        # The same arithmetic on K Python floats, in the same order (numpy adds fewer than
-        # 8 elements one after the other), with the draw taken as before after the dot product.
-        seen = [n * c * v for n, c, v in zip(need.tolist(), coverage.tolist(), visibility.tolist())]
-        total = 0.0
-        for x in seen:
-            total += x
-        if total > 0:
-            seen = [x / total for x in seen]
-        e = rng.standard_exponential(K).tolist()
-        acc = 0.0
-        for x in e:
-            acc += x
-        inv = 1.0 / acc
-        keep = 1.0 - u
-        mixed = [keep * x + u * (y * inv) for x, y in zip(seen, e)]
-        return _normalise_list(mixed)
     seen = need * coverage * visibility
     total = _add_reduce(seen, None)
     if total > 0:
@@ -162,20 +149,50 @@ def perceive_need(
     return normalise((1.0 - u) * seen + u * dirichlet_ones(rng))
 
 
+_SHAPE_K = (K,)
+
+
+def _perceive_5(need, coverage, visibility, noise, rng, wickedness) -> np.ndarray:
+    """:func:`perceive_need` of three float64 vectors of 5 elements, written out element by element.
+
+    The operations of the numpy form, in the same order: ``ndarray.dot`` is ``np.dot``; the Dirichlet
+    draw is :func:`dirichlet_ones` (its exponentials scaled by one over their sum);
+    each sum of 5 numbers is added one after the other from 0.0, as numpy adds fewer than 8.
+    """
+    u = clip01(noise + wickedness * (1.0 - float(need.dot(coverage))))
+    n0, n1, n2, n3, n4 = need.tolist()
+    c0, c1, c2, c3, c4 = coverage.tolist()
+    v0, v1, v2, v3, v4 = visibility.tolist()
+    s0, s1, s2, s3, s4 = n0 * c0 * v0, n1 * c1 * v1, n2 * c2 * v2, n3 * c3 * v3, n4 * c4 * v4
+    total = 0.0 + s0 + s1 + s2 + s3 + s4  # evaluated from the left
+    if total > 0:
+        s0, s1, s2, s3, s4 = s0 / total, s1 / total, s2 / total, s3 / total, s4 / total
+    e0, e1, e2, e3, e4 = rng.standard_exponential(5).tolist()
+    inv = 1.0 / (0.0 + e0 + e1 + e2 + e3 + e4)
+    keep = 1.0 - u
+    m0, m1, m2, m3, m4 = (keep * s0 + u * (e0 * inv), keep * s1 + u * (e1 * inv), keep * s2 + u * (e2 * inv),
+                          keep * s3 + u * (e3 * inv), keep * s4 + u * (e4 * inv))
+    # normalise: np.maximum(m, 0.0) (NaN kept; on a tie, -0.0 against 0.0, numpy returns the second
+    # argument, 0.0), the sum from 0.0, each divided by it
+    if not m0 > 0.0 and m0 == m0:
+        m0 = 0.0
+    if not m1 > 0.0 and m1 == m1:
+        m1 = 0.0
+    if not m2 > 0.0 and m2 == m2:
+        m2 = 0.0
+    if not m3 > 0.0 and m3 == m3:
+        m3 = 0.0
+    if not m4 > 0.0 and m4 == m4:
+        m4 = 0.0
+    t = 0.0 + m0 + m1 + m2 + m3 + m4
+    if t > 0:
+        return np.array((m0 / t, m1 / t, m2 / t, m3 / t, m4 / t))
+    return UNIFORM.copy()
+
+
 def _plain_k(x) -> bool:
     """Whether ``x`` is a float64 vector of K elements (the case the list arithmetic covers)."""
     return type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (K,)
-
-
-def _normalise_list(v: list[float]) -> np.ndarray:
-    """:func:`normalise` of K Python floats: ``np.maximum(v, 0)`` (NaN and -0.0 kept), summed in order."""
-    v = [x if (x >= 0.0 or x != x) else 0.0 for x in v]
-    s = 0.0
-    for x in v:
-        s += x
-    if s > 0:
-        return np.array([x / s for x in v])
-    return UNIFORM.copy()
 
 
 def pass_along_chain(view: np.ndarray, links: int, fidelity: float, rng: np.random.Generator,
@@ -440,13 +457,22 @@ def select_recruits(
     if candidates.size == 0 or seats <= 0:
         return candidates[:0]
     rmax = max(float(_max_reduce(resources, None)), 1e-9)
-    p_self = willingness * (resources / rmax) ** bias
-    p = (1.0 - outreach) * p_self + outreach * np.sqrt(willingness)
+    # p = (1 - outreach) w (r / rmax)^bias + outreach sqrt(w), each operation in place on one new array
+    p = resources / rmax
+    if p.dtype == np.float64 and getattr(willingness, "dtype", None) == np.float64 and p.shape == willingness.shape:
+        p **= bias
+        p *= willingness  # w x, as x w: a product of two doubles does not depend on their order
+        p *= 1.0 - outreach
+        p += outreach * np.sqrt(willingness)
+    else:
+        p = (1.0 - outreach) * (willingness * p ** bias) + outreach * np.sqrt(willingness)
     idx = (u < p).nonzero()[0]
     if idx.size > seats:  # else every one who accepts is taken: no need to rank them
         score = keys if competence is None or profile <= 0 else (1.0 - profile) * keys + profile * competence
-        idx = idx[np.argsort(-score[idx], kind="stable")[:seats]]
-    return np.sort(candidates[idx])
+        idx = idx[(-score[idx]).argsort(kind="stable")[:seats]]  # np.argsort, without its wrapper
+    out = candidates[idx]
+    out.sort()
+    return out
 
 
 def spread_over_network(values: np.ndarray, weights, rate: float) -> np.ndarray:

@@ -41,7 +41,9 @@ from govsim.streams import Streams
 
 _MEMBER_KINDS = ("citizens", "employees", "administrators", "politicians", "firms")
 """The kinds of member a :class:`Group` holds, each the name of the world's population of that kind."""
+_NON_ADMINISTRATORS = tuple(k for k in _MEMBER_KINDS if k != "administrators")
 
+_maximum = np.maximum
 _add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None); called directly, without its wrapper
 
 
@@ -442,8 +444,8 @@ class World:
         if kind == "administrators":
             left = self.administrators.hours_left
             if rows.size == 1 and type(hours) is float:  # one administrator: the same subtraction on a float
-                r = int(rows[0])
-                left[r] = float(left[r]) - hours
+                r = rows.item(0)
+                left[r] = left.item(r) - hours
             else:
                 left[rows] -= hours
             if self._admin_floor is not None:
@@ -479,6 +481,27 @@ class World:
             if p is not None:
                 p.public_hours += total
             return total
+        n = rows.size
+        if 1 < n < 8 and type(hours) is float and pol.hours_left.dtype == np.float64:
+            # A few politicians (an arena's seats): the arithmetic of the single-row case, row by row.
+            # With distinct rows each row's hours are read before any is booked, as numpy does; the
+            # total is numpy's sum of fewer than 8 numbers, added one after the other from 0.0.
+            rl = rows.tolist()
+            if len(set(rl)) == n and min(rl) >= 0:
+                left = pol.hours_left
+                booked = pol.policy_hours if policy else pol.case_hours
+                total = 0.0
+                for r in rl:
+                    h = left.item(r)
+                    m = h if (h > 0.0 or h != h) else 0.0  # np.maximum(h, 0.0)
+                    given = hours if (hours < m or hours != hours) else m  # np.minimum(hours, m)
+                    left[r] = h - given
+                    booked[r] = booked.item(r) + given
+                    total += given
+                self.public_hours += total
+                if p is not None:
+                    p.public_hours += total
+                return total
         given = np.minimum(hours, np.maximum(pol.hours_left[rows], 0.0))
         pol.hours_left[rows] -= given
         (pol.policy_hours if policy else pol.case_hours)[rows] += given
@@ -667,7 +690,8 @@ class World:
             u, keys = rng.random(rows.size), rng.random(rows.size)
             willing = u < openness[rows]
             chosen.extend(rows[willing][top_rows(keys[willing], n - len(chosen))].tolist())
-        return np.sort(np.array(chosen, dtype=np.int64))
+        chosen.sort()  # distinct Python ints: sorted as np.sort sorts them
+        return np.array(chosen, dtype=np.int64)
 
     def pick_willing_citizens(self, candidates: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
         """Up to ``n`` of ``candidates``, drawn with probability proportional to willingness.
@@ -677,19 +701,26 @@ class World:
         keys = rng.random(candidates.size)
         if candidates.size == 0 or n <= 0:
             return candidates[:0]
-        w = self.citizens.willingness[candidates] + 1e-9
-        score = np.log(np.maximum(keys, 1e-300)) / w
+        w = self.citizens.willingness[candidates]
+        w += 1e-9
+        # score = log(max(keys, 1e-300)) / w, worked out in place on the keys (the same operations)
+        _maximum(keys, 1e-300, out=keys)
+        np.log(keys, out=keys)
+        keys /= w
         # the n best scores (top_rows: the same rows as a stable sort of -score would give first)
-        return np.sort(candidates[top_rows(score, n)])
+        picked = candidates[top_rows(keys, n)]
+        picked.sort()
+        return picked
 
     # ------------------------------------------------------------ knowledge
     def _members(self, g: Group, administrators: bool = True) -> list[tuple]:
         """``(population, rows)`` for each kind with members in ``g``, in the order citizens,
         employees, administrators (unless ``administrators`` is False), politicians, firms."""
+        d = g.__dict__  # a Group's instance dict holds exactly the five kinds
         out = []
-        for kind in _MEMBER_KINDS:
-            rows = getattr(g, kind)
-            if rows.size and (administrators or kind != "administrators"):
+        for kind in _MEMBER_KINDS if administrators else _NON_ADMINISTRATORS:
+            rows = d[kind]
+            if rows.size:
                 out.append((getattr(self, kind), rows))
         return out
 
@@ -699,7 +730,8 @@ class World:
 
     def knowledge_of(self, g: Group) -> np.ndarray:
         """Members' knowledge rows: citizens, employees, administrators, politicians, firms."""
-        parts = self._parts(g, "knowledge")
+        # (take along the first axis: the rows of knowledge[rows], with less overhead on a 2-d array)
+        parts = [store.knowledge.take(rows, axis=0) for store, rows in self._members(g)]
         if len(parts) == 1:
             return parts[0]
         return np.concatenate(parts) if parts else np.zeros((0, mech.K))  # rows stacked, as np.vstack
@@ -754,25 +786,32 @@ class World:
         divided by ``lr``, in [0, 1].
         """
         lr = self.config.citizens.learning_rate * share
-        kinds = [(store.knowledge, rows) for store, rows in self._members(g)]
+        d = g.__dict__  # the five kinds of member (see Group)
+        kinds = []
+        for kind in _MEMBER_KINDS:
+            rows = d[kind]
+            if rows.size:
+                kinds.append((getattr(self, kind).knowledge, rows))
         if not kinds:
             return 0.0
         # All members' rows at once (each number computed as in a pass per kind of member):
         # gap = max(c - k, 0), k += lr gap, written back per kind; the mean gain is the mean of
         # gap x share over the stacked rows, as np.mean computes it (one sum over the block, over its size).
         if len(kinds) == 1:
-            block = kinds[0][0][kinds[0][1]]
-        else:
-            block = np.concatenate([k[rows] for k, rows in kinds])
-        gap = np.maximum(coverage - block, 0.0)
+            block = kinds[0][0].take(kinds[0][1], axis=0)
+        else:  # the rows of k[rows], kind by kind (take: the same rows, without fancy indexing's overhead)
+            block = np.concatenate([k.take(rows, axis=0) for k, rows in kinds])
+        gap = coverage - block
+        _maximum(gap, 0.0, out=gap)
         block += lr * gap
         start = 0
         for k, rows in kinds:
             end = start + rows.size
             k[rows] = block[start:end]
             start = end
-        gain = gap * share
-        return float(_add_reduce(gain, None)) / gain.size
+        if type(share) is not float or share != 1.0:  # x 1.0 leaves every double as it is
+            gap *= share
+        return float(_add_reduce(gap, None)) / gap.size
 
     # ------------------------------------------------------------ metagovernance
     def metagovernor_control(self, p: Problem) -> float:

@@ -420,8 +420,15 @@ class NPG(Paradigm):
         constraint = 1.0 - (1.0 - arena.premises) * (1.0 - arena.inside)  # steering narrows ideas (T16)
         # Members share what they know as far as conflict and the arena's size let them (T15).
         sharing = (1.0 - conflict) / mech.coordination_factor(n_members, world.core.coordination)
-        self.design_with(world, problem, group, direction, slack, constraint, sharing=sharing,
-                         knowledge=self._knowledge(world, group, arena), learning=rung.learning)
+        # design_with on the members' knowledge (a float64 block of K columns), its largest value
+        # per dimension found here
+        knowledge = self._knowledge(world, group, arena)
+        if knowledge.dtype is _F64 and knowledge.shape[1] == mech.K:
+            self._design_from_best(world, problem, group, direction, slack, constraint, sharing,
+                                   _max_reduce(knowledge, 0) if knowledge.shape[0] else None, rung.learning)
+        else:
+            self.design_with(world, problem, group, direction, slack, constraint, sharing=sharing,
+                             knowledge=knowledge, learning=rung.learning)
         problem.ready_at = world.now + p.meeting_interval
         return True
 
