@@ -331,6 +331,15 @@ def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarra
             ov = np.repeat(np.array([overlaps[i] for i in staffed]), sizes)
             q = shared.effective[team] * (shared.kept[team] + shared.steered[team] * ov)
             quality = dict(zip(staffed, (_small_sums(q, sizes) / sizes).tolist()))
+    # What co-producers know, pooled per problem (mech.pool_knowledge of each problem's co-producers):
+    # one gather and one maximum over consecutive pieces, each piece reduced row after row as
+    # ``np.maximum.reduce(rows, axis=0)`` reduces it. Co-producers are looked at only where co > 0.
+    pooled = _pooled_producers(c.knowledge, aff, produce, a_end)
+    nobody = np.zeros(mech.K)  # what mech.pool_knowledge pools from no rows
+    # Politicians' legitimacy does not change within the phase: one politician's seat is read as a
+    # Python float (``fmean`` of one number is that number plus 0.0, as numpy's sum starts from 0.0).
+    legit = w.politicians.legitimacy
+    legit_list = legit.tolist()
     start = 0
     mobilisation, contestation = w.core.mobilisation, w.core.contestation
     for i, p in enumerate(ready):
@@ -357,17 +366,55 @@ def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarra
                 d = fmean(e.discretion[team])
             w.record_participation(p, producers, mech.RUNG_VOLUNTEER, RUNGS[mech.RUNG_VOLUNTEER].depth * d)
             # Co-producers add what they know to the solution's delivery (T5, T12, T14).
-            co *= mech.coproduction_reach(p.need, c.knowledge[producers])
+            need = p.need
+            if pooled is not None and type(need) is np.ndarray:
+                # mech.coproduction_reach with the pooled row (no co-producers: pool_knowledge's zeros)
+                co *= float(need.dot(pooled.get(i, nobody)))
+            else:
+                co *= mech.coproduction_reach(need, c.knowledge[producers])
         q = q_public + (1.0 - q_public) * co
         p.quality = partners.add_resources(w, p, q)
         pol = p.group.politicians
-        p.support = mobilisation * p.political_ownership * (
-            fmean(w.politicians.legitimacy[pol]) if pol.size else shared.council)  # no seat: the whole council
+        if pol.size == 1:
+            seat = legit_list[pol[0]] + 0.0
+        else:
+            seat = fmean(legit[pol]) if pol.size else shared.council  # no seat: the whole council
+        p.support = mobilisation * p.political_ownership * seat
         contested = 1.0 - contestation * (1.0 - p.wickedness)  # tame problems are not contested (T6)
         resistance = (float(_add_reduce(r[start:end], None)) / m if m else 0.0) * (1.0 - p.support) * contested
         start = end
         w.spend("employees", team, hours, p)
         _settle(w, rules, p, us[i], resistance)
+
+
+def _pooled_producers(knowledge: np.ndarray, aff: np.ndarray, produce: np.ndarray, ends: list[int]) -> dict | None:
+    """``mech.pool_knowledge(knowledge[producers])`` for each problem with co-producers, by its index.
+
+    ``aff`` holds the problems' affected citizens one after the other (problem ``i``'s end at
+    ``ends[i]``) and ``produce`` whether each co-produces. The co-producers' rows are gathered
+    once and ``np.maximum.reduceat`` takes the maximum over each problem's consecutive rows, row
+    after row from the first, as ``np.maximum.reduce(rows, axis=0)`` does for each alone (only
+    pieces with rows are passed, so no piece is empty). The maximum of the same numbers taken in
+    the same order is the same number. None when ``knowledge`` is not a float64 table of K columns
+    (the caller then pools each problem's rows as before).
+    """
+    if (type(knowledge) is not np.ndarray or knowledge.dtype != np.float64 or knowledge.ndim != 2
+            or knowledge.shape[1] != mech.K):
+        return None
+    if not ends:
+        return {}
+    done = np.cumsum(produce).tolist()  # co-producers up to and including each affected citizen
+    have, starts, before = [], [], 0
+    for i, end in enumerate(ends):
+        upto = done[end - 1] if end else 0
+        if upto > before:
+            have.append(i)
+            starts.append(before)
+        before = upto
+    if not have:
+        return {}
+    best = np.maximum.reduceat(knowledge[aff[produce]], starts, axis=0)
+    return dict(zip(have, best))
 
 
 def _small_sums(x: np.ndarray, sizes: list[int]) -> np.ndarray:
