@@ -483,7 +483,12 @@ def respond(model: GovModel) -> None:
     if open_aff:
         exp[np.concatenate(open_aff)] *= 1.0 - cfg.problems.harm
     for p in w.closed_now:
-        exp[p.affected] = 0.5 * exp[p.affected] + 0.5 * p.value
+        # exp[aff] = 0.5 exp[aff] + 0.5 value, on one gathered copy (x * 0.5 for 0.5 * x: the same product)
+        aff = p.affected
+        x = exp[aff]
+        x *= 0.5
+        x += 0.5 * p.value
+        exp[aff] = x
     # The updates below are written in place on two scratch vectors, one operation at a time in the
     # order of the formulas in the comments (x * k for k * x: the same product), so no value changes.
     t, v = np.empty(c.n), np.empty(c.n)
@@ -543,9 +548,12 @@ def take_part(w) -> None:
     are handled in layers: layer k holds each citizen's (k+1)-th act of the step, so within a layer
     every citizen appears once and the element-wise updates can run on all of them at once, while a
     citizen who took part several times gets the updates one after another, in the recorded order.
+    What does not depend on that order is set once for every citizen who took part: the step of the
+    latest participation (and deliberation), the count of acts, and the latest rung (the highest of
+    the step's rungs, and of the rung already recorded this step).
     """
     c, cfg, now = w.citizens, w.config.citizens, w.now
-    acts = [(rows, rung, influence) for rows, rung, influence in w.participation if rows.size]
+    acts = [a for a in w.participation if a[0].size]
     if not acts:
         return
     if len(acts) == 1:
@@ -556,41 +564,52 @@ def take_part(w) -> None:
         rec = np.repeat(np.arange(len(acts)), [a[0].size for a in acts])
     order = np.argsort(rows_all, kind="stable")  # by citizen, each citizen's acts in recorded order
     rows_s, rec_s = rows_all[order], rec[order]
-    if rows_s.size > 1 and not (rows_s[1:] == rows_s[:-1]).any():
+    n = rows_s.size
+    first = np.ones(n, dtype=bool)  # a citizen's first act of the step
+    if n > 1:
+        np.not_equal(rows_s[1:], rows_s[:-1], out=first[1:])
+    if first.all():
         # Nobody is listed twice: one layer, every citizen once (what the general case below finds).
         rank = None
-    elif rows_s.size > 1:
-        # A citizen listed twice in one act takes part once in it.
-        keep = np.ones(rows_s.size, dtype=bool)
-        keep[1:] = (rows_s[1:] != rows_s[:-1]) | (rec_s[1:] != rec_s[:-1])
-        if not keep.all():
-            rows_s, rec_s = rows_s[keep], rec_s[keep]
-        first = np.ones(rows_s.size, dtype=bool)
-        first[1:] = rows_s[1:] != rows_s[:-1]
-        starts = np.flatnonzero(first)
-        rank = np.arange(rows_s.size) - np.repeat(starts, np.diff(np.append(starts, rows_s.size)))
+        starts = None
     else:
-        rank = np.zeros(rows_s.size, dtype=np.int64)
+        # A citizen listed twice in one act takes part once in it.
+        keep = first.copy()
+        keep[1:] |= rec_s[1:] != rec_s[:-1]
+        if not keep.all():
+            rows_s, rec_s, first = rows_s[keep], rec_s[keep], first[keep]
+            n = rows_s.size
+        starts = np.flatnonzero(first)
+        rank = np.arange(n) - np.repeat(starts, np.diff(np.append(starts, n)))
     rungs = np.array([a[1] for a in acts], dtype=np.int64)[rec_s]
     influences = np.array([a[2] for a in acts], dtype=float)[rec_s]
     layers = 1 if rank is None else int(rank.max()) + 1
+    fatigue, threshold, effect = cfg.fatigue, cfg.tokenism_threshold, cfg.participation_effect
     for k in range(layers):
         if layers == 1:
-            rows, rung, influence = rows_s, rungs, influences
+            rows, influence = rows_s, influences
         else:
             sel = rank == k
-            rows, rung, influence = rows_s[sel], rungs[sel], influences[sel]
-        c.fatigue[rows] = mech.tire(c.fatigue[rows], cfg.fatigue)
-        c.trust[rows] = mech.participation_effect(c.trust[rows], influence, cfg.tokenism_threshold,
-                                                  cfg.participation_effect)
-        c.efficacy[rows] = mech.participation_effect(c.efficacy[rows], influence, cfg.tokenism_threshold,
-                                                     cfg.participation_effect)
-        recent = c.last_participated[rows] == now
-        c.last_rung[rows] = np.where(recent, np.maximum(c.last_rung[rows], rung), rung)
-        c.last_participated[rows] = now
-        deliberative = rung >= mech.RUNG_PANEL
-        c.last_deliberated[rows[deliberative]] = now
-        c.participations[rows] += 1
+            rows, influence = rows_s[sel], influences[sel]
+        c.fatigue[rows] = mech.tire(c.fatigue[rows], fatigue)
+        # mech.participation_effect for trust and for efficacy: the same move, worked out once
+        move = influence - threshold
+        move *= effect  # effect * (influence - threshold): the same product
+        c.trust[rows] = mech._clip(c.trust[rows] + move, 0.0, 1.0)
+        c.efficacy[rows] = mech._clip(c.efficacy[rows] + move, 0.0, 1.0)
+    # Set once per citizen: the first act reads whether the citizen already took part this step
+    # (then its latest rung counts too); every later act of the step finds it did.
+    if starts is None:
+        once, top, times = rows_s, rungs, 1
+    else:
+        once = rows_s[starts]
+        top = np.maximum.reduceat(rungs, starts)
+        times = np.diff(np.append(starts, n))
+    recent = c.last_participated[once] == now
+    c.last_rung[once] = np.where(recent, np.maximum(c.last_rung[once], top), top)
+    c.last_participated[once] = now
+    c.last_deliberated[rows_s[rungs >= mech.RUNG_PANEL]] = now
+    c.participations[once] += times
 
 
 # --------------------------------------------------------------------------- 7
