@@ -327,8 +327,16 @@ def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarra
         sizes = [t_size[i] for i in staffed]
         if max(t_size) < 8:
             discretion = dict(zip(staffed, (_small_sums(e.discretion[team], sizes) / sizes).tolist()))
-        if one_focus and max(t_size) < 8:
-            ov = np.repeat(np.array([overlaps[i] for i in staffed]), sizes)
+        if max(t_size) < 8:
+            if one_focus:
+                ov = np.repeat(np.array([overlaps[i] for i in staffed]), sizes)
+            else:
+                # One focus row per provider: each member's overlap is Delivery.team_quality's matrix
+                # product, problem by problem (a standard solution's procedure watches every dimension).
+                prov, ones = e.provider, shared.ones
+                parts = [np.full(t_size[i], float(np.dot(ones, ready[i].direction))) if ready[i].standard
+                         else focus[prov[teams[i]]] @ np.asarray(ready[i].direction, dtype=float) for i in staffed]
+                ov = np.concatenate(parts) if len(parts) > 1 else parts[0]
             q = shared.effective[team] * (shared.kept[team] + shared.steered[team] * ov)
             quality = dict(zip(staffed, (_small_sums(q, sizes) / sizes).tolist()))
     # What co-producers know, pooled per problem (mech.pool_knowledge of each problem's co-producers):
