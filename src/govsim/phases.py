@@ -545,7 +545,10 @@ def voice(w, rules) -> None:
     1/2 with chance ``citizens.voice``; a complaint is as influential as the rule set lets it be."""
     c = w.citizens
     u = w.streams.get("voice", w.now).random(c.n)
-    rows = np.flatnonzero((c.satisfaction < 0.5) & (u < w.config.citizens.voice))
+    # np.flatnonzero((satisfaction < 0.5) & (u < voice)): the few drawn to complain, then which of
+    # them are dissatisfied (the same rows, in the same increasing order)
+    drawn = np.flatnonzero(u < w.config.citizens.voice)
+    rows = drawn[c.satisfaction[drawn] < 0.5]
     w.record_voice(rows, rules.complaint_influence())
 
 
