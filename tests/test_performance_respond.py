@@ -268,7 +268,8 @@ def _plain_respond(m):
         exp[p.affected] = 0.5 * exp[p.affected] + 0.5 * p.value
     felt = np.clip(0.5 + exp - c.expectation, 0.0, 1.0)
     c.satisfaction += a * (felt - c.satisfaction)
-    phases.voice(w, rules)
+    u = w.streams.get("voice", w.now).random(c.n)
+    w.record_voice(np.flatnonzero((c.satisfaction < 0.5) & (u < cfg.citizens.voice)), rules.complaint_influence())
     c.trust += cfg.citizens.trust_adaptation * (c.satisfaction - c.trust)
     growth = cfg.citizens.expectation_growth + rules.expectation_push()
     c.expectation += core.expectation_share * a * (exp - c.expectation) + growth * (1.0 - c.expectation)
@@ -310,19 +311,22 @@ def _check_respond(tally, tweak=None):
             cat = np.concatenate(closed)
             tally["twice_closed"] += cat.size - np.unique(cat).size  # citizens in two closed problems
         tally["moved"] += int((wb.citizens.provider != m.world.citizens.provider).sum())
+        tally["complaints"] += int(wb.citizens.complaints.sum() - m.world.citizens.complaints.sum())
         phases.respond(m)
     return run
 
 
-@pytest.mark.parametrize("paradigm,seed,n", [("opa", 1, 1500), ("npm", 2, 1500), ("npg", 3, 1500),
-                                             ("npm", 4, 800), ("npg", 5, 3000)])
-def test_respond_equals_plain_form(paradigm, seed, n):
-    m = model(paradigm, seed=seed, n=n, citizens={"adaptation": 0.3})
-    tally = dict(steps=0, closed=0, twice_closed=0, moved=0)
+@pytest.mark.parametrize("paradigm,seed,n,voice", [("opa", 1, 1500, 0.01), ("npm", 2, 1500, 0.01),
+                                                   ("npg", 3, 1500, 0.01), ("npm", 4, 800, 0.6),
+                                                   ("npg", 5, 3000, 1.0)])
+def test_respond_equals_plain_form(paradigm, seed, n, voice):
+    m = model(paradigm, seed=seed, n=n, citizens={"adaptation": 0.3, "voice": voice})
+    tally = dict(steps=0, closed=0, twice_closed=0, moved=0, complaints=0)
     swap_phase(m, "respond", _check_respond(tally))
     for _ in range(16):
         m.step()
     assert tally["steps"] == 16 and tally["closed"] > 10 and tally["twice_closed"] > 0, tally
+    assert tally["complaints"] > (n * voice if voice > 0.1 else 0), tally
     if paradigm == "npm":
         assert tally["moved"] > 0, tally  # customers exited to other providers
 
@@ -338,7 +342,7 @@ def test_respond_with_problems_added_and_closed_by_hand():
     m = model("opa", seed=7, n=500, citizens={"adaptation": 0.3})
     for _ in range(4):
         m.step()
-    tally = dict(steps=0, closed=0, twice_closed=0, moved=0)
+    tally = dict(steps=0, closed=0, twice_closed=0, moved=0, complaints=0)
     state = {"k": 0}
 
     def tweak(mm):
