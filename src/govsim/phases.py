@@ -327,10 +327,27 @@ def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarra
         sizes = [t_size[i] for i in staffed]
         if max(t_size) < 8:
             discretion = dict(zip(staffed, (_small_sums(e.discretion[team], sizes) / sizes).tolist()))
-        if one_focus and max(t_size) < 8:
-            ov = np.repeat(np.array([overlaps[i] for i in staffed]), sizes)
+        if max(t_size) < 8:
+            if one_focus:
+                ov = np.repeat(np.array([overlaps[i] for i in staffed]), sizes)
+            else:
+                # One focus row per provider: each member's overlap is Delivery.team_quality's matrix
+                # product, problem by problem (a standard solution's procedure watches every dimension).
+                prov, ones = e.provider, shared.ones
+                parts = [np.full(t_size[i], float(np.dot(ones, ready[i].direction))) if ready[i].standard
+                         else focus[prov[teams[i]]] @ np.asarray(ready[i].direction, dtype=float) for i in staffed]
+                ov = np.concatenate(parts) if len(parts) > 1 else parts[0]
             q = shared.effective[team] * (shared.kept[team] + shared.steered[team] * ov)
             quality = dict(zip(staffed, (_small_sums(q, sizes) / sizes).tolist()))
+    # What co-producers know, pooled per problem (mech.pool_knowledge of each problem's co-producers):
+    # one gather and one maximum over consecutive pieces, each piece reduced row after row as
+    # ``np.maximum.reduce(rows, axis=0)`` reduces it. Co-producers are looked at only where co > 0.
+    pooled = _pooled_producers(c.knowledge, aff, produce, a_end)
+    nobody = np.zeros(mech.K)  # what mech.pool_knowledge pools from no rows
+    # Politicians' legitimacy does not change within the phase: one politician's seat is read as a
+    # Python float (``fmean`` of one number is that number plus 0.0, as numpy's sum starts from 0.0).
+    legit = w.politicians.legitimacy
+    legit_list = legit.tolist()
     start = 0
     mobilisation, contestation = w.core.mobilisation, w.core.contestation
     for i, p in enumerate(ready):
@@ -357,17 +374,55 @@ def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarra
                 d = fmean(e.discretion[team])
             w.record_participation(p, producers, mech.RUNG_VOLUNTEER, RUNGS[mech.RUNG_VOLUNTEER].depth * d)
             # Co-producers add what they know to the solution's delivery (T5, T12, T14).
-            co *= mech.coproduction_reach(p.need, c.knowledge[producers])
+            need = p.need
+            if pooled is not None and type(need) is np.ndarray:
+                # mech.coproduction_reach with the pooled row (no co-producers: pool_knowledge's zeros)
+                co *= float(need.dot(pooled.get(i, nobody)))
+            else:
+                co *= mech.coproduction_reach(need, c.knowledge[producers])
         q = q_public + (1.0 - q_public) * co
         p.quality = partners.add_resources(w, p, q)
         pol = p.group.politicians
-        p.support = mobilisation * p.political_ownership * (
-            fmean(w.politicians.legitimacy[pol]) if pol.size else shared.council)  # no seat: the whole council
+        if pol.size == 1:
+            seat = legit_list[pol[0]] + 0.0
+        else:
+            seat = fmean(legit[pol]) if pol.size else shared.council  # no seat: the whole council
+        p.support = mobilisation * p.political_ownership * seat
         contested = 1.0 - contestation * (1.0 - p.wickedness)  # tame problems are not contested (T6)
         resistance = (float(_add_reduce(r[start:end], None)) / m if m else 0.0) * (1.0 - p.support) * contested
         start = end
         w.spend("employees", team, hours, p)
         _settle(w, rules, p, us[i], resistance)
+
+
+def _pooled_producers(knowledge: np.ndarray, aff: np.ndarray, produce: np.ndarray, ends: list[int]) -> dict | None:
+    """``mech.pool_knowledge(knowledge[producers])`` for each problem with co-producers, by its index.
+
+    ``aff`` holds the problems' affected citizens one after the other (problem ``i``'s end at
+    ``ends[i]``) and ``produce`` whether each co-produces. The co-producers' rows are gathered
+    once and ``np.maximum.reduceat`` takes the maximum over each problem's consecutive rows, row
+    after row from the first, as ``np.maximum.reduce(rows, axis=0)`` does for each alone (only
+    pieces with rows are passed, so no piece is empty). The maximum of the same numbers taken in
+    the same order is the same number. None when ``knowledge`` is not a float64 table of K columns
+    (the caller then pools each problem's rows as before).
+    """
+    if (type(knowledge) is not np.ndarray or knowledge.dtype != np.float64 or knowledge.ndim != 2
+            or knowledge.shape[1] != mech.K):
+        return None
+    if not ends:
+        return {}
+    done = np.cumsum(produce).tolist()  # co-producers up to and including each affected citizen
+    have, starts, before = [], [], 0
+    for i, end in enumerate(ends):
+        upto = done[end - 1] if end else 0
+        if upto > before:
+            have.append(i)
+            starts.append(before)
+        before = upto
+    if not have:
+        return {}
+    best = np.maximum.reduceat(knowledge[aff[produce]], starts, axis=0)
+    return dict(zip(have, best))
 
 
 def _small_sums(x: np.ndarray, sizes: list[int]) -> np.ndarray:
@@ -436,7 +491,12 @@ def respond(model: GovModel) -> None:
     if open_aff:
         exp[np.concatenate(open_aff)] *= 1.0 - cfg.problems.harm
     for p in w.closed_now:
-        exp[p.affected] = 0.5 * exp[p.affected] + 0.5 * p.value
+        # exp[aff] = 0.5 exp[aff] + 0.5 value, on one gathered copy (x * 0.5 for 0.5 * x: the same product)
+        aff = p.affected
+        x = exp[aff]
+        x *= 0.5
+        x += 0.5 * p.value
+        exp[aff] = x
     # The updates below are written in place on two scratch vectors, one operation at a time in the
     # order of the formulas in the comments (x * k for k * x: the same product), so no value changes.
     t, v = np.empty(c.n), np.empty(c.n)
@@ -485,7 +545,10 @@ def voice(w, rules) -> None:
     1/2 with chance ``citizens.voice``; a complaint is as influential as the rule set lets it be."""
     c = w.citizens
     u = w.streams.get("voice", w.now).random(c.n)
-    rows = np.flatnonzero((c.satisfaction < 0.5) & (u < w.config.citizens.voice))
+    # np.flatnonzero((satisfaction < 0.5) & (u < voice)): the few drawn to complain, then which of
+    # them are dissatisfied (the same rows, in the same increasing order)
+    drawn = np.flatnonzero(u < w.config.citizens.voice)
+    rows = drawn[c.satisfaction[drawn] < 0.5]
     w.record_voice(rows, rules.complaint_influence())
 
 
@@ -496,9 +559,12 @@ def take_part(w) -> None:
     are handled in layers: layer k holds each citizen's (k+1)-th act of the step, so within a layer
     every citizen appears once and the element-wise updates can run on all of them at once, while a
     citizen who took part several times gets the updates one after another, in the recorded order.
+    What does not depend on that order is set once for every citizen who took part: the step of the
+    latest participation (and deliberation), the count of acts, and the latest rung (the highest of
+    the step's rungs, and of the rung already recorded this step).
     """
     c, cfg, now = w.citizens, w.config.citizens, w.now
-    acts = [(rows, rung, influence) for rows, rung, influence in w.participation if rows.size]
+    acts = [a for a in w.participation if a[0].size]
     if not acts:
         return
     if len(acts) == 1:
@@ -509,41 +575,52 @@ def take_part(w) -> None:
         rec = np.repeat(np.arange(len(acts)), [a[0].size for a in acts])
     order = np.argsort(rows_all, kind="stable")  # by citizen, each citizen's acts in recorded order
     rows_s, rec_s = rows_all[order], rec[order]
-    if rows_s.size > 1 and not (rows_s[1:] == rows_s[:-1]).any():
+    n = rows_s.size
+    first = np.ones(n, dtype=bool)  # a citizen's first act of the step
+    if n > 1:
+        np.not_equal(rows_s[1:], rows_s[:-1], out=first[1:])
+    if first.all():
         # Nobody is listed twice: one layer, every citizen once (what the general case below finds).
         rank = None
-    elif rows_s.size > 1:
-        # A citizen listed twice in one act takes part once in it.
-        keep = np.ones(rows_s.size, dtype=bool)
-        keep[1:] = (rows_s[1:] != rows_s[:-1]) | (rec_s[1:] != rec_s[:-1])
-        if not keep.all():
-            rows_s, rec_s = rows_s[keep], rec_s[keep]
-        first = np.ones(rows_s.size, dtype=bool)
-        first[1:] = rows_s[1:] != rows_s[:-1]
-        starts = np.flatnonzero(first)
-        rank = np.arange(rows_s.size) - np.repeat(starts, np.diff(np.append(starts, rows_s.size)))
+        starts = None
     else:
-        rank = np.zeros(rows_s.size, dtype=np.int64)
+        # A citizen listed twice in one act takes part once in it.
+        keep = first.copy()
+        keep[1:] |= rec_s[1:] != rec_s[:-1]
+        if not keep.all():
+            rows_s, rec_s, first = rows_s[keep], rec_s[keep], first[keep]
+            n = rows_s.size
+        starts = np.flatnonzero(first)
+        rank = np.arange(n) - np.repeat(starts, np.diff(np.append(starts, n)))
     rungs = np.array([a[1] for a in acts], dtype=np.int64)[rec_s]
     influences = np.array([a[2] for a in acts], dtype=float)[rec_s]
     layers = 1 if rank is None else int(rank.max()) + 1
+    fatigue, threshold, effect = cfg.fatigue, cfg.tokenism_threshold, cfg.participation_effect
     for k in range(layers):
         if layers == 1:
-            rows, rung, influence = rows_s, rungs, influences
+            rows, influence = rows_s, influences
         else:
             sel = rank == k
-            rows, rung, influence = rows_s[sel], rungs[sel], influences[sel]
-        c.fatigue[rows] = mech.tire(c.fatigue[rows], cfg.fatigue)
-        c.trust[rows] = mech.participation_effect(c.trust[rows], influence, cfg.tokenism_threshold,
-                                                  cfg.participation_effect)
-        c.efficacy[rows] = mech.participation_effect(c.efficacy[rows], influence, cfg.tokenism_threshold,
-                                                     cfg.participation_effect)
-        recent = c.last_participated[rows] == now
-        c.last_rung[rows] = np.where(recent, np.maximum(c.last_rung[rows], rung), rung)
-        c.last_participated[rows] = now
-        deliberative = rung >= mech.RUNG_PANEL
-        c.last_deliberated[rows[deliberative]] = now
-        c.participations[rows] += 1
+            rows, influence = rows_s[sel], influences[sel]
+        c.fatigue[rows] = mech.tire(c.fatigue[rows], fatigue)
+        # mech.participation_effect for trust and for efficacy: the same move, worked out once
+        move = influence - threshold
+        move *= effect  # effect * (influence - threshold): the same product
+        c.trust[rows] = mech._clip(c.trust[rows] + move, 0.0, 1.0)
+        c.efficacy[rows] = mech._clip(c.efficacy[rows] + move, 0.0, 1.0)
+    # Set once per citizen: the first act reads whether the citizen already took part this step
+    # (then its latest rung counts too); every later act of the step finds it did.
+    if starts is None:
+        once, top, times = rows_s, rungs, 1
+    else:
+        once = rows_s[starts]
+        top = np.maximum.reduceat(rungs, starts)
+        times = np.diff(np.append(starts, n))
+    recent = c.last_participated[once] == now
+    c.last_rung[once] = np.where(recent, np.maximum(c.last_rung[once], top), top)
+    c.last_participated[once] = now
+    c.last_deliberated[rows_s[rungs >= mech.RUNG_PANEL]] = now
+    c.participations[once] += times
 
 
 # --------------------------------------------------------------------------- 7
