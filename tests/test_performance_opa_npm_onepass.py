@@ -17,11 +17,10 @@ replaces:
 
 from __future__ import annotations
 
-import struct
 
 import numpy as np
 import pytest
-from test_performance_opa_npm_paths import plain_chained, plain_dirichlet_rows, plain_perceived
+from test_performance_opa_npm_paths import _bits, _gen, plain_chained, plain_dirichlet_rows, plain_perceived
 from test_performance_rules import _assert_same, _run
 
 from govsim import mechanisms as mech
@@ -32,16 +31,6 @@ from govsim.paradigms.opa import OPA
 from govsim.problems import Group
 
 K = mech.K
-
-
-def _bits(v) -> bytes:
-    if isinstance(v, float):
-        return struct.pack("<d", v)
-    return b"".join(struct.pack("<d", x) for x in v)
-
-
-def _gen(seed: int) -> np.random.Generator:
-    return np.random.Generator(np.random.Philox(seed))
 
 
 def _inputs(seed: int):

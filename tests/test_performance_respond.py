@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 
 from govsim import mechanisms as mech
-from govsim import partners, phases
+from govsim import phases
 from govsim.config import validate
-from govsim.ladder import RUNGS
 from govsim.mechanisms import K
 from govsim.model import GovModel
 from govsim.phases import Phase
 from govsim.problems import Group, Problem, Stage
+from test_performance_phases import _plain_solution  # one decided solution, the straightforward way
 
 
 def same(a, b) -> bool:
@@ -65,38 +65,6 @@ def test_pooled_producers_equal_pool_knowledge_per_problem():
 
 
 # ----------------------------------------------------------------------------- implement
-def _plain_solution(w, rules, p, st, effective):
-    """One decided solution delivered the straightforward way (the mechanisms' own functions)."""
-    c, cfg, e = w.citizens, w.config, w.employees
-    rng = w.streams.get("implementation", p.id, p.attempts)
-    u = rng.random()
-    team = w.pick_employees(p, cfg.employees.implementation_team, rng)
-    focus = np.asarray(st.focus, dtype=float)
-    focus = np.ones(K) if p.standard else (focus if focus.ndim == 1 else focus[e.provider[team]])
-    q_public = float(np.mean(mech.service_quality(effective[team], e.steered_share[team], focus, p.direction,
-                                                  e.drift[team]))) if team.size else 0.0
-    aff = p.affected
-    role = rules.coproduction * (RUNGS[p.arena.rung].coproduction if p.arena is not None else 1.0)
-    co = mech.mobilise_resources(c.resources[aff], c.willingness[aff], role)
-    draw = w.streams.get("coproduction", p.id, p.attempts).random(aff.size)
-    if co > 0:
-        producers = aff[draw < c.willingness[aff] * role]
-        w.citizen_hours(p, producers, cfg.employees.implementation_hours)
-        discretion = float(np.mean(e.discretion[team])) if team.size else 0.0
-        w.record_participation(p, producers, mech.RUNG_VOLUNTEER, RUNGS[mech.RUNG_VOLUNTEER].depth * discretion)
-        co *= mech.coproduction_reach(p.need, c.knowledge[producers])
-    q = q_public + (1.0 - q_public) * co
-    p.quality = partners.add_resources(w, p, q)
-    ownership = np.where(np.isin(aff, p.group.citizens), p.influence, 0.0)
-    pol = p.group.politicians
-    legit = w.politicians.legitimacy[pol] if pol.size else w.politicians.legitimacy
-    p.support = w.core.mobilisation * p.political_ownership * float(np.mean(legit))
-    contested = 1.0 - w.core.contestation * (1.0 - p.wickedness)
-    resistance = mech.implementation_resistance(c.trust[aff], ownership) * (1.0 - p.support) * contested
-    w.spend("employees", team, cfg.employees.implementation_hours, p)
-    phases._settle(w, rules, p, u, resistance)
-
-
 def _plain_implement(m):
     w, rules = m.world, m.paradigm
     st = rules.steer(w)

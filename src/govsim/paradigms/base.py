@@ -102,10 +102,11 @@ def normalised(v: list[float]) -> list[float]:
     return [_UNIFORM] * 5
 
 
-def perceived(need: np.ndarray, coverage: np.ndarray, visibility: list[float] | None, noise: float,
-              wickedness: float, e: list[float]) -> list[float]:
-    """:func:`govsim.mechanisms.perceive_need` with its Dirichlet draw ``e`` given
-    (``visibility`` None: every dimension visible, weight 1)."""
+def _sensed(need: np.ndarray, coverage: np.ndarray, visibility: list[float] | None, noise: float,
+            wickedness: float) -> tuple[float, float, float, float, float, float]:
+    """What a reading of ``need`` sees before its noise: the visible, covered need normalised to sum 1
+    (five floats, left as they are if nothing is seen), and the weight ``u`` of the noise, clipped to
+    [0, 1] (``visibility`` None: every dimension visible, weight 1)."""
     n0, n1, n2, n3, n4 = need.tolist()
     c0, c1, c2, c3, c4 = coverage.tolist()
     if visibility is None:
@@ -122,6 +123,14 @@ def perceived(need: np.ndarray, coverage: np.ndarray, visibility: list[float] | 
         u = 0.0
     if 1.0 < u:
         u = 1.0
+    return s0, s1, s2, s3, s4, u
+
+
+def perceived(need: np.ndarray, coverage: np.ndarray, visibility: list[float] | None, noise: float,
+              wickedness: float, e: list[float]) -> list[float]:
+    """:func:`govsim.mechanisms.perceive_need` with its Dirichlet draw ``e`` given
+    (``visibility`` None: every dimension visible, weight 1)."""
+    s0, s1, s2, s3, s4, u = _sensed(need, coverage, visibility, noise, wickedness)
     r = 1.0 - u
     e0, e1, e2, e3, e4 = e
     return normalised([r * s0 + u * e0, r * s1 + u * e1, r * s2 + u * e2, r * s3 + u * e3, r * s4 + u * e4])
@@ -145,73 +154,36 @@ def perceived_chained(need: np.ndarray, coverage: np.ndarray, visibility: list[f
     """``chained(perceived(need, coverage, visibility, noise, wickedness, rows[0]), keep, lose, rows[1:])``
     with ``rows`` the Dirichlet rows :func:`dirichlet_rows` makes of the standard exponentials ``x``
     (``5 (1 + links)`` of them, as ``rng.standard_exponential(5 (1 + links)).tolist()`` draws them;
-    ``keep`` and ``lose`` may be None when there is no link): one pass, no row or view built as a list."""
+    ``keep`` and ``lose`` may be None when there is no link): one pass, no Dirichlet row built as a list."""
     it = iter(x)
     a, b, c, d, e = next(it), next(it), next(it), next(it), next(it)
     inv = 1.0 / (0.0 + a + b + c + d + e)  # the first Dirichlet row: the front-line reading's noise
-    n0, n1, n2, n3, n4 = need.tolist()
-    c0, c1, c2, c3, c4 = coverage.tolist()
-    if visibility is None:
-        s0, s1, s2, s3, s4 = n0 * c0, n1 * c1, n2 * c2, n3 * c3, n4 * c4
-    else:
-        v0, v1, v2, v3, v4 = visibility
-        s0, s1, s2, s3, s4 = n0 * c0 * v0, n1 * c1 * v1, n2 * c2 * v2, n3 * c3 * v3, n4 * c4 * v4
-    s = s0 + s1 + s2 + s3 + s4
-    if s > 0:
-        s0, s1, s2, s3, s4 = s0 / s, s1 / s, s2 / s, s3 / s, s4 / s
-    u = noise + wickedness * (1.0 - float(need.dot(coverage)))
-    if 0.0 > u:
-        u = 0.0
-    if 1.0 < u:
-        u = 1.0
+    s0, s1, s2, s3, s4, u = _sensed(need, coverage, visibility, noise, wickedness)
     r = 1.0 - u
     # normalised(r s + u e), as perceived ends
-    a, b, c, d, e = r * s0 + u * (a * inv), r * s1 + u * (b * inv), r * s2 + u * (c * inv), r * s3 + u * (d * inv), r * s4 + u * (e * inv)
-    a = a if a > 0.0 else 0.0
-    b = b if b > 0.0 else 0.0
-    c = c if c > 0.0 else 0.0
-    d = d if d > 0.0 else 0.0
-    e = e if e > 0.0 else 0.0
-    s = a + b + c + d + e
-    if s > 0:
-        v0, v1, v2, v3, v4 = a / s, b / s, c / s, d / s, e / s
-    else:
-        v0 = v1 = v2 = v3 = v4 = _UNIFORM
+    view = normalised([r * s0 + u * (a * inv), r * s1 + u * (b * inv), r * s2 + u * (c * inv),
+                       r * s3 + u * (d * inv), r * s4 + u * (e * inv)])
     if keep is None:  # no link (``x`` holds the front-line reading's five exponentials only)
-        return [v0, v1, v2, v3, v4]
-    return _chain_on(v0, v1, v2, v3, v4, keep, lose, it)
+        return view
+    return _chain_on(view, keep, lose, it)
 
 
 def chained_drawn(view: list[float], keep: list[float], lose: list[float], x: list[float]) -> list[float]:
     """``chained(view, keep, lose, rows)`` with ``rows`` the Dirichlet rows :func:`dirichlet_rows` makes
     of the standard exponentials ``x`` (five per link), without building the rows."""
+    return _chain_on(view, keep, lose, iter(x))
+
+
+def _chain_on(view: list[float], keep: list[float], lose: list[float], it) -> list[float]:
+    """The links of :func:`chained` from ``view``, each link's Dirichlet row made of the next five
+    exponentials of ``it``."""
     v0, v1, v2, v3, v4 = view
-    return _chain_on(v0, v1, v2, v3, v4, keep, lose, iter(x))
-
-
-def _chain_on(v0: float, v1: float, v2: float, v3: float, v4: float, keep: list[float], lose: list[float],
-              it) -> list[float]:
-    """The links of :func:`chained`, each link's Dirichlet row made of the next five exponentials of ``it``."""
     k0, k1, k2, k3, k4 = keep
     q0, q1, q2, q3, q4 = lose
     for a, b, c, d, e in zip(it, it, it, it, it):
         inv = 1.0 / (0.0 + a + b + c + d + e)  # the link's Dirichlet row, as dirichlet_rows makes it
-        # normalised(f v + (1 - f) e), written out
-        a = k0 * v0 + q0 * (a * inv)
-        b = k1 * v1 + q1 * (b * inv)
-        c = k2 * v2 + q2 * (c * inv)
-        d = k3 * v3 + q3 * (d * inv)
-        e = k4 * v4 + q4 * (e * inv)
-        a = a if a > 0.0 else 0.0
-        b = b if b > 0.0 else 0.0
-        c = c if c > 0.0 else 0.0
-        d = d if d > 0.0 else 0.0
-        e = e if e > 0.0 else 0.0
-        s = a + b + c + d + e
-        if s > 0:
-            v0, v1, v2, v3, v4 = a / s, b / s, c / s, d / s, e / s
-        else:
-            v0 = v1 = v2 = v3 = v4 = _UNIFORM
+        v0, v1, v2, v3, v4 = normalised([k0 * v0 + q0 * (a * inv), k1 * v1 + q1 * (b * inv), k2 * v2 + q2 * (c * inv),
+                                         k3 * v3 + q3 * (d * inv), k4 * v4 + q4 * (e * inv)])
     return [v0, v1, v2, v3, v4]
 
 
