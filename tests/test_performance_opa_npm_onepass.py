@@ -10,7 +10,7 @@ replaces:
   ``chained`` of ``dirichlet_rows``;
 * ``uniform_draw``: ``low + (high - low) U`` from one ``random()`` draw, against ``Generator.uniform``
   (the same number, the same state after, the same errors);
-* the fit written out in ``Paradigm._design_from_best``, ``employee_slack`` summed by
+* the fit in ``Paradigm._design_from_best``, ``employee_slack`` summed by
   ``np.add.reduce``, NPM's political ownership and noticing written out, OPA's noticing: whole runs
   of the rule sets against the same rule sets with the previous forms of those methods.
 """

@@ -270,35 +270,6 @@ def test_resistance_equals_mechanism():
 
 
 # ----------------------------------------------------------------------------- respond
-def _plain_respond(model):
-    w, rules = model.world, model.paradigm
-    c, e, cfg, core = w.citizens, w.employees, w.config, w.core
-    a = cfg.citizens.adaptation
-    exp = w.experience
-    open_aff = [p.affected for p in w.open]
-    if open_aff:
-        exp[np.concatenate(open_aff)] *= 1.0 - cfg.problems.harm
-    for p in w.closed_now:
-        exp[p.affected] = 0.5 * exp[p.affected] + 0.5 * p.value
-    felt = np.clip(0.5 + exp - c.expectation, 0.0, 1.0)
-    c.satisfaction += a * (felt - c.satisfaction)
-    phases.voice(w, rules)
-    c.trust += cfg.citizens.trust_adaptation * (c.satisfaction - c.trust)
-    growth = cfg.citizens.expectation_growth + rules.expectation_push()
-    c.expectation += core.expectation_share * a * (exp - c.expectation) + growth * (1.0 - c.expectation)
-    c.fatigue *= 1.0 - cfg.citizens.recovery
-    phases.take_part(w)
-    target = (c.efficacy * (core.willingness_base + (1.0 - core.willingness_base) * c.resources)
-              * (1.0 - c.fatigue))
-    c.willingness += a * (target - c.willingness)
-    w.providers.loss[:] = 0.0
-    rules.respond(w)
-    e.motivation[:] = mech.crowd_out_motivation(e.motivation, e.pressure, e.discretion, cfg.employees.crowding_out,
-                                                cfg.employees.autonomy_support, e.intrinsic)
-    pol = w.politicians
-    w.hours_log.append((float(pol.policy_hours.sum()), float(pol.case_hours.sum()), pol.n * cfg.politicians.hours))
-
-
 _CITIZENS = ("satisfaction", "trust", "expectation", "fatigue", "willingness", "efficacy", "complaints",
              "participations")
 
@@ -324,6 +295,8 @@ def test_respond_equals_plain_form(paradigm, meta, seed):
         return run
 
     from govsim.phases import Phase
+    from test_performance_respond import _plain_respond  # respond written with the plain forms throughout
+
     checks = {"respond": twin("respond", phases.respond, _plain_respond)}
     m.phases = type(m.phases)(Phase(ph.name, checks[ph.name], ph.theory, ph.doc) if ph.name in checks else ph
                               for ph in m.phases)

@@ -15,7 +15,7 @@ from govsim.mechanisms import K
 from govsim.model import GovModel
 from govsim.phases import Phase
 from govsim.problems import Group, Problem, Stage
-from test_performance_phases import _plain_solution  # one decided solution, the straightforward way
+from test_performance_phases import _plain_solution, _steer_and_deliver_routine  # the straightforward forms
 
 
 def same(a, b) -> bool:
@@ -66,18 +66,9 @@ def test_pooled_producers_equal_pool_knowledge_per_problem():
 
 # ----------------------------------------------------------------------------- implement
 def _plain_implement(m):
-    w, rules = m.world, m.paradigm
-    st = rules.steer(w)
+    w, rules, ready, st, effective = _steer_and_deliver_routine(m)
     m.steering = st
-    e, cfg = w.employees, w.config.employees
-    e.pressure[:] = np.asarray(st.pressure, dtype=float)
-    e.discretion[:] = st.discretion
-    e.effort[:] = mech.employee_effort(e.motivation, e.pressure, cfg.extrinsic_weight)
-    e.steered_share[:] = mech.steered_share(e.pressure, e.motivation, e.discretion)
-    e.drift[:] = mech.drift_share(e.motivation, e.pressure, cfg.agency)
-    effective = e.effort * (1.0 - st.overhead)
-    phases.deliver_routine(w, st, effective)
-    for p in w.ready(Stage.DECIDED):
+    for p in ready:
         _plain_solution(w, rules, p, st, effective)
 
 

@@ -351,21 +351,7 @@ class Paradigm(ABC):
         problem.coverage = coverage
         problem.direction = direction
         aim = direction if type(direction) is np.ndarray and direction.dtype is _F64 else np.asarray(direction, dtype=float)
-        # fit_of(aim.tolist(), need, _log_clipped(b)), written out: the coverage clipped to [1e-3, 1] on
-        # each float, one np.log of the five, then the capped overlap times exp(need . log coverage).
-        c0, c1, c2, c3, c4 = b
-        c0 = 1e-3 if c0 < 1e-3 else c0
-        c1 = 1e-3 if c1 < 1e-3 else c1
-        c2 = 1e-3 if c2 < 1e-3 else c2
-        c3 = 1e-3 if c3 < 1e-3 else c3
-        c4 = 1e-3 if c4 < 1e-3 else c4
-        l0, l1, l2, l3, l4 = _log(_array([1.0 if c0 > 1.0 else c0, 1.0 if c1 > 1.0 else c1, 1.0 if c2 > 1.0 else c2,
-                                          1.0 if c3 > 1.0 else c3, 1.0 if c4 > 1.0 else c4])).tolist()
-        d0, d1, d2, d3, d4 = aim.tolist()
-        n0, n1, n2, n3, n4 = need
-        fit = problem.fit = ((d0 if d0 < n0 else n0) + (d1 if d1 < n1 else n1) + (d2 if d2 < n2 else n2)
-                             + (d3 if d3 < n3 else n3) + (d4 if d4 < n4 else n4)) * float(
-            _exp(n0 * l0 + n1 * l1 + n2 * l2 + n3 * l3 + n4 * l4))
+        fit = problem.fit = fit_of(aim.tolist(), need, _log_clipped(b))
         problem.diversity = diversity
         streams = world.streams
         spread = world.core.novelty_spread
