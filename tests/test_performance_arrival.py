@@ -1,8 +1,7 @@
 """The cheaper forms of the arrival phase compute exactly what the straightforward forms compute
-(bit for bit, not approximately): the neighbourhood search, the problem stream's draws and the
-construction of newly arrived problems."""
+(bit for bit, not approximately): the neighbourhood search and the problem stream's draws."""
 
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 
 import numpy as np
 import pytest
@@ -10,7 +9,7 @@ import scipy.sparse as sp
 
 from govsim.mechanisms import EXPERIENTIAL, LOCAL, K
 from govsim.network import Neighbourhood, small_world
-from govsim.problems import DRIVERS, Group, Problem, ProblemStream, _arrival, _arrival_maker, _DimensionDraw
+from govsim.problems import DRIVERS, Group, Problem, ProblemStream, _DimensionDraw
 
 
 # ----------------------------------------------------------------------------- neighbourhoods
@@ -181,60 +180,3 @@ def test_problems_of_a_step_are_independent():
     a, b = got[0], got[1]
     a.stage, a.group = 3, a.group.replace(citizens=np.arange(3))
     assert b.stage == 0 and b.group.citizens.size == 0 and a.group is not b.group
-    assert _arrival(0, 1, "problem", 0.5, a.need, a.affected).group.citizens.size == 0
-
-
-# ----------------------------------------------------------------------------- arrival construction
-def test_arrival_equals_the_constructor():
-    assert _arrival.__name__ == "arrival"  # the dict copy, not the fallback to the constructor
-    need, affected = np.full(K, 0.2), np.arange(4, dtype=np.int64)
-    for i, driver in enumerate(DRIVERS):
-        fast = _arrival(i, 7 + i, driver, 0.25 * i, need, affected)
-        plain = Problem(id=i, arrived=7 + i, driver=driver, wickedness=0.25 * i, need=need, affected=affected,
-                        ready_at=7 + i)
-        assert_same_problem(fast, plain)
-        assert fast.need is need and fast.affected is affected and vars(fast) is not vars(plain)
-
-
-@dataclass(eq=False)
-class _Wider(Problem):
-    """A problem with fields added after the others (a plain default and a default factory)."""
-
-    tags: list = field(default_factory=list)
-    note: str = "none"
-
-
-@dataclass(eq=False)
-class _Required(Problem):
-    """A problem with a field added that has no default."""
-
-    extra: int = field(kw_only=True)
-
-
-@dataclass(eq=False)
-class _Custom(Problem):
-    def __init__(self, *a, **kw):  # a constructor that does more than assign the fields
-        super().__init__(*a, **kw)
-        self.stage = 2
-
-
-@dataclass(eq=False)
-class _Checked(Problem):
-    def __post_init__(self):
-        self.checked = True
-
-
-def test_arrival_maker_follows_added_fields():
-    need, affected = np.zeros(K), np.arange(2, dtype=np.int64)
-    make = _arrival_maker(_Wider)
-    assert make.__name__ == "arrival"
-    a, b = make(3, 4, "ambition", 0.5, need, affected), make(5, 6, "problem", 0.1, need, affected)
-    assert_same_problem(a, _Wider(id=3, arrived=4, driver="ambition", wickedness=0.5, need=need, affected=affected,
-                                  ready_at=4))
-    assert a.tags == [] and a.tags is not b.tags and a.note == "none"
-    # A class the dict copy cannot stand in for is made by its own constructor.
-    assert {_arrival_maker(c).__name__ for c in (_Required, _Custom, _Checked)} == {"plain"}
-    with pytest.raises(TypeError):
-        _arrival_maker(_Required)(1, 2, "problem", 0.5, need, affected)
-    assert _arrival_maker(_Checked)(1, 2, "problem", 0.5, need, affected).checked
-    assert _arrival_maker(_Custom)(1, 2, "problem", 0.5, need, affected).stage == 2

@@ -11,7 +11,7 @@ one compact row of :class:`ProblemRecords`.
 from __future__ import annotations
 
 import enum
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from operator import attrgetter
 
 import numpy as np
@@ -159,66 +159,6 @@ class Problem:
         return self.closed_at - self.arrived if self.closed_at >= 0 else -1
 
 
-_ARRIVAL = ("id", "arrived", "driver", "wickedness", "need", "affected")
-"""The fields of :class:`Problem` without a default: what :func:`_arrival` is given."""
-
-
-def _arrival_maker(cls: type = Problem):
-    """A maker of newly arrived problems, equal field by field to ``cls(id=..., arrived=..., driver=...,
-    wickedness=..., need=..., affected=..., ready_at=arrived)``. The generated ``__init__`` assigns all
-    fields, in their order, one keyword at a time; the maker copies a dict of the defaults (in field
-    order), sets the given fields and a fresh value from each default factory, and makes it the new
-    object's dict. Should the fields without a default ever differ from ``_ARRIVAL`` (or the class
-    have a ``__post_init__``, a field left out of ``__init__``, slots or frozen instances, or its
-    constructor make an object unlike the maker's), the maker calls ``cls`` itself."""
-    defaults, factories, required = {}, [], []
-    for f in fields(cls):
-        if f.default is not MISSING:
-            defaults[f.name] = f.default
-        elif f.default_factory is not MISSING:
-            defaults[f.name] = None
-            factories.append((f.name, f.default_factory))
-        else:
-            defaults[f.name] = None
-            required.append(f.name)
-
-    def plain(id, arrived, driver, wickedness, need, affected):
-        return cls(id=id, arrived=arrived, driver=driver, wickedness=wickedness, need=need, affected=affected,
-                   ready_at=arrived)
-
-    if (tuple(required) != _ARRIVAL or "ready_at" not in defaults or hasattr(cls, "__post_init__")
-            or any(not f.init for f in fields(cls)) or cls.__dataclass_params__.frozen or "__slots__" in vars(cls)):
-        return plain
-    new, copy = object.__new__, defaults.copy
-
-    def arrival(id, arrived, driver, wickedness, need, affected):
-        d = copy()
-        d["id"] = id
-        d["arrived"] = arrived
-        d["driver"] = driver
-        d["wickedness"] = wickedness
-        d["need"] = need
-        d["affected"] = affected
-        d["ready_at"] = arrived
-        for name, make in factories:
-            d[name] = make()
-        p = new(cls)
-        p.__dict__ = d
-        return p
-
-    # One problem made both ways must hold the same values (those of the factories of the same type, each
-    # made afresh) under the same names in the same order; else the constructor does more than assign.
-    given = [object() for _ in _ARRIVAL]
-    a, b = vars(arrival(*given)), vars(plain(*given))
-    made = {name for name, _ in factories}
-    if list(a) != list(b) or any(a[k] is not b[k] and not (k in made and type(a[k]) is type(b[k])) for k in b):
-        return plain
-    return arrival
-
-
-_arrival = _arrival_maker()
-
-
 def _weighted_dims(rng: np.random.Generator, weights: np.ndarray, m: int) -> np.ndarray:
     """``m`` distinct dimensions drawn with chance weights (Efraimidis–Spirakis keys, one draw per dimension).
 
@@ -332,7 +272,8 @@ class ProblemStream:
         needs[np.arange(n)[:, None], dims_of.order(keys_u)] = shares  # row i's j-th dimension gets its j-th share
         first = self.next_id
         self.next_id = first + n
-        return [_arrival(first + i, step, driver, w, needs[i], hood(origin, size))
+        return [Problem(id=first + i, arrived=step, driver=driver, wickedness=w, need=needs[i],
+                        affected=hood(origin, size), ready_at=step)
                 for i, (w, driver, origin, size) in enumerate(drawn)]
 
 
