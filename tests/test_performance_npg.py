@@ -99,8 +99,13 @@ class PlainNPG(NPG):
             return mech.select_recruits(cand, c.willingness[cand], c.resources[cand], bias, arena.outreach, n, rng,
                                         competence, arena.profile)
 
-        local = problem.affected if rung.affected_only else np.arange(c.n)
         n_broad = int(round(seats * arena.broad))
+        if rung.affected_only:
+            local = problem.affected
+        elif p.broad_reach * (seats - n_broad) >= c.n:
+            local = np.arange(c.n)
+        else:  # an open call reaches a random pool of p.broad_reach citizens per seat
+            local = np.sort(rng.choice(c.n, size=p.broad_reach * (seats - n_broad), replace=False))
         citizens = invite(local, seats - n_broad)
         if n_broad > 0:  # broad advertisement with competence profiles (T22)
             # The advertisement reaches a random pool of p.broad_reach citizens per seat (one key each).

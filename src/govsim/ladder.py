@@ -27,7 +27,7 @@ class Rung:
     name: str
     depth: float  # cap on citizens' influence
     seats: float  # citizen seats relative to the arena's citizen seats
-    affected_only: bool  # only citizens touched by the problem take part
+    affected_only: bool  # only citizens touched by the problem take part (else an open call, see NPG._recruit)
     public_members: bool  # politicians and employees take part as members
     deliberates: bool  # members meet and can disagree (conflict) and learn
     learning: float  # share of mutual learning

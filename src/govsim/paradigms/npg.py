@@ -95,7 +95,7 @@ class NPGParams(ParadigmParams):
     watchers: int = param(3, 0, 100, "Affected citizens who watch for a problem.", "T10")
     other_salience: float = param(0.5, 0, 1, "Salience of a problem to the kinds that do not feel its driver first.", "T10, T19")
     passivity: float = param(0.3, 0, 1, "Share of an unwilling member's knowledge that stays unused unless process management activates it.", "T17, T25")
-    broad_reach: int = param(20, 1, 10_000, "Citizens a broad advertisement reaches per seat advertised.", "T22")
+    broad_reach: int = param(20, 1, 10_000, "Citizens an open call (rungs 2 and 4) or a broad advertisement reaches per seat.", "T22")
     initiative_floor: float = param(0.5, 0, 1, "Share of what a kind sees that it acts on even when its own condition for initiative is 0.", "T10")
     council_veto: float = param(0.5, 0, 1, "Chance per unit of distance from the political goal that the council sends back a proposal no politician took part in.", "T20, T21")
     meeting_interval: int = param(2, 1, 24, "Steps between an arena's meetings: defining and each deliberation round wait this long (co-creation is slow, T15, T24).", "T15, T24")
@@ -248,8 +248,16 @@ class NPG(Paradigm):
         else:
             public = _max_reduce(world.knowledge_of(Group(employees=employees, administrators=admins)), 0)
 
-        local = problem.affected if rung.affected_only else np.arange(c.n)
         n_broad = int(round(seats * arena.broad))
+        if rung.affected_only:
+            local = problem.affected
+        else:  # an open call (volunteers, crowdsourcing) reaches p.broad_reach citizens per seat, drawn at random
+            m = p.broad_reach * (seats - n_broad)
+            if m >= c.n:
+                local = np.arange(c.n)
+            else:
+                local = rng.choice(c.n, size=m, replace=False)
+                local.sort()
         competence = _competence(knowledge, local, public) if public is not None and local.size else None
         citizens = mech.select_recruits(local, willingness[local], resources[local], bias, outreach, seats - n_broad,
                                         rng, competence, profile)
