@@ -58,6 +58,17 @@ def test_one_missed_target_is_reported_as_missed(bench, part, figure, index):
     assert verdicts[:index] + verdicts[index + 1:] == [True] * (len(verdicts) - 1)
 
 
+def test_growth_takes_the_worse_of_the_top_rung_and_every_rung(bench):
+    linear = {"10000": {"cpu_ms_per_step": 20.0}, "100000": {"cpu_ms_per_step": 190.0}}
+    quadratic = {"10000": {"cpu_ms_per_step": 25.0}, "100000": {"cpu_ms_per_step": 2500.0}}
+    index = [part for _, part in bench.TARGETS].index("growth")
+    assert _verdicts(bench, _figures(growth_every_rung=linear))[index] is True
+    assert _verdicts(bench, _figures(growth_every_rung=quadratic))[index] is False
+    assert _verdicts(bench, _figures(growth=quadratic, growth_every_rung=linear))[index] is False
+    text = dict((n, t) for n, t, _ in bench.assess(_figures(growth_every_rung=quadratic)))[bench.TARGETS[index][0]]
+    assert "top rung 0.95" in text and "every rung 10.00" in text
+
+
 def test_unmeasured_or_too_short_is_not_a_verdict(bench):
     figs = _figures(long={"steps": 400, "cpu_ratio_last_to_181_200": 1.0},
                     million={"steps": 10, "build_s": 2.0, "peak_mib": 900.0, "total_s": 30.0, "cpu_steps_s": 28.0},
