@@ -19,7 +19,10 @@ Parts:
   It includes the **reference**: the same figures for Mesa's own VirusOnNetwork example at
   the same number of agents, with its graph built by a sparse G(n, p) generator
   (``networkx.fast_gnp_random_graph``) so the reference is not slowed by the dense one.
-  The ratio of agent-steps per second, govsim over the reference, is reported.
+  The ratio of agent-steps per second, govsim over the reference, is reported. At 10k
+  citizens each rule set also runs with no problems arriving (``problems.rate = 0``): the
+  step's cost is split into that floor and a cost per arriving problem, next to what the
+  10x target leaves for each problem, ``(reference ms per step / 10 - floor) / arrivals``.
 - **growth**: how the cost of a step grows with the population (NPG hands-on; 10k, 100k and
   300k citizens, 10k and 100k with ``--quick``; ``--growth-steps`` each, default 20): CPU
   and wall ms per step, CPU ms per arriving problem (problems arrive in proportion to the
@@ -97,6 +100,7 @@ def job_govsim(spec: dict) -> dict:
         "steps": spec["steps"],
         "population": {"citizens": spec["citizens"]},
         **({"ladder": spec["ladder"]} if "ladder" in spec else {}),
+        **({"problems": {"rate": spec["rate"]}} if "rate" in spec else {}),
     })
     t0 = time.perf_counter()
     model = GovModel(scenario, history=False)  # as simulate() runs it
@@ -195,17 +199,36 @@ def _summarise(results: list[dict], warmup: int) -> dict:
     }
 
 
+BUDGET_AT = 10_000  # the population at which the scale part also breaks a step's cost down (see budget())
+
+
+def budget(ms_per_step: float, floor_ms: float, arrivals_per_step: float, reference_ms: float) -> dict:
+    """A step's cost split into what the population costs with no problems at all (``floor_ms``,
+    the same run with ``problems.rate = 0``) and the rest, per arriving problem; and what the
+    10x target leaves for each problem: (reference ms per step / 10 - floor) / arrivals. A
+    negative budget means the floor alone is over the target."""
+    per = arrivals_per_step if arrivals_per_step > 0 else float("nan")
+    return {"floor_ms_per_step": floor_ms, "arrivals_per_step": arrivals_per_step,
+            "ms_per_problem": (ms_per_step - floor_ms) / per,
+            "budget_ms_per_problem": (reference_ms / 10.0 - floor_ms) / per}
+
+
 def part_scale(sizes: list[int], reps: int, steps_for) -> dict:
+    """Each rule set against the reference at each size, interleaved; at ``BUDGET_AT`` each rule
+    set also runs without problems, for the breakdown of :func:`budget`."""
     configs = [("opa", "none"), ("npm", "none"), ("npg", "hands_off"), ("npg", "hands_on")]
     out: dict = {}
     for n in sizes:
         raw = {c: [] for c in configs}
+        bare = {c: [] for c in configs}
         raw_ref: list[dict] = []
         steps = steps_for(n)
         for _ in range(reps):  # interleaved
             for par, meta in configs:
-                raw[(par, meta)].append(run_job("govsim", {"paradigm": par, "metagovernance": meta,
-                                                           "citizens": n, "steps": steps}))
+                job = {"paradigm": par, "metagovernance": meta, "citizens": n, "steps": steps}
+                raw[(par, meta)].append(run_job("govsim", job))
+                if n == BUDGET_AT:
+                    bare[(par, meta)].append(run_job("govsim", {**job, "rate": 0.0}))
             agents = sum(v for k, v in public_sector(n).items() if k != "providers")
             raw_ref.append(run_job("reference", {"agents": agents, "steps": steps}))
         ref = _summarise(raw_ref, warmup=min(5, steps // 4))
@@ -214,6 +237,11 @@ def part_scale(sizes: list[int], reps: int, steps_for) -> dict:
             s = _summarise(res, warmup=min(5, steps // 4))
             if "error" not in s and "error" not in ref:
                 s["ratio_vs_reference"] = s["agent_steps_per_s"] / ref["agent_steps_per_s"]
+                floor = _summarise(bare[(par, meta)], warmup=min(5, steps // 4))
+                if "error" not in floor:
+                    ok = [r for r in res if "error" not in r]
+                    arrivals = _median([r["problems"]["arrived"] / steps for r in ok])
+                    s["budget"] = budget(s["ms_per_step"], floor["ms_per_step"], arrivals, ref["ms_per_step"])
             out[f"{par}/{meta}@{n}"] = s
     return out
 
@@ -530,6 +558,14 @@ def print_report(figures: dict) -> None:
                 continue
             print(f"{key:<28}{s['agents']:>9,}{s['build_s']:>9.2f}{s['ms_per_step']:>10.2f}"
                   f"{s['agent_steps_per_s']:>15,.0f}{s['peak_mib']:>10.0f}{_fmt(s.get('ratio_vs_reference', ''), '>8.2f'):>8}")
+    budgets = {k.split("@")[0]: v["budget"] for k, v in scale.items() if "budget" in v}
+    if budgets:
+        print(f"\n{f'cost of a step at {BUDGET_AT:,}':<28}{'ms/step':>9}{'no problems':>13}{'arrivals':>10}"
+              f"{'ms/problem':>12}{'10x leaves':>12}")
+        for key, b in budgets.items():
+            ms = scale[f"{key}@{BUDGET_AT}"]["ms_per_step"]
+            print(f"{key:<28}{ms:>9.2f}{b['floor_ms_per_step']:>13.2f}{b['arrivals_per_step']:>10.1f}"
+                  f"{b['ms_per_problem']:>12.3f}{b['budget_ms_per_problem']:>12.3f}")
     for key, title in (("growth", "growth (NPG hands-on)"), ("growth_every_rung", "every rung of the ladder")):
         growth = figures.get(key, {})
         if not growth:

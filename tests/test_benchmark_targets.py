@@ -77,3 +77,12 @@ def test_unmeasured_or_too_short_is_not_a_verdict(bench):
     verdicts = _verdicts(bench, figs)
     assert verdicts[0] is None and verdicts[2] is None and verdicts[5] is None and verdicts[6] is None
     assert verdicts[4] is True  # a 10-step 1M run still measures build and memory
+
+
+def test_budget_splits_a_step_into_the_floor_and_a_cost_per_problem(bench):
+    # 10 ms a step, 2 ms of it with no problems, 20 arrivals: 0.4 ms a problem; a reference at
+    # 30 ms a step leaves (3 - 2) / 20 = 0.05 ms a problem for the 10x target
+    b = bench.budget(10.0, 2.0, 20.0, 30.0)
+    assert b["ms_per_problem"] == pytest.approx(0.4)
+    assert b["budget_ms_per_problem"] == pytest.approx(0.05)
+    assert bench.budget(10.0, 4.0, 20.0, 30.0)["budget_ms_per_problem"] < 0  # the floor alone is over
