@@ -277,13 +277,28 @@ def part_growth(sizes: list[int], steps: int, reps: int, ladder: dict | None = N
     steps after the first five) and CPU ms per arriving problem (all steps), with the work
     done (designs, decisions, closures per 1,000 arrivals). Interleaved repetitions.
     ``ladder`` replaces the scenario's ``[ladder]`` table (the default mix puts every arena
-    on the top rung; the other rungs recruit differently, see ``EVERY_RUNG``)."""
+    on the top rung; the other rungs recruit differently, see ``EVERY_RUNG``).
+
+    Each repetition is a round that runs the smallest size first and again last, with the
+    larger sizes in between. Each larger size also gets ``cpu_ratio_paired``: the median over
+    the rounds of its per-step cost relative to the population, against the mean of the same
+    round's two small runs. This machine's speed drifts over minutes, and a ratio taken within
+    one round is not moved by a drift between rounds, as a ratio of medians would be."""
     raw: dict[int, list[dict]] = {n: [] for n in sizes}
     extra = {"ladder": ladder} if ladder else {}
+    job = {"paradigm": "npg", "metagovernance": "hands_on", "steps": steps, **extra}
+    paired: dict[int, list[float]] = {n: [] for n in sizes[1:]}
     for _ in range(reps):
-        for n in sizes:
-            raw[n].append(run_job("govsim", {"paradigm": "npg", "metagovernance": "hands_on", "citizens": n,
-                                             "steps": steps, **extra}))
+        first = run_job("govsim", {**job, "citizens": sizes[0]})
+        larger = {n: run_job("govsim", {**job, "citizens": n}) for n in sizes[1:]}
+        last = run_job("govsim", {**job, "citizens": sizes[0]})
+        raw[sizes[0]] += [first, last]
+        for n, r in larger.items():
+            raw[n].append(r)
+        small = [_median(x["cpu_step_times"][5:]) for x in (first, last) if "error" not in x]
+        for n, r in larger.items():
+            if small and "error" not in r:
+                paired[n].append((_median(r["cpu_step_times"][5:]) / statistics.mean(small)) / (n / sizes[0]))
     out: dict = {}
     for n, res in raw.items():
         ok = [r for r in res if "error" not in r]
@@ -302,6 +317,8 @@ def part_growth(sizes: list[int], steps: int, reps: int, ladder: dict | None = N
             "closed_per_1000": 1000.0 * work["closed"] / max(1, work["arrived"]),
             "repetitions": len(ok),
         }
+        if paired.get(n):
+            out[str(n)].update(cpu_ratio_paired=_median(paired[n]), cpu_ratio_paired_each=paired[n])
     return out
 
 
@@ -519,8 +536,9 @@ def assess(figures: dict) -> list[tuple[str, str, bool | None]]:
                 rows = {int(n): g for n, g in (runs or {}).items() if "error" not in g}
                 if 10_000 not in rows or len(rows) < 2:
                     continue
-                base = rows[10_000]["cpu_ms_per_step"]
-                ratio = max((g["cpu_ms_per_step"] / base) / (n / 10_000) for n, g in rows.items() if n > 10_000)
+                base = rows[10_000]["cpu_ms_per_step"]  # paired within rounds where measured (see part_growth)
+                ratio = max(g.get("cpu_ratio_paired", (g["cpu_ms_per_step"] / base) / (n / 10_000))
+                            for n, g in rows.items() if n > 10_000)
                 texts.append(f"{label} {ratio:.2f}")
                 worst = ratio if worst is None else max(worst, ratio)
             if worst is None:
@@ -571,14 +589,14 @@ def print_report(figures: dict) -> None:
         if not growth:
             continue
         print(f"\n{title:<24}{'CPU ms/step':>12}{'wall ms/step':>13}{'CPU ms/problem':>15}"
-              f"{'arrived':>9}{'designs/1k':>11}{'closed/1k':>10}")
+              f"{'arrived':>9}{'designs/1k':>11}{'closed/1k':>10}{'vs 10k':>12}")
         for n, g in growth.items():
             if "error" in g:
                 print(f"{int(n):<24,}  error: {g['error']}")
                 continue
             print(f"{int(n):<24,}{g['cpu_ms_per_step']:>12.1f}{g['wall_ms_per_step']:>13.1f}"
                   f"{g['cpu_ms_per_arrived_problem']:>15.3f}{g['arrived']:>9}{g['designs_per_1000']:>11.0f}"
-                  f"{g['closed_per_1000']:>10.0f}")
+                  f"{g['closed_per_1000']:>10.0f}{_fmt(g.get('cpu_ratio_paired', ''), '>12.2f'):>12}")
     for part in ("million", "long", "startup", "sweep"):
         if part in figures:
             print(f"\n{part}:")

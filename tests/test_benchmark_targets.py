@@ -69,6 +69,16 @@ def test_growth_takes_the_worse_of_the_top_rung_and_every_rung(bench):
     assert "top rung 0.95" in text and "every rung 10.00" in text
 
 
+def test_growth_reads_the_ratio_paired_within_rounds_where_measured(bench):
+    # the medians alone would read 190 / 20 / 10 = 0.95; the rounds' own ratios say 1.04
+    paired = {"10000": {"cpu_ms_per_step": 20.0},
+              "100000": {"cpu_ms_per_step": 190.0, "cpu_ratio_paired": 1.04, "cpu_ratio_paired_each": [1.1, 1.04, 0.9]}}
+    index = [part for _, part in bench.TARGETS].index("growth")
+    assert _verdicts(bench, _figures(growth=paired))[index] is False
+    paired["100000"]["cpu_ratio_paired"] = 0.97
+    assert _verdicts(bench, _figures(growth=paired))[index] is True
+
+
 def test_unmeasured_or_too_short_is_not_a_verdict(bench):
     figs = _figures(long={"steps": 400, "cpu_ratio_last_to_181_200": 1.0},
                     million={"steps": 10, "build_s": 2.0, "peak_mib": 900.0, "total_s": 30.0, "cpu_steps_s": 28.0},
