@@ -212,9 +212,16 @@ def test_a_failing_run_is_recorded_and_the_sweep_goes_on(reference, tmp_path):
 # --------------------------------------------------------------------------- interruption and resume
 
 def _start(out: Path):
-    return subprocess.Popen([sys.executable, "-m", "govsim", "sweep", str(LONG), "--out", str(out), "--workers",
-                             "2", "--chunk-size", "1", "--quiet"], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    # The sweep starts as a command typed at a terminal does, with Ctrl-C's default handling, even
+    # when the tests themselves run with SIGINT ignored (a background job of a non-interactive
+    # shell): an ignored signal stays ignored across exec, a handled one is reset to the default.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen([sys.executable, "-m", "govsim", "sweep", str(LONG), "--out", str(out), "--workers",
+                                 "2", "--chunk-size", "1", "--quiet"], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _wait_for_parts(proc, out: Path, n: int, timeout: float = 120) -> int:
