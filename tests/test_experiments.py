@@ -221,7 +221,8 @@ def _start(out: Path):
                                  "2", "--chunk-size", "1", "--quiet"], cwd=ROOT, env=ENV, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if previous is not None:  # None: a handler not set from Python, which cannot be put back
+            signal.signal(signal.SIGINT, previous)
 
 
 def _wait_for_parts(proc, out: Path, n: int, timeout: float = 120) -> int:
