@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from govsim import kernels
 from govsim import mechanisms as mech
 from govsim.config import validate
 from govsim.ladder import RUNGS
@@ -20,7 +21,10 @@ OPEN_CALL = {"mix": [0, 1, 0, 1, 0, 0]}  # volunteers and crowdsourcing only
 
 
 def _recruiting(monkeypatch, citizens: int, seed: int, steps: int = 6):
-    """Run an open-call scenario; each select_recruits call's candidate count and seats, and the model."""
+    """Run an open-call scenario; each select_recruits call's candidate count and seats, and the model.
+
+    The Python forms run (the compiled kernels give the same recruits, ``tests/test_kernels.py``),
+    so every selection passes through ``select_recruits`` and is counted."""
     calls: list[tuple[int, int]] = []
     plain = mech.select_recruits
 
@@ -31,8 +35,9 @@ def _recruiting(monkeypatch, citizens: int, seed: int, steps: int = 6):
     monkeypatch.setattr(mech, "select_recruits", counting)
     m = GovModel(validate({"paradigm": "npg", "metagovernance": "hands_off", "seed": seed,
                            "population": {"citizens": citizens}, "ladder": OPEN_CALL}), history=False)
-    for _ in range(steps):
-        m.step()
+    with kernels.disabled():
+        for _ in range(steps):
+            m.step()
     monkeypatch.setattr(mech, "select_recruits", plain)
     return calls, m
 

@@ -61,6 +61,7 @@ class Streams:
         self._entropy = seq.entropy
         self._key = tuple(seq.spawn_key)
         self._gens: dict[str, tuple] = {}
+        self._views: dict[int, tuple] = {}
 
     def __getstate__(self) -> dict:
         # The cached generators are left out of copies and pickles (their direct re-keying
@@ -71,6 +72,7 @@ class Streams:
         self._entropy = state["_entropy"]
         self._key = state["_key"]
         self._gens = {}
+        self._views = {}
 
     def seed_sequence(self, mechanism: str) -> np.random.SeedSequence:
         if mechanism not in STREAMS:
@@ -122,8 +124,18 @@ class Streams:
         bg = np.random.Philox(key=k)
         state = bg.state
         state["state"]["counter"] = np.zeros(4, dtype=np.uint64)  # reused: the setter copies it
-        entry = self._gens[mechanism] = (bg, np.random.Generator(bg), state, _direct(bg))
+        direct = _direct(bg)
+        entry = self._gens[mechanism] = (bg, np.random.Generator(bg), state, direct)
+        views = _views(bg) if direct is not None else None  # only on the layout checked
+        if views is not None:  # compiled kernels may draw from this generator
+            self._views[id(entry[1])] = (entry[1], views)
         return entry
+
+    def views_of(self, gen: np.random.Generator) -> tuple | None:
+        """The state views of one of these streams' generators, for :mod:`govsim.kernels`
+        (None for any other generator, or where the generator's layout is not the one checked)."""
+        found = self._views.get(id(gen))
+        return found[1] if found is not None and found[0] is gen else None
 
 
 # Re-keying through ``Philox.state`` (a checked setter taking a dict) costs several microseconds,
@@ -140,6 +152,29 @@ class Streams:
 # draw computes a new block from the counter), so every draw is the same.
 _WORD = 1 << 64
 _POS, _HAS = 16, 56  # offsets of buffer_pos and has_uint32 (buffer at 24, uinteger at 60)
+
+
+def _views(bg: np.random.Philox) -> tuple | None:
+    """Views into a Philox generator's C state, as :mod:`govsim.kernels.compiled` reads and advances it:
+    the counter (4 uint64), the key (2 uint64), the buffer (4 uint64) and the whole struct as 16
+    uint32 words (word 4 the buffer position, 14 whether a half-word is kept, 15 that half-word).
+    Valid while the generator lives (its stream entry keeps it);
+    None if the key read through its pointer is not the generator's key (another layout).
+    """
+    addr = bg.ctypes.state_address
+    ctr = ctypes.c_void_p.from_address(addr).value
+    key = ctypes.c_void_p.from_address(addr + 8).value
+    if not ctr or not key:
+        return None
+    out = (np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(ctr)),
+           np.ctypeslib.as_array((ctypes.c_uint64 * 2).from_address(key)),
+           np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(addr + 24)),
+           np.ctypeslib.as_array((ctypes.c_uint32 * 16).from_address(addr)))
+    state = bg.state
+    if (out[1].tolist() != state["state"]["key"].tolist() or out[0].tolist() != state["state"]["counter"].tolist()
+            or int(out[3][4]) != state["buffer_pos"]):
+        return None
+    return out
 
 
 _KNOWN_LAYOUT = int(np.__version__.split(".")[0]) in (1, 2)  # numpy's philox_state as read below

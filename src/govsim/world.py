@@ -33,6 +33,7 @@ from bisect import bisect_right
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from govsim import kernels
 from govsim import mechanisms as mech
 from govsim.fields import param
 from govsim.problems import Group, Problem, ProblemRecords, Stage
@@ -47,6 +48,7 @@ _maximum = np.maximum
 _add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None); called directly, without its wrapper
 
 
+_WORD32 = 1 << 32  # the compiled integer draws cover ranges up to 2**32
 _INTP_IS_INT64 = np.dtype(np.intp) == np.dtype(np.int64)  # argmax's index type is the rows' type (64-bit platforms)
 
 
@@ -610,6 +612,11 @@ class World:
         if size == 0:
             pool = np.arange(self.employees.n)
             size = pool.size
+        k = kernels.get()
+        if k is not None:
+            views = self.streams.views_of(rng)
+            if views is not None:
+                return k.keys_top(views, pool, n)
         keys = rng.random(size)
         if n == 1 and size and _INTP_IS_INT64:  # top_rows(keys, 1): the first row of the largest key
             return pool[keys.argmax(keepdims=True)]
@@ -667,6 +674,28 @@ class World:
         if n <= 0 or total == 0:
             return np.zeros(0, dtype=np.int64)
         hours, openness = pol.hours_left, pol.openness
+        k = kernels.get()
+        views = self.streams.views_of(rng) if k is not None and total < _WORD32 else None
+        if views is not None:
+            joined, looked, n_seen = k.open_rounds(views, hours, openness, float(need), int(n))
+            chosen = joined.tolist()
+        else:
+            chosen, seen = self._open_rounds(hours, openness, need, n, total, rng)
+            n_seen, looked = len(seen), list(seen)
+        if len(chosen) < n and n_seen < total:
+            able = hours >= need
+            able[looked] = False
+            rows = np.flatnonzero(able)
+            u, keys = rng.random(rows.size), rng.random(rows.size)
+            willing = u < openness[rows]
+            chosen.extend(rows[willing][top_rows(keys[willing], n - len(chosen))].tolist())
+        chosen.sort()  # distinct Python ints: sorted as np.sort sorts them
+        return np.array(chosen, dtype=np.int64)
+
+    @staticmethod
+    def _open_rounds(hours: np.ndarray, openness: np.ndarray, need: float, n: int, total: int,
+                     rng: np.random.Generator) -> tuple[list[int], set[int]]:
+        """The rounds of :meth:`pick_open_politicians`: who joined, in order, and who was looked at."""
         limit = min(total, 4 * n + 16)
         seen: set[int] = set()
         chosen: list[int] = []
@@ -683,15 +712,7 @@ class World:
                         break
                 if len(seen) >= limit:
                     break
-        if len(chosen) < n and len(seen) < total:
-            able = hours >= need
-            able[list(seen)] = False
-            rows = np.flatnonzero(able)
-            u, keys = rng.random(rows.size), rng.random(rows.size)
-            willing = u < openness[rows]
-            chosen.extend(rows[willing][top_rows(keys[willing], n - len(chosen))].tolist())
-        chosen.sort()  # distinct Python ints: sorted as np.sort sorts them
-        return np.array(chosen, dtype=np.int64)
+        return chosen, seen
 
     def pick_willing_citizens(self, candidates: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
         """Up to ``n`` of ``candidates``, drawn with probability proportional to willingness.

@@ -19,8 +19,8 @@ from bisect import bisect_right
 
 import numpy as np
 
+from govsim import kernels, partners
 from govsim import mechanisms as mech
-from govsim import partners
 from govsim.fields import param
 from govsim.ladder import RUNGS
 from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, normalised
@@ -149,6 +149,19 @@ def _members_of(pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return rows[at] == pool
 
 
+_NO_PUBLIC = np.zeros(mech.K)  # what the compiled selection gets when competence does not count
+
+
+def _powered(resources: np.ndarray, bias: float) -> np.ndarray:
+    """``(r / max r) ** bias`` of candidates' resources, as ``mech.select_recruits`` works it out
+    (numpy's power, for the compiled selection); empty for no candidates."""
+    if resources.size == 0:
+        return resources
+    x = resources / max(float(_max_reduce(resources, None)), 1e-9)
+    x **= bias
+    return x
+
+
 def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``np.union1d(a, b)``: the sorted distinct rows of both."""
     out = np.concatenate((a, b))
@@ -249,6 +262,41 @@ class NPG(Paradigm):
             public = _max_reduce(world.knowledge_of(Group(employees=employees, administrators=admins)), 0)
 
         n_broad = int(round(seats * arena.broad))
+        k = kernels.get()
+        views = streams.views_of(rng) if k is not None else None
+        if views is not None:  # the same draws and rows, compiled (govsim.kernels)
+            if rung.affected_only:
+                local = problem.affected
+            else:
+                m = p.broad_reach * (seats - n_broad)
+                local = np.arange(c.n) if m >= c.n else k.choice_sorted(views, c.n, m)
+            top = public if public is not None else _NO_PUBLIC
+            citizens = k.select(views, local, willingness[local], _powered(resources[local], bias), outreach,
+                                seats - n_broad, knowledge, top, profile, EMPTY)
+            if n_broad > 0:
+                pool = k.choice_sorted(views, c.n, min(c.n, p.broad_reach * n_broad))
+                extra = k.select(views, pool, willingness[pool], _powered(resources[pool], bias), outreach, n_broad,
+                                 knowledge, top, profile, citizens)
+                citizens = _union(citizens, extra)
+        else:
+            citizens = self._recruit_citizens(world, problem, rung, rng, seats, n_broad, public, outreach, profile)
+        if rung.public_members:
+            # Politicians join if time allows (T22: total time must not rise, T24) and if open.
+            join = world.pick_open_politicians(p.meeting_hours * rung.hours, p.arena_politicians, rng)
+        else:
+            join = EMPTY
+        group = Group(citizens=citizens, employees=employees, administrators=admins, politicians=join)
+        if rung.public_members and world.firms.n:
+            problem.group = group
+            group = group.replace(firms=partners.join(world, problem, streams.get("firms", problem.id)))
+        return group
+
+    def _recruit_citizens(self, world, problem, rung, rng, seats: int, n_broad: int, public, outreach: float,
+                          profile: float) -> np.ndarray:
+        """The citizens an arena recruits: the Python form of the compiled path in :meth:`_recruit`."""
+        p, c = self.params, world.citizens
+        bias = world.config.citizens.participation_bias
+        knowledge, willingness, resources = c.knowledge, c.willingness, c.resources
         if rung.affected_only:
             local = problem.affected
         else:  # an open call (volunteers, crowdsourcing) reaches p.broad_reach citizens per seat, drawn at random
@@ -272,16 +320,7 @@ class NPG(Paradigm):
             competence = _competence(knowledge, pool, public) if public is not None else None
             extra = mech.select_recruits(pool, will, resources[pool], bias, outreach, n_broad, rng, competence, profile)
             citizens = _union(citizens, extra)
-        if rung.public_members:
-            # Politicians join if time allows (T22: total time must not rise, T24) and if open.
-            join = world.pick_open_politicians(p.meeting_hours * rung.hours, p.arena_politicians, rng)
-        else:
-            join = EMPTY
-        group = Group(citizens=citizens, employees=employees, administrators=admins, politicians=join)
-        if rung.public_members and world.firms.n:
-            problem.group = group
-            group = group.replace(firms=partners.join(world, problem, streams.get("firms", problem.id)))
-        return group
+        return citizens
 
     def _meet(self, world, problem, group: Group, arena: Arena, setup: bool = False) -> None:
         """Book a meeting: every member's hours grow with the arena's size (coordination, T15, T24)."""

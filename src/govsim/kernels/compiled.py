@@ -1,0 +1,303 @@
+"""The compiled kernels: numpy's Philox generator, the draws govsim takes from it, and the selections
+built on them.
+
+All kernels live in this one file on purpose: numba's disk cache notices a change in a function's
+own file only, so a kernel calling a changed function of another file would keep running stale
+compiled code.
+
+Draws.
+
+Each function reads and advances a generator's own state (through ``Streams.views_of``), so a draw
+taken here and a draw taken through the ``numpy.random.Generator`` continue one another:
+``random`` is ``Generator.random``, ``integer`` one value of ``Generator.integers(0, n)``,
+``choice_sorted`` ``np.sort(Generator.choice(n, m, replace=False))``, each number for number
+and leaving the generator in the same state (``tests/test_kernels.py`` checks them against
+numpy). The algorithms are numpy's: Philox4x64-10 (Salmon et al. 2011) with numpy's buffer of
+four words and its half-word for 32-bit draws, Lemire's bounded integers on 32-bit words,
+Floyd's sampling without replacement (or a partial Fisher-Yates shuffle for a large share of a
+large population) followed by a shuffle of the sample.
+
+A generator's state is a tuple of four views into its C struct: the counter (4 uint64), the key
+(2 uint64), the buffer (4 uint64) and the struct as 16 uint32 words, of which word 4 is the
+buffer position, word 14 whether a half-word is kept and word 15 that half-word.
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+_U = np.uint64
+_M32 = _U(0xFFFFFFFF)
+_S32 = _U(32)
+_ONE = _U(1)
+_ZERO = _U(0)
+_MUL0, _MUL1 = _U(0xD2E7470EE14C6C93), _U(0xCA5A826395121157)
+_BUMP0, _BUMP1 = _U(0x9E3779B97F4A7C15), _U(0xBB67AE8584CAA73B)
+_TO_DOUBLE = 1.0 / 9007199254740992.0
+_POS, _HAS, _HALF = 4, 14, 15  # uint32 words of numpy's philox_state
+
+
+@intrinsic
+def _mulhi(typingctx, a, b):
+    """The high 64 bits of the 128-bit product of two uint64 (one instruction on 64-bit CPUs)."""
+    def codegen(context, builder, signature, args):
+        wide = ir.IntType(128)
+        product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
+        return builder.trunc(builder.lshr(product, ir.Constant(wide, 64)), ir.IntType(64))
+    return types.uint64(types.uint64, types.uint64), codegen
+
+
+@nb.njit(inline="always", cache=True)
+def _mulhilo(a, b):
+    return _mulhi(a, b), a * b
+
+
+@nb.njit(inline="always", cache=True)
+def next64(g):
+    """The generator's next 64-bit word (numpy's ``philox_next64``)."""
+    ctr, key, buf, w = g
+    pos = w[_POS]
+    if pos < 4:
+        w[_POS] = pos + 1
+        return buf[pos]
+    ctr[0] += _ONE
+    if ctr[0] == _ZERO:
+        ctr[1] += _ONE
+        if ctr[1] == _ZERO:
+            ctr[2] += _ONE
+            if ctr[2] == _ZERO:
+                ctr[3] += _ONE
+    c0, c1, c2, c3 = ctr[0], ctr[1], ctr[2], ctr[3]
+    k0, k1 = key[0], key[1]
+    for r in range(10):
+        if r > 0:
+            k0 += _BUMP0
+            k1 += _BUMP1
+        hi0, lo0 = _mulhilo(_MUL0, c0)
+        hi1, lo1 = _mulhilo(_MUL1, c2)
+        c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+    buf[0] = c0
+    buf[1] = c1
+    buf[2] = c2
+    buf[3] = c3
+    w[_POS] = 1
+    return c0
+
+
+@nb.njit(inline="always", cache=True)
+def next32(g):
+    """The next 32-bit word: the kept half-word if there is one, else the low half of a new word."""
+    w = g[3]
+    if w[_HAS] != 0:
+        w[_HAS] = 0
+        return _U(w[_HALF])
+    x = next64(g)
+    w[_HAS] = 1
+    w[_HALF] = x >> _S32
+    return x & _M32
+
+
+@nb.njit(inline="always", cache=True)
+def random(g):
+    """``Generator.random()``."""
+    return np.float64(next64(g) >> _U(11)) * _TO_DOUBLE
+
+
+@nb.njit(cache=True)
+def random_into(g, out):
+    """``Generator.random(out.size)``, written into ``out``."""
+    for i in range(out.size):
+        out[i] = np.float64(next64(g) >> _U(11)) * _TO_DOUBLE
+
+
+@nb.njit(inline="always", cache=True)
+def bounded(g, top):
+    """A uniform integer in ``[0, top]`` for ``top < 2**32`` (numpy's ``random_bounded_uint64``
+    without a mask): nothing is drawn for ``top = 0``."""
+    rng = _U(top)
+    if rng == _ZERO:
+        return 0
+    if rng == _M32:
+        return np.int64(next32(g))
+    excl = rng + _ONE
+    m = next32(g) * excl
+    left = m & _M32
+    if left < excl:
+        threshold = (_M32 - rng) % excl
+        while left < threshold:
+            m = next32(g) * excl
+            left = m & _M32
+    return np.int64(m >> _S32)
+
+
+@nb.njit(cache=True)
+def integer(g, n):
+    """One value of ``Generator.integers(0, n)`` (int64, ``1 <= n <= 2**32``)."""
+    return bounded(g, n - 1)
+
+
+@nb.njit(cache=True)
+def _shuffle(g, data, n, first):
+    for i in range(n - 1, first - 1, -1):
+        j = bounded(g, i)
+        t = data[j]
+        data[j] = data[i]
+        data[i] = t
+
+
+@nb.njit(cache=True)
+def choice_sorted(g, n, m):
+    """``np.sort(Generator.choice(n, size=m, replace=False))`` for ``0 <= m <= n < 2**32``."""
+    if n > 10000 and m > n // 50:  # a partial shuffle of the whole population, its tail taken
+        idx = np.arange(n)
+        _shuffle(g, idx, n, max(n - m, 1))
+        out = idx[n - m:].copy()
+    else:  # Floyd's algorithm with an open-addressing set, then the sample shuffled
+        out = np.empty(m, np.int64)
+        size = np.uint64(1.2 * m)
+        mask = _ZERO
+        while mask < size:  # the smallest 2**k - 1 >= 1.2 m
+            mask = (mask << _ONE) | _ONE
+        empty = np.uint64(0xFFFFFFFFFFFFFFFF)
+        table = np.full(np.int64(mask) + 1, empty, np.uint64)
+        for j in range(n - m, n):
+            val = _U(bounded(g, j))
+            loc = val & mask
+            while table[loc] != empty and table[loc] != val:
+                loc = (loc + _ONE) & mask
+            if table[loc] == empty:
+                table[loc] = val
+                out[j - n + m] = np.int64(val)
+            else:
+                loc = _U(j) & mask
+                while table[loc] != empty:
+                    loc = (loc + _ONE) & mask
+                table[loc] = _U(j)
+                out[j - n + m] = j
+        _shuffle(g, out, m, 1)
+    out.sort()
+    return out
+
+
+# --------------------------------------------------------------------------- selections
+# Compiled forms of the selections that recruit a group: staff, citizens, politicians. Each gives
+# the rows and takes the draws of the Python form it stands in for (named in its docstring), from
+# the same generator, in the same order.
+
+
+@nb.njit(cache=True)
+def keys_top(g, pool, n):
+    """``pool[top_rows(rng.random(pool.size), n)]`` (``World.pick_employees``): a key for every member
+    of the pool, then the members with the ``n`` largest keys (the lowest rows among equals), in order."""
+    m = pool.size
+    keys = np.empty(m)
+    random_into(g, keys)
+    if n <= 0 or m == 0:
+        return pool[:0].copy()
+    if n >= m:
+        return pool.copy()
+    taken = np.zeros(m, np.bool_)
+    at = np.empty(n, np.int64)
+    for j in range(n):  # the largest key left (the first among equals)
+        best = -1
+        for i in range(m):
+            if not taken[i] and (best < 0 or keys[i] > keys[best]):
+                best = i
+        taken[best] = True
+        at[j] = best
+    at.sort()
+    out = np.empty(n, pool.dtype)
+    for j in range(n):
+        out[j] = pool[at[j]]
+    return out
+
+
+@nb.njit(cache=True)
+def select(g, cands, will, powered, outreach, seats, knowledge, public, profile, seated):
+    """``mech.select_recruits`` (with ``NPG._competence`` when ``profile > 0``).
+
+    ``powered`` is ``(resources / max resources) ** bias`` of the candidates, worked out by numpy
+    (so the power is numpy's); ``will`` their willingness, of which the already ``seated`` (sorted
+    rows) count as 0. Two draws per candidate, the acceptance draws first.
+    """
+    m = cands.size
+    u = np.empty(m)
+    keys = np.empty(m)
+    random_into(g, u)
+    random_into(g, keys)
+    if m == 0 or seats <= 0:
+        return cands[:0].copy()
+    accepted = np.empty(m, np.int64)
+    k = 0
+    s = seated.size
+    for i in range(m):
+        w = will[i]
+        if s:  # np.isin(cands, seated) by a binary search in the sorted seated rows
+            at = min(np.searchsorted(seated, cands[i]), s - 1)
+            if seated[at] == cands[i]:
+                w = 0.0
+        p = powered[i] * w
+        p *= 1.0 - outreach
+        p += outreach * np.sqrt(w)
+        if u[i] < p:
+            accepted[k] = i
+            k += 1
+    idx = accepted[:k]
+    if k > seats:
+        score = np.empty(k)
+        for j in range(k):
+            i = idx[j]
+            if profile > 0.0:
+                c = 0.0  # what the candidate knows beyond the public members, summed from 0
+                for d in range(knowledge.shape[1]):
+                    x = knowledge[cands[i], d] - public[d]
+                    if x < 0.0:
+                        x = 0.0
+                    c += x
+                score[j] = -((1.0 - profile) * keys[i] + profile * c)
+            else:
+                score[j] = -keys[i]
+        idx = idx[np.argsort(score, kind="mergesort")[:seats]]
+    out = cands[idx]
+    out.sort()
+    return out
+
+
+@nb.njit(cache=True)
+def open_rounds(g, hours, openness, need, n):
+    """The rounds of ``World.pick_open_politicians``: politicians looked at in rounds of ``2 n + 8``
+    (an integer for who, then a uniform for openness each) until ``n`` have joined or ``4 n + 16``
+    have been looked at. Returns who joined (in the order they did), who was looked at, and how many."""
+    total = hours.size
+    limit = min(total, 4 * n + 16)
+    seen = np.zeros(total, np.bool_)
+    n_seen = 0
+    chosen = np.empty(n, np.int64)
+    n_chosen = 0
+    k = 2 * n + 8
+    who = np.empty(k, np.int64)
+    yes = np.empty(k, np.bool_)
+    while n_chosen < n and n_seen < limit:
+        for i in range(k):
+            who[i] = integer(g, total)
+        for i in range(k):
+            u = random(g)
+            yes[i] = hours[who[i]] >= need and u < openness[who[i]]
+        for i in range(k):
+            r = who[i]
+            if seen[r]:
+                continue
+            seen[r] = True
+            n_seen += 1
+            if yes[i]:
+                chosen[n_chosen] = r
+                n_chosen += 1
+                if n_chosen == n:
+                    break
+            if n_seen >= limit:
+                break
+    return chosen[:n_chosen].copy(), seen, n_seen

@@ -1,0 +1,200 @@
+"""Compiled kernels (govsim.kernels): the same draws, rows and results as the Python forms.
+
+Each kernel is compared with the numpy call or the Python function it stands in for, on the
+numbers it returns and on the state it leaves the generator in (the next draw through numpy
+must be the same); whole runs are compared with and without kernels.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from govsim import kernels
+from govsim import mechanisms as mech
+from govsim.config import validate
+from govsim.model import GovModel
+from govsim.paradigms.npg import _competence
+from govsim.streams import Streams, _views
+from govsim.world import World, top_rows
+
+K = kernels.get()
+pytestmark = pytest.mark.skipif(os.environ.get("GOVSIM_JIT", "1").strip() == "0",
+                                reason="kernels switched off by GOVSIM_JIT=0")
+
+
+def test_kernels_are_available():
+    # numba is a dependency of govsim: a missing or broken numba would silently run the slow forms
+    assert K is not None
+
+
+def _pair(seed: int):
+    """Two generators in the same state: one drawn through numpy, one through the kernels."""
+    a = np.random.Generator(np.random.Philox(seed))
+    b = np.random.Generator(np.random.Philox(seed))
+    return a, b, _views(b.bit_generator)
+
+
+def _same_state(a: np.random.Generator, b: np.random.Generator) -> bool:
+    sa, sb = a.bit_generator.state, b.bit_generator.state
+    return (sa["state"]["counter"].tolist() == sb["state"]["counter"].tolist() and sa["buffer_pos"] == sb["buffer_pos"]
+            and sa["buffer"].tolist() == sb["buffer"].tolist() and sa["has_uint32"] == sb["has_uint32"]
+            and sa["uinteger"] == sb["uinteger"] and a.random() == b.random())
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_uniform_and_integer_draws_are_numpys(seed):
+    a, b, g = _pair(seed)
+    out = np.empty(9)
+    K.random_into(g, out)
+    assert np.array_equal(out, a.random(9))
+    assert K.random(g) == a.random()
+    # integers use 32-bit half words: an odd count leaves one kept for the next integer draw
+    for n in (2, 13, 1000, 2**31 + 5, 2**32 - 1, 2**32):
+        want = a.integers(0, n, size=3)
+        assert [K.integer(g, n) for _ in range(3)] == want.tolist()
+    assert a.integers(0, 1, size=4).tolist() == [K.integer(g, 1) for _ in range(4)]  # nothing drawn
+    assert _same_state(a, b)
+
+
+@pytest.mark.parametrize("n, m", [(10000, 60), (10000, 10000), (20000, 30), (20000, 900), (12000, 6000), (50, 50),
+                                  (300000, 40), (100, 0), (1, 1)])
+def test_sampling_without_replacement_is_numpys(n, m):
+    for seed in range(4):
+        a, b, g = _pair(100 + seed)
+        a.random(3)  # start mid-buffer
+        K.random_into(g, np.empty(3))
+        assert np.array_equal(K.choice_sorted(g, n, m), np.sort(a.choice(n, size=m, replace=False)))
+        assert _same_state(a, b)
+
+
+def test_the_philox_counter_carries_into_the_next_word():
+    a, b, g = _pair(7)
+    state = a.bit_generator.state
+    state["state"]["counter"] = np.array([2**64 - 1, 2**64 - 1, 5, 0], dtype=np.uint64)
+    state["buffer_pos"] = 4
+    a.bit_generator.state = state
+    b.bit_generator.state = state
+    out = np.empty(12)
+    K.random_into(g, out)
+    assert np.array_equal(out, a.random(12))
+    assert _same_state(a, b)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 5, 230, 231])
+def test_staff_keys_and_top_rows(n):
+    pool = np.sort(np.random.default_rng(1).choice(5000, size=230, replace=False)).astype(np.int64)
+    for seed in range(5):
+        a, b, g = _pair(seed)
+        keys = a.random(pool.size)
+        want = pool[top_rows(keys, n)] if n > 0 else pool[:0]
+        assert np.array_equal(K.keys_top(g, pool, n), want)
+        assert _same_state(a, b)
+
+
+def _plain_select(cands, will, resources, knowledge, public, profile, outreach, bias, seats, seated, rng):
+    will = will.copy()
+    if seated.size:
+        will[np.isin(cands, seated)] = 0.0
+    competence = _competence(knowledge, cands, public) if profile > 0 and cands.size else None
+    return mech.select_recruits(cands, will, resources, bias, outreach, seats, rng, competence, profile)
+
+
+@pytest.mark.parametrize("profile", [0.0, 0.6])
+@pytest.mark.parametrize("seats", [0, 3, 10, 200])
+def test_recruit_selection_is_select_recruits(profile, seats):
+    rng = np.random.default_rng(11)
+    knowledge = rng.random((3000, mech.K))
+    public = rng.random(mech.K) * 0.5
+    for seed in range(8):
+        size = [0, 1, 30, 400][seed % 4]
+        cands = np.sort(rng.choice(3000, size=size, replace=False)).astype(np.int64)
+        will = rng.random(size)
+        resources = rng.random(size) * 3.0
+        seated = np.sort(cands[: size // 3]) if seed % 2 else np.zeros(0, dtype=np.int64)
+        outreach, bias = [0.0, 0.3, 1.0][seed % 3], [1.5, 0.0, 2.5][seed % 3]
+        a, b, g = _pair(seed)
+        want = _plain_select(cands, will, resources, knowledge, public, profile, outreach, bias, seats, seated, a)
+        x = resources / max(float(resources.max()), 1e-9) if size else resources
+        if size:
+            x **= bias
+        got = K.select(g, cands, will, x, outreach, seats, knowledge, public, profile, seated)
+        assert np.array_equal(got, want)
+        assert _same_state(a, b)
+
+
+def _world(seed: int, hours_left: float | None = None, citizens: int = 3000) -> World:
+    m = GovModel(validate({"paradigm": "npg", "seed": seed, "population": {"citizens": citizens}}), history=False)
+    m.step()
+    if hours_left is not None:  # few politicians have time: the rounds run out and the last pass decides
+        pol = m.world.politicians
+        pol.hours_left[:] = 0.0
+        pol.hours_left[:: max(1, pol.n // 4)] = hours_left
+    return m.world
+
+
+@pytest.mark.parametrize("hours_left, citizens", [(None, 3000), (40.0, 3000), (40.0, 20000)])
+def test_open_politicians_are_the_same(hours_left, citizens):
+    # With 180 politicians of whom a quarter have time, the rounds often end before enough have
+    # joined, and the last pass over the politicians not looked at decides.
+    w = _world(3, hours_left, citizens)
+    streams = w.streams
+    for key in range(40):
+        for need, n in ((2.0, 3), (6.0, 1), (500.0, 2), (1.0, 12)):
+            with kernels.disabled():
+                gen = streams.get("recruitment", key, n)
+                want = w.pick_open_politicians(need, n, gen)
+                next_want = gen.random()
+            gen = streams.get("recruitment", key, n)
+            got = w.pick_open_politicians(need, n, gen)
+            assert np.array_equal(got, want), (key, need, n)
+            assert gen.random() == next_want
+
+
+def test_views_are_given_for_the_streams_own_generators_only():
+    s = Streams(np.random.SeedSequence(5))
+    gen = s.get("recruitment", 1)
+    assert s.views_of(gen) is not None
+    assert s.views_of(np.random.default_rng(1)) is None
+    assert Streams(np.random.SeedSequence(5)).views_of(gen) is None
+
+
+def test_the_kernels_are_used_in_a_run(monkeypatch):
+    calls = {"select": 0, "keys_top": 0, "open_rounds": 0}
+    for name in calls:
+        real = getattr(K, name)
+
+        def counted(*args, _real=real, _name=name):
+            calls[_name] += 1
+            return _real(*args)
+
+        monkeypatch.setattr(K, name, counted)
+    m = GovModel(validate({"paradigm": "npg", "metagovernance": "hands_off", "seed": 2,
+                           "population": {"citizens": 3000}}), history=False)
+    for _ in range(8):
+        m.step()
+    assert min(calls.values()) > 10, calls
+
+
+def _run(cfg: dict, steps: int):
+    m = GovModel(validate(cfg), history=False)
+    for _ in range(steps):
+        m.step()
+    return m.datacollector.get_model_vars_dataframe(), m.problem_table()
+
+
+@pytest.mark.parametrize("paradigm, setting", [("npg", "hands_off"), ("npg", "hands_on"), ("opa", "hands_off"),
+                                               ("npm", "hands_on")])
+@pytest.mark.parametrize("mix", [None, [1, 1, 1, 1, 1, 1]])
+def test_runs_are_the_same_with_and_without_kernels(paradigm, setting, mix):
+    for seed, citizens in ((4, 2500), (9, 12000)):
+        cfg = {"paradigm": paradigm, "metagovernance": setting, "seed": seed, "population": {"citizens": citizens}}
+        if mix:
+            cfg["ladder"] = {"mix": mix}
+        frame, table = _run(cfg, 20)
+        with kernels.disabled():
+            frame0, table0 = _run(cfg, 20)
+        assert frame.equals(frame0)
+        assert table.equals(table0)
