@@ -36,7 +36,12 @@ Parts:
   20 (981-1000 of 1000), in wall-clock and CPU time, the median over ``--long-seeds`` seeds
   (default 5: what a 20-step window asks of the model depends on the run's state), with the
   mean CPU time of each block of 100 steps and the ratio per problem in flight.
-- **startup**: wall time of ``govsim --help`` and of ``python -c "import govsim"``.
+- **startup**: wall time of ``govsim --help`` and of ``python -c "import govsim"``, and what
+  loading the compiled kernels adds to a process (importing numba, reading numba's cache).
+
+Every govsim run measured here uses the compiled kernels from its first step (``GOVSIM_JIT=1``,
+unless the environment sets it): the per-step figures are those of a long run or of a sweep's
+worker, which load the kernels once (by default after 5,000 arrivals, see ``govsim.kernels``).
 - **sweep**: runs per second of ``govsim sweep`` on 1 and 2 workers (interleaved pairs) and
   the parallel efficiency (throughput on 2 workers / (2 x throughput on 1)); on Linux also
   the CPU time of the sweep's whole process tree and the efficiency by CPU time.
@@ -65,6 +70,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # Measure this tree's govsim, in this process and in every child process.
 sys.path.insert(0, str(ROOT / "src"))
 os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH")) if p)
+# The compiled kernels (govsim.kernels) from the first step of every run measured: the steady state
+# of a long run or a sweep's worker. What loading them costs a process is timed in the start-up part.
+os.environ.setdefault("GOVSIM_JIT", "1")
 JOB_TIMEOUT_S = 900
 PARTS = ("scale", "growth", "million", "long", "startup", "sweep")
 
@@ -375,7 +383,16 @@ def part_startup(reps: int) -> dict:
     govsim = [sys.executable, "-m", "govsim", "--help"]
     return {"govsim_help_s": _wall(govsim, reps),
             "import_govsim_s": _wall([sys.executable, "-c", "import govsim"], reps),
-            "import_govsim_model_s": _wall([sys.executable, "-c", "import govsim.model"], reps)}
+            "import_govsim_model_s": _wall([sys.executable, "-c", "import govsim.model"], reps),
+            "load_kernels_s": _wall([sys.executable, "-c", _LOAD_KERNELS], reps) - _wall([sys.executable, "-c",
+                                                                                        "import numpy"], reps)}
+
+
+_LOAD_KERNELS = """\
+import numpy as np
+from govsim.kernels import compiled
+compiled.reach(np.array([0, 1, 2]), np.array([1, 0]), 0, 2)
+"""
 
 
 SWEEP_EXPERIMENT = """\

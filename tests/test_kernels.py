@@ -7,27 +7,58 @@ must be the same); whole runs are compared with and without kernels.
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import pytest
 
 from govsim import kernels
 from govsim import mechanisms as mech
 from govsim.config import validate
+from govsim.kernels import compiled as K  # numba is a dependency: without it this file fails
 from govsim.model import GovModel
 from govsim.paradigms.npg import _competence
 from govsim.streams import Streams, _views
 from govsim.world import World, top_rows
 
-K = kernels.get()
-pytestmark = pytest.mark.skipif(os.environ.get("GOVSIM_JIT", "1").strip() == "0",
-                                reason="kernels switched off by GOVSIM_JIT=0")
+
+@pytest.fixture
+def kernels_on():
+    with kernels.enabled() as k:
+        assert k is K
+        yield k
 
 
-def test_kernels_are_available():
-    # numba is a dependency of govsim: a missing or broken numba would silently run the slow forms
-    assert K is not None
+def test_auto_mode_loads_the_kernels_after_enough_arrivals(monkeypatch):
+    monkeypatch.setattr(kernels, "_mode", "auto")
+    monkeypatch.setattr(kernels, "_loaded", False)
+    monkeypatch.setattr(kernels, "_work", 0)
+    assert kernels.get() is None
+    kernels.note_arrivals(kernels.AFTER - 1)
+    assert kernels.get() is None
+    kernels.note_arrivals(1)
+    assert kernels.get() is K
+    monkeypatch.setattr(kernels, "_mode", "0")
+    monkeypatch.setattr(kernels, "_loaded", False)
+    assert kernels.get() is None
+
+
+def test_a_run_is_the_same_when_the_kernels_start_part_way(monkeypatch):
+    cfg = {"paradigm": "npg", "metagovernance": "hands_off", "seed": 5, "population": {"citizens": 4000},
+           "ladder": {"mix": [1, 1, 1, 1, 1, 1]}}
+    with kernels.disabled():
+        frame0, table0 = _run(cfg, 24)
+    monkeypatch.setattr(kernels, "_mode", "auto")
+    monkeypatch.setattr(kernels, "_loaded", False)
+    monkeypatch.setattr(kernels, "_work", 0)
+    monkeypatch.setattr(kernels, "AFTER", 60)  # about 8 steps of arrivals at 4,000 citizens
+    m = GovModel(validate(cfg), history=False)
+    loaded_at = None
+    for step in range(24):
+        m.step()
+        if loaded_at is None and kernels._loaded is K:
+            loaded_at = step
+    assert loaded_at is not None and 2 < loaded_at < 20, loaded_at
+    assert m.datacollector.get_model_vars_dataframe().equals(frame0)
+    assert m.problem_table().equals(table0)
 
 
 def _pair(seed: int):
@@ -136,7 +167,7 @@ def _world(seed: int, hours_left: float | None = None, citizens: int = 3000) -> 
 
 
 @pytest.mark.parametrize("hours_left, citizens", [(None, 3000), (40.0, 3000), (40.0, 20000)])
-def test_open_politicians_are_the_same(hours_left, citizens):
+def test_open_politicians_are_the_same(kernels_on, hours_left, citizens):
     # With 180 politicians of whom a quarter have time, the rounds often end before enough have
     # joined, and the last pass over the politicians not looked at decides.
     w = _world(3, hours_left, citizens)
@@ -161,7 +192,7 @@ def test_views_are_given_for_the_streams_own_generators_only():
     assert Streams(np.random.SeedSequence(5)).views_of(gen) is None
 
 
-def test_the_kernels_are_used_in_a_run(monkeypatch):
+def test_the_kernels_are_used_in_a_run(kernels_on, monkeypatch):
     calls = {"select": 0, "keys_top": 0, "open_rounds": 0}
     for name in calls:
         real = getattr(K, name)
@@ -188,7 +219,7 @@ def _run(cfg: dict, steps: int):
 @pytest.mark.parametrize("paradigm, setting", [("npg", "hands_off"), ("npg", "hands_on"), ("opa", "hands_off"),
                                                ("npm", "hands_on")])
 @pytest.mark.parametrize("mix", [None, [1, 1, 1, 1, 1, 1]])
-def test_runs_are_the_same_with_and_without_kernels(paradigm, setting, mix):
+def test_runs_are_the_same_with_and_without_kernels(kernels_on, paradigm, setting, mix):
     for seed, citizens in ((4, 2500), (9, 12000)):
         cfg = {"paradigm": paradigm, "metagovernance": setting, "seed": seed, "population": {"citizens": citizens}}
         if mix:
@@ -198,3 +229,27 @@ def test_runs_are_the_same_with_and_without_kernels(paradigm, setting, mix):
             frame0, table0 = _run(cfg, 20)
         assert frame.equals(frame0)
         assert table.equals(table0)
+
+
+def test_reach_is_the_breadth_first_search(kernels_on):
+    import scipy.sparse as sp
+
+    from govsim.network import Neighbourhood, small_world
+
+    rng = np.random.default_rng(3)
+    graphs = [small_world(3000, 8, 0.1, np.random.default_rng(1))]
+    # a hub, a chain and small components: rings of different sizes, cut mid-ring
+    rows = [0] * 500 + list(range(1, 600)) + [700, 701, 702]
+    cols = list(range(1, 501)) + list(range(2, 601)) + [701, 702, 700]
+    adj = sp.coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(800, 800)).tocsr()
+    graphs.append(((adj + adj.T) > 0).astype(np.int8).tocsr())
+    for adj in graphs:
+        hood = Neighbourhood(adj)
+        n = adj.shape[0]
+        for origin in list(rng.integers(0, n, size=60)) + [0, 700, 799]:
+            for size in (1, 2, 7, 30, 31, 400, n + 5):
+                with kernels.disabled():
+                    want = hood(int(origin), size)
+                got = hood(int(origin), size)
+                assert got.dtype == want.dtype
+                assert np.array_equal(got, want), (int(origin), size)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from govsim import kernels
+
 
 def small_world(n: int, degree: int, rewire: float, rng: np.random.Generator) -> sp.csr_matrix:
     """A Watts–Strogatz style graph, built vectorised.
@@ -63,6 +65,9 @@ class Neighbourhood:
         memoryviews: indexing one gives a Python int, and a slice converts to a list at once,
         without a numpy scalar per lookup.
         """
+        k = kernels.get()
+        if k is not None:
+            return k.reach(self.indptr, self.indices, int(origin), int(size))
         views = self._views
         if views is None or views[0] is not self.indptr or views[1] is not self.indices:
             views = self._views = (self.indptr, self.indices, memoryview(np.ascontiguousarray(self.indptr)),

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from govsim import kernels, partners
 from govsim import mechanisms as mech
-from govsim import partners
 from govsim.ladder import RUNGS
 from govsim.metrics import compute_outcomes
 from govsim.problems import Problem, Stage
@@ -55,7 +55,9 @@ def reform(model: GovModel) -> None:
 def arrive_problems(model: GovModel) -> None:
     w = model.world
     w.reset_hours()
-    w.open.extend(model.problem_stream.draw(w.now))
+    arrived = model.problem_stream.draw(w.now)
+    kernels.note_arrivals(len(arrived))
+    w.open.extend(arrived)
 
 
 def hold_committees(model: GovModel) -> None:

@@ -3,13 +3,16 @@
 Every kernel stands in for a Python form that stays in the code as the reference: it takes the
 same draws from the same generator (:mod:`govsim.kernels.compiled` holds numpy's Philox generator
 and its algorithms, compiled) and computes the same numbers, so a run gives the same results with
-or without kernels (``tests/test_kernels.py`` checks each against its Python form, and whole
-runs against each other). They are used when numba can be imported and the environment
-variable ``GOVSIM_JIT`` is not ``0``; compiled code is cached on disk (numba's cache, next to
-this package or in the user's cache folder), so only the first run on a machine compiles.
+or without kernels, and whether they start at its first step or part-way through
+(``tests/test_kernels.py`` checks each kernel against its Python form, and whole runs against
+each other).
 
-The kernels are loaded on first use, not when govsim is imported: ``govsim --help`` and
-``import govsim`` never import numba.
+Loading them costs a process about a second (importing numba and its compiler, then numba's disk
+cache; only the first use on a machine compiles, once). So by default (``GOVSIM_JIT=auto``) a
+process runs the Python forms until problems worth ``AFTER`` arrivals have been handled in it (a
+long or large run, or a few runs of a sweep's worker), then loads the kernels. ``GOVSIM_JIT=1``
+loads them at the first use, ``GOVSIM_JIT=0`` never; without numba the Python forms run.
+``govsim --help`` and ``import govsim`` never import numba.
 """
 
 from __future__ import annotations
@@ -18,19 +21,40 @@ import os
 from contextlib import contextmanager
 from types import ModuleType
 
-_loaded: ModuleType | None | bool = False  # False: not tried yet; None: unavailable or switched off
+AFTER = 5000
+"""Problems arrived in a process before the kernels are loaded (``GOVSIM_JIT=auto``)."""
+
+_MODES = ("auto", "0", "1")
+_mode = os.environ.get("GOVSIM_JIT", "auto").strip().lower() or "auto"
+if _mode not in _MODES:
+    _mode = "auto"
+_loaded: ModuleType | None | bool = False  # False: not loaded yet; None: unavailable or switched off
+_work = 0
 
 
 def get() -> ModuleType | None:
-    """The compiled kernels (:mod:`govsim.kernels.compiled`), or None where they are not used."""
+    """The compiled kernels (:mod:`govsim.kernels.compiled`), or None where the Python forms run."""
     global _loaded
     if _loaded is False:
+        if _mode == "auto" and _work < AFTER:
+            return None
         _loaded = _load()
     return _loaded
 
 
+def note_arrivals(n: int) -> None:
+    """Count problems arrived in this process (``GOVSIM_JIT=auto`` loads the kernels after ``AFTER``)."""
+    global _work
+    _work += n
+
+
+def mode() -> str:
+    """``auto``, ``0`` or ``1``: when this process loads the kernels."""
+    return _mode
+
+
 def _load() -> ModuleType | None:
-    if os.environ.get("GOVSIM_JIT", "1").strip() == "0":
+    if _mode == "0":
         return None
     try:
         from govsim.kernels import compiled
@@ -47,5 +71,21 @@ def disabled():
     _loaded = None
     try:
         yield
+    finally:
+        _loaded = before
+
+
+@contextmanager
+def enabled():
+    """Use the kernels within the block from its start (None inside if numba cannot be imported)."""
+    global _loaded
+    before = _loaded
+    try:
+        from govsim.kernels import compiled
+    except ImportError:
+        compiled = None
+    _loaded = compiled
+    try:
+        yield compiled
     finally:
         _loaded = before

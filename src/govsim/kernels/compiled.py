@@ -301,3 +301,42 @@ def open_rounds(g, hours, openness, need, n):
             if n_seen >= limit:
                 break
     return chosen[:n_chosen].copy(), seen, n_seen
+
+
+# --------------------------------------------------------------------------- the network
+
+
+@nb.njit(cache=True)
+def reach(indptr, indices, origin, size):
+    """``Neighbourhood(origin, size)``: the first ``size`` citizens a breadth-first search from ``origin``
+    reaches (``origin`` first; ring by ring, each node's neighbours in their stored order; all of the
+    component if it is smaller), in increasing row order. Who was reached is kept in a small
+    open-addressing set, so the cost is that of the citizens reached, not of the population."""
+    want = min(size, indptr.size - 1)
+    order = np.empty(max(want, 1), np.int64)
+    order[0] = origin
+    k = 1
+    if want > 1:
+        mask = 1
+        while mask < 4 * want:
+            mask = (mask << 1) | 1
+        table = np.full(mask + 1, -1, np.int64)
+        table[origin & mask] = origin
+        head = 0
+        while head < k and k < want:
+            node = order[head]
+            head += 1
+            for j in range(indptr[node], indptr[node + 1]):
+                nb_ = np.int64(indices[j])
+                loc = nb_ & mask
+                while table[loc] != -1 and table[loc] != nb_:
+                    loc = (loc + 1) & mask
+                if table[loc] == -1:
+                    table[loc] = nb_
+                    order[k] = nb_
+                    k += 1
+                    if k == want:
+                        break
+    out = order[:k].copy()
+    out.sort()
+    return out
