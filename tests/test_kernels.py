@@ -253,3 +253,66 @@ def test_reach_is_the_breadth_first_search(kernels_on):
                 got = hood(int(origin), size)
                 assert got.dtype == want.dtype
                 assert np.array_equal(got, want), (int(origin), size)
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 7, 8, 9, 15, 16, 17, 63, 64, 100, 127, 128, 129, 200, 256, 257, 1000, 5003])
+def test_pairwise_sum_is_numpys(n):
+    rng = np.random.default_rng(n)
+    for scale in (1.0, 1e-3, 1e6):
+        x = rng.random(n + 3) * scale - 0.3 * scale
+        assert K.pairwise_sum(x, 3, n) == float(np.add.reduce(x[3:], None))
+
+
+def test_learning_is_the_same(kernels_on):
+    m = GovModel(validate({"paradigm": "npg", "metagovernance": "hands_on", "seed": 6,
+                           "population": {"citizens": 3000}}), history=False)
+    for _ in range(6):
+        m.step()
+    w = m.world
+    rng = np.random.default_rng(2)
+    groups = []
+    for size in (1, 4, 12, 40):
+        groups.append(dict(citizens=np.sort(rng.choice(w.citizens.n, size, replace=False)),
+                           employees=np.sort(rng.choice(w.employees.n, max(1, size // 4), replace=False)),
+                           administrators=np.sort(rng.choice(w.administrators.n, 1, replace=False)),
+                           politicians=np.sort(rng.choice(w.politicians.n, size % 3, replace=False))))
+    groups.append(dict(employees=np.arange(3)))
+    from govsim.problems import Group
+
+    for share in (1.0, 0.4):
+        for kinds in groups:
+            g = Group(**kinds)
+            coverage = rng.random(5)
+            before = {kind: getattr(w, kind).knowledge.copy() for kind in kinds}
+            with kernels.disabled():
+                want = w.learn(g, coverage, share)
+            after = {kind: getattr(w, kind).knowledge.copy() for kind in kinds}
+            for kind in kinds:
+                getattr(w, kind).knowledge[:] = before[kind]
+            got = w.learn(g, coverage, share)
+            assert got == want
+            for kind in kinds:
+                assert np.array_equal(getattr(w, kind).knowledge, after[kind])
+
+
+@pytest.mark.parametrize("name", ["gentofte.toml", "reform.toml", "svelvik.toml", "wicked.toml"])
+def test_bundled_scenarios_are_the_same_with_and_without_kernels(kernels_on, name):
+    from pathlib import Path
+
+    from govsim.runner import prepare
+
+    path = Path(__file__).resolve().parents[1] / "scenarios" / name
+    scenario = prepare(path, steps=120, seed=7, overrides={"population.citizens": 1500})
+    runs = []
+    for off in (False, True):
+        m = GovModel(scenario, history=False)
+        if off:
+            with kernels.disabled():
+                for _ in range(120):
+                    m.step()
+        else:
+            for _ in range(120):
+                m.step()
+        runs.append((m.datacollector.get_model_vars_dataframe(), m.problem_table()))
+    assert runs[0][0].equals(runs[1][0])
+    assert runs[0][1].equals(runs[1][1])

@@ -48,6 +48,7 @@ _maximum = np.maximum
 _add_reduce = np.add.reduce  # ndarray.sum() ends in _add_reduce(x, None); called directly, without its wrapper
 
 
+_NO_ROWS = np.zeros(0, dtype=np.int64)
 _WORD32 = 1 << 32  # the compiled integer draws cover ranges up to 2**32
 _INTP_IS_INT64 = np.dtype(np.intp) == np.dtype(np.int64)  # argmax's index type is the rows' type (64-bit platforms)
 
@@ -815,6 +816,13 @@ class World:
                 kinds.append((getattr(self, kind).knowledge, rows))
         if not kinds:
             return 0.0
+        k = kernels.get()
+        if k is not None and type(coverage) is np.ndarray and coverage.dtype == np.float64 and coverage.ndim == 1:
+            args = []  # the kernel's five (table, rows) pairs: the members' kinds, then empty ones
+            for table, rows in kinds:
+                args += (table, rows)
+            args += (kinds[0][0], _NO_ROWS) * (5 - len(kinds))
+            return k.learn(*args, coverage, float(lr), float(share))
         # All members' rows at once (each number computed as in a pass per kind of member):
         # gap = max(c - k, 0), k += lr gap, written back per kind; the mean gain is the mean of
         # gap x share over the stacked rows, as np.mean computes it (one sum over the block, over its size).

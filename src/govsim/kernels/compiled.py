@@ -340,3 +340,102 @@ def reach(indptr, indices, origin, size):
     out = order[:k].copy()
     out.sort()
     return out
+
+
+# --------------------------------------------------------------------------- learning
+
+
+@nb.njit(cache=True)
+def _block_sum(a, lo, n):
+    """numpy's sum of at most 128 contiguous float64: in order below 8, else with eight running sums."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    end = n - n % 8
+    while i < end:
+        j = lo + i
+        r0 += a[j]
+        r1 += a[j + 1]
+        r2 += a[j + 2]
+        r3 += a[j + 3]
+        r4 += a[j + 4]
+        r5 += a[j + 5]
+        r6 += a[j + 6]
+        r7 += a[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@nb.njit(cache=True)
+def pairwise_sum(a, lo, n):
+    """numpy's sum of ``a[lo:lo + n]`` (contiguous float64), as ``np.add.reduce`` adds: blocks of up to
+    128 (:func:`_block_sum`), a longer run halved at a multiple of 8 and its two halves' sums added.
+    The halving is walked with an explicit stack (numba's cache does not take recursion well)."""
+    if n <= 128:
+        return _block_sum(a, lo, n)
+    los = np.empty(128, np.int64)
+    ns = np.empty(128, np.int64)
+    stage = np.zeros(128, np.int64)
+    vals = np.empty(128)
+    top, nv = 0, 0
+    los[0], ns[0], stage[0] = lo, n, 0
+    while top >= 0:
+        m = ns[top]
+        if m <= 128:
+            vals[nv] = _block_sum(a, los[top], m)
+            nv += 1
+            top -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stage[top] == 0:  # the first half
+            stage[top] = 1
+            top += 1
+            los[top], ns[top], stage[top] = los[top - 1], half, 0
+        elif stage[top] == 1:  # then the second
+            stage[top] = 2
+            top += 1
+            los[top], ns[top], stage[top] = los[top - 1] + half, m - half, 0
+        else:  # both summed: their sum replaces them
+            nv -= 1
+            vals[nv - 1] = vals[nv - 1] + vals[nv]
+            top -= 1
+    return vals[0]
+
+
+@nb.njit(cache=True)
+def _learn_kind(knowledge, rows, coverage, lr, share, gaps, at):
+    k = knowledge.shape[1]
+    for r in rows:
+        for d in range(k):
+            g = coverage[d] - knowledge[r, d]
+            if not g > 0.0 and g == g:  # np.maximum(g, 0.0): NaN kept, -0.0 and 0.0 give 0.0
+                g = 0.0
+            knowledge[r, d] = knowledge[r, d] + lr * g
+            gaps[at] = g * share
+            at += 1
+    return at
+
+
+@nb.njit(cache=True)
+def learn(k0, r0, k1, r1, k2, r2, k3, r3, k4, r4, coverage, lr, share):
+    """``World.learn`` on up to five kinds of member (knowledge table and rows each, in the world's order):
+    ``k += lr max(c - k, 0)`` row by row, and the mean of ``max(c - k, 0) share`` over all their entries
+    (numpy's sum over the stacked block, divided by its size)."""
+    width = coverage.size
+    gaps = np.empty((r0.size + r1.size + r2.size + r3.size + r4.size) * width)
+    at = _learn_kind(k0, r0, coverage, lr, share, gaps, 0)
+    at = _learn_kind(k1, r1, coverage, lr, share, gaps, at)
+    at = _learn_kind(k2, r2, coverage, lr, share, gaps, at)
+    at = _learn_kind(k3, r3, coverage, lr, share, gaps, at)
+    at = _learn_kind(k4, r4, coverage, lr, share, gaps, at)
+    return (0.0 + pairwise_sum(gaps, 0, at)) / at
