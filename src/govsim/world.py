@@ -53,6 +53,16 @@ _WORD32 = 1 << 32  # the compiled integer draws cover ranges up to 2**32
 _INTP_IS_INT64 = np.dtype(np.intp) == np.dtype(np.int64)  # argmax's index type is the rows' type (64-bit platforms)
 
 
+def _is_row_k(x) -> bool:
+    """A float64 vector of K numbers (what the compiled learning takes as the pool)."""
+    return type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (mech.K,)
+
+
+def _is_table_k(x) -> bool:
+    """A C-ordered float64 table of K columns (a population's knowledge, as the compiled learning reads it)."""
+    return type(x) is np.ndarray and x.dtype == np.float64 and x.ndim == 2 and x.shape[1] == mech.K and x.flags.c_contiguous
+
+
 def fmean(x: np.ndarray) -> float:
     """``float(x.mean())`` of a non-empty array, without ``ndarray.mean``'s overhead on a few elements
     (the same sum divided by the same count, so the same number; NaN if empty, as ``mean``)."""
@@ -817,7 +827,7 @@ class World:
         if not kinds:
             return 0.0
         k = kernels.get()
-        if k is not None and type(coverage) is np.ndarray and coverage.dtype == np.float64 and coverage.ndim == 1:
+        if k is not None and _is_row_k(coverage) and all(_is_table_k(t) for t, _ in kinds):
             args = []  # the kernel's five (table, rows) pairs: the members' kinds, then empty ones
             for table, rows in kinds:
                 args += (table, rows)
