@@ -7,6 +7,10 @@ must be the same); whole runs are compared with and without kernels.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -316,3 +320,11 @@ def test_bundled_scenarios_are_the_same_with_and_without_kernels(kernels_on, nam
         runs.append((m.datacollector.get_model_vars_dataframe(), m.problem_table()))
     assert runs[0][0].equals(runs[1][0])
     assert runs[0][1].equals(runs[1][1])
+
+
+def test_an_unknown_mode_is_named_and_auto_is_used():
+    out = subprocess.run([sys.executable, "-c", "import govsim.kernels as k; print(k.mode())"],
+                         capture_output=True, text=True, env={**os.environ, "GOVSIM_JIT": "yes"})
+    assert out.returncode == 0
+    assert out.stdout.strip() == "auto"
+    assert "GOVSIM_JIT='yes' is not one of auto, 0, 1" in out.stderr

@@ -18,6 +18,7 @@ loads them at the first use, ``GOVSIM_JIT=0`` never; without numba the Python fo
 from __future__ import annotations
 
 import os
+import sys
 from contextlib import contextmanager
 from types import ModuleType
 
@@ -27,6 +28,7 @@ AFTER = 5000
 _MODES = ("auto", "0", "1")
 _mode = os.environ.get("GOVSIM_JIT", "auto").strip().lower() or "auto"
 if _mode not in _MODES:
+    sys.stderr.write(f"govsim: GOVSIM_JIT={_mode!r} is not one of auto, 0, 1; using auto\n")
     _mode = "auto"
 _loaded: ModuleType | None | bool = False  # False: not loaded yet; None: unavailable or switched off
 _work = 0
