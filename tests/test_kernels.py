@@ -228,6 +228,8 @@ def test_runs_are_the_same_with_and_without_kernels(kernels_on, paradigm, settin
         cfg = {"paradigm": paradigm, "metagovernance": setting, "seed": seed, "population": {"citizens": citizens}}
         if mix:
             cfg["ladder"] = {"mix": mix}
+        if seed == 4 and paradigm == "npg":  # partner firms in the arenas (T28), under trust and under contract
+            cfg["firms"] = {"count": 5, "seats": 2, "partnership": "trust" if mix else "contract"}
         frame, table = _run(cfg, 20)
         with kernels.disabled():
             frame0, table0 = _run(cfg, 20)
@@ -328,3 +330,35 @@ def test_an_unknown_mode_is_named_and_auto_is_used():
     assert out.returncode == 0
     assert out.stdout.strip() == "auto"
     assert "GOVSIM_JIT='yes' is not one of auto, 0, 1" in out.stderr
+
+
+@pytest.mark.parametrize("setting", ["hands_off", "hands_on", "none"])
+def test_arena_knowledge_and_trust_are_the_same(kernels_on, setting):
+    m = GovModel(validate({"paradigm": "npg", "metagovernance": setting, "seed": 8,
+                           "population": {"citizens": 3000}}), history=False)
+    for _ in range(8):
+        m.step()
+    w, rules = m.world, m.paradigm
+    arenas = [p for p in w.open if p.arena is not None and p.group.size()]
+    assert len(arenas) >= 5
+    from govsim.problems import Group
+
+    groups = [(p.group, p.arena) for p in arenas] + [(Group(), arenas[0].arena),
+                                                      (Group(employees=arenas[0].group.employees), arenas[0].arena)]
+    for group, arena in groups:
+        best, block = rules._best_known(w, group, arena)
+        assert block is None
+        with kernels.disabled():
+            want, _ = rules._best_known(w, group, arena)
+            trust = rules._trust_of(w, group)
+        assert (best is None) == (want is None)
+        if want is not None:
+            assert np.array_equal(best, want)
+        assert rules._trust_of(w, group) == trust
+
+
+def test_warming_loads_every_kernel():
+    K.warm()
+    for name in ("keys_top", "choice_sorted", "select", "open_rounds", "reach", "learn", "members_best",
+                 "members_trust"):
+        assert getattr(K, name).signatures, name  # compiled (or read from numba's cache) for some types

@@ -58,7 +58,7 @@ def _is_row_k(x) -> bool:
     return type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (mech.K,)
 
 
-def _is_table_k(x) -> bool:
+def is_table_k(x) -> bool:
     """A C-ordered float64 table of K columns (a population's knowledge, as the compiled learning reads it)."""
     return type(x) is np.ndarray and x.dtype == np.float64 and x.ndim == 2 and x.shape[1] == mech.K and x.flags.c_contiguous
 
@@ -827,7 +827,7 @@ class World:
         if not kinds:
             return 0.0
         k = kernels.get()
-        if k is not None and _is_row_k(coverage) and all(_is_table_k(t) for t, _ in kinds):
+        if k is not None and _is_row_k(coverage) and all(is_table_k(t) for t, _ in kinds):
             args = []  # the kernel's five (table, rows) pairs: the members' kinds, then empty ones
             for table, rows in kinds:
                 args += (table, rows)

@@ -439,3 +439,94 @@ def learn(k0, r0, k1, r1, k2, r2, k3, r3, k4, r4, coverage, lr, share):
     at = _learn_kind(k3, r3, coverage, lr, share, gaps, at)
     at = _learn_kind(k4, r4, coverage, lr, share, gaps, at)
     return (0.0 + pairwise_sum(gaps, 0, at)) / at
+
+
+# --------------------------------------------------------------------------- an arena's members
+
+
+@nb.njit(inline="always", cache=True)
+def _take_max(best, d, x, first):
+    """``np.maximum.reduce`` row after row: the running value unless the new one is larger (NaN kept)."""
+    if first:
+        best[d] = x
+    else:
+        m = best[d]
+        if not (m >= x or m != m):
+            best[d] = x
+
+
+@nb.njit(inline="always", cache=True)
+def _rows_max(best, table, rows, first):
+    for r in rows:
+        for d in range(best.size):
+            _take_max(best, d, table[r, d], first)
+        first = False
+    return first
+
+
+@nb.njit(cache=True)
+def members_best(ck, crows, will, passivity, held, ek, erows, ak, arows, pk, prows, fk, frows, share):
+    """The largest value on each dimension of ``NPG._knowledge``'s rows (citizens' knowledge times
+    ``1 - ((1 - w) passivity) held``, employees', administrators', politicians', firms' times ``share``),
+    as ``np.maximum.reduce(rows, axis=0)``; and whether there was any row."""
+    width = ck.shape[1]
+    best = np.zeros(width)
+    first = True
+    for r in crows:
+        e = 1.0 - ((1.0 - will[r]) * passivity) * held
+        for d in range(width):
+            _take_max(best, d, ck[r, d] * e, first)
+        first = False
+    first = _rows_max(best, ek, erows, first)
+    first = _rows_max(best, ak, arows, first)
+    first = _rows_max(best, pk, prows, first)
+    for r in frows:
+        for d in range(width):
+            _take_max(best, d, fk[r, d] * share, first)
+        first = False
+    return best, not first
+
+
+@nb.njit(cache=True)
+def members_trust(ct, crows, po, prows, em, erows, ft, frows):
+    """``NPG._trust``: the mean of citizens' trust, politicians' openness, employees' motivation and
+    firms' trust over the members, in that order, as numpy sums them; 0.5 without members."""
+    n = crows.size + prows.size + erows.size + frows.size
+    if n == 0:
+        return 0.5
+    vals = np.empty(n)
+    at = _gather(vals, 0, ct, crows)
+    at = _gather(vals, at, po, prows)
+    at = _gather(vals, at, em, erows)
+    _gather(vals, at, ft, frows)
+    return (0.0 + pairwise_sum(vals, 0, n)) / n
+
+
+@nb.njit(inline="always", cache=True)
+def _gather(out, at, values, rows):
+    for r in rows:
+        out[at] = values[r]
+        at += 1
+    return at
+
+
+def warm() -> None:
+    """Call every kernel once on a few numbers, so that loading them (numba's cache, or compiling on the
+    first use on a machine) happens now and not inside a run being timed. Draws from a scratch generator."""
+    from govsim.streams import _views
+
+    views = _views(np.random.Philox(0))
+    if views is None:
+        return
+    rows = np.arange(4, dtype=np.int64)
+    none = rows[:0]
+    table = np.ones((6, 5))
+    values = np.ones(6)
+    keys_top(views, rows, 2)
+    choice_sorted(views, 100, 5)
+    select(views, rows, values[:4], values[:4], 0.1, 2, table, np.zeros(5), 0.5, none)
+    open_rounds(views, values, values, 1.0, 2)
+    reach(np.array([0, 1, 2], dtype=np.int32), np.array([1, 0], dtype=np.int32), 0, 2)
+    learn(table, rows, table, none, table, none, table, none, table, none, np.ones(5), 0.1, 1.0)
+    members_best(table, rows, values, 0.3, 1.0, table, none, table, none, table, none, table, none, 1.0)
+    members_trust(values, rows, values, none, values, none, values, none)

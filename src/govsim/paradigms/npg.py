@@ -25,7 +25,7 @@ from govsim.fields import param
 from govsim.ladder import RUNGS
 from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, normalised
 from govsim.problems import EMPTY, Arena, Group
-from govsim.world import fmean
+from govsim.world import fmean, is_table_k
 
 KINDS = ("citizen", "employee", "administrator", "politician")
 FIRST_FELT_BY = {"problem": ("citizen", "employee"), "challenge": ("administrator",), "ambition": ("politician",)}
@@ -149,6 +149,7 @@ def _members_of(pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return rows[at] == pool
 
 
+_NO_VALUES = np.zeros(0)
 _NO_PUBLIC = np.zeros(mech.K)  # what the compiled selection gets when competence does not count
 
 
@@ -342,6 +343,33 @@ class NPG(Paradigm):
         vals = np.concatenate(parts)
         return fmean(vals) if vals.size else 0.5
 
+    def _trust_of(self, world, group: Group) -> float:
+        """:meth:`_trust`, compiled where the kernels are used."""
+        k = kernels.get()
+        if k is None:
+            return self._trust(world, group)
+        f = world.firms
+        return k.members_trust(world.citizens.trust, group.citizens, world.politicians.openness, group.politicians,
+                               world.employees.motivation, group.employees, f.trust if f.n else _NO_VALUES,
+                               group.firms if f.n else EMPTY)
+
+    def _best_known(self, world, group: Group, arena: Arena) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The largest value on each dimension of :meth:`_knowledge` (None without members), and that
+        block itself where it was built (None where the compiled kernel found the values without it)."""
+        k = kernels.get()
+        c, f = world.citizens, world.firms
+        tables = (c.knowledge, world.employees.knowledge, world.administrators.knowledge, world.politicians.knowledge)
+        if k is not None and all(is_table_k(t) for t in tables) and (not f.n or is_table_k(f.knowledge)):
+            adm = group.administrators if self.params.administrators_as_members else EMPTY
+            firms = group.firms if f.n else EMPTY
+            best, any_row = k.members_best(c.knowledge, group.citizens, c.willingness, self.params.passivity,
+                                           1.0 - arena.activation, tables[1], group.employees, tables[2], adm,
+                                           tables[3], group.politicians, f.knowledge if f.n else tables[0], firms,
+                                           float(partners.sharing(world)) if firms.size else 1.0)
+            return (best if any_row else None), None
+        knowledge = self._knowledge(world, group, arena)
+        return (_max_reduce(knowledge, 0) if knowledge.shape[0] else None), knowledge
+
     def _knowledge(self, world, group: Group, arena: Arena) -> np.ndarray:
         """Members' knowledge as brought to the table: passive citizens hold some back unless activated."""
         # Rows in the order of World.knowledge_of: citizens, employees, administrators, politicians, firms.
@@ -382,8 +410,9 @@ class NPG(Paradigm):
         world.meta.apply(world, problem, arena)
         group = self._recruit(world, problem, arena)
         problem.group = group
-        cov = _pool(self._knowledge(world, group, arena))
-        noise = world.core.definition_noise + p.dialogue_noise * (1.0 - self._trust(world, group))
+        best, _ = self._best_known(world, group, arena)
+        cov = best if best is not None else np.zeros(mech.K)  # _pool of the members' knowledge
+        noise = world.core.definition_noise + p.dialogue_noise * (1.0 - self._trust_of(world, group))
         rng = world.streams.get("definition", problem.id, 0)
         problem.defined = mech.perceive_need(problem.need, cov, self.visibility(world), noise, rng, problem.wickedness)
         self._meet(world, problem, group, arena, setup=True)
@@ -418,7 +447,7 @@ class NPG(Paradigm):
             problem.alignment = 1.0 - abs(fmean(positions) - goal)
         else:
             problem.alignment = 0.0
-        trust = self._trust(world, group)
+        trust = self._trust_of(world, group)
         conflict = (mech.conflict_level(positions, trust, arena.management, world.core.trust_softening)
                     if rung.deliberates else 0.0)
         problem.conflict = conflict
@@ -469,10 +498,9 @@ class NPG(Paradigm):
         sharing = (1.0 - conflict) / mech.coordination_factor(n_members, world.core.coordination)
         # design_with on the members' knowledge (a float64 block of K columns), its largest value
         # per dimension found here
-        knowledge = self._knowledge(world, group, arena)
-        if knowledge.dtype is _F64 and knowledge.shape[1] == mech.K:
-            self._design_from_best(world, problem, group, direction, slack, constraint, sharing,
-                                   _max_reduce(knowledge, 0) if knowledge.shape[0] else None, rung.learning)
+        best, knowledge = self._best_known(world, group, arena)
+        if knowledge is None or (knowledge.dtype is _F64 and knowledge.shape[1] == mech.K):
+            self._design_from_best(world, problem, group, direction, slack, constraint, sharing, best, rung.learning)
         else:
             self.design_with(world, problem, group, direction, slack, constraint, sharing=sharing,
                              knowledge=knowledge, learning=rung.learning)
