@@ -124,3 +124,36 @@ def test_the_fork_server_is_started_before_the_design_is_built(tmp_path, workers
                          capture_output=True, text=True, env=ENV, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {"forkserver": expected}
+
+
+KERNEL_PROBE = """
+import json, sys
+from govsim.experiments import execute
+from govsim.experiments.execute import simulate_run
+
+def noting_run(scenario):
+    from govsim.kernels import compiled
+    print(json.dumps({"preloaded": execute.WORKER_START.get("kernels_preloaded"),
+                      "ready": bool(compiled.keys_top.signatures)}), file=sys.stderr, flush=True)
+    return simulate_run(scenario)
+
+if __name__ == "__main__":
+    execute.run_sweep(sys.argv[1], sys.argv[2], workers=2, replications=1, steps=2, progress=False,
+                      run_function=noting_run)
+"""
+
+
+@pytest.mark.skipif(not HAS_FORKSERVER, reason="this platform has no fork server; the pool uses spawn there")
+@pytest.mark.parametrize("mode", ["1", "auto"])
+def test_the_fork_server_loads_the_kernels_once_when_they_are_used_from_the_start(tmp_path, mode):
+    """With GOVSIM_JIT=1 the workers start with every kernel loaded (by the fork server, once);
+    by default they load them only once enough problems have arrived in them."""
+    script = tmp_path / "probe.py"
+    script.write_text(KERNEL_PROBE)
+    out = subprocess.run([sys.executable, str(script), str(TINY), str(tmp_path / "out")],
+                         capture_output=True, text=True, env={**ENV, "GOVSIM_JIT": mode}, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    seen = [json.loads(line) for line in out.stderr.splitlines() if line.startswith("{")]
+    assert seen
+    want = mode == "1"
+    assert all(s["preloaded"] is want and s["ready"] is want for s in seen), seen

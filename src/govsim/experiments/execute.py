@@ -115,7 +115,8 @@ def init_worker() -> None:
     """Process-pool initializer: leave Ctrl-C to the parent; import the model unless the fork
     server has already done so (then this costs nothing)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    WORKER_START.update(pid=os.getpid(), model_preloaded="govsim.model" in sys.modules)
+    WORKER_START.update(pid=os.getpid(), model_preloaded="govsim.model" in sys.modules,
+                        kernels_preloaded="govsim.kernels.preload" in sys.modules)
     import govsim.model  # noqa: F401
     import govsim.runner  # noqa: F401
 
@@ -422,8 +423,11 @@ def _mp_context():
         return mp.get_context("spawn")
     from multiprocessing import forkserver
 
+    from govsim import kernels
+
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(PRELOAD)
+    # With GOVSIM_JIT=1 the server also loads the compiled kernels once, for all its workers.
+    ctx.set_forkserver_preload(PRELOAD + (["govsim.kernels.preload"] if kernels.mode() == "1" else []))
     forkserver.ensure_running()  # returns at once; the server imports PRELOAD, then serves forks
     return ctx
 
