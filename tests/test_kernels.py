@@ -20,7 +20,8 @@ from govsim.config import validate
 from govsim.kernels import compiled as K  # numba is a dependency: without it this file fails
 from govsim.model import GovModel
 from govsim.paradigms.npg import _competence
-from govsim.streams import Streams, _views
+from govsim.kernels import state_views as _views
+from govsim.streams import Streams
 from govsim.world import World, top_rows
 
 

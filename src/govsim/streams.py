@@ -20,6 +20,8 @@ import zlib
 
 import numpy as np
 
+from govsim.kernels import state_views
+
 STREAMS: dict[str, str] = {
     "noticing": "whether an open problem is noticed this step; who watches it",
     "initiation": "which kind of agent takes the initiative (T10)",
@@ -126,7 +128,7 @@ class Streams:
         state["state"]["counter"] = np.zeros(4, dtype=np.uint64)  # reused: the setter copies it
         direct = _direct(bg)
         entry = self._gens[mechanism] = (bg, np.random.Generator(bg), state, direct)
-        views = _views(bg) if direct is not None else None  # only on the layout checked
+        views = state_views(bg) if direct is not None else None  # only on the layout checked
         if views is not None:  # compiled kernels may draw from this generator
             self._views[id(entry[1])] = (entry[1], views)
         return entry
@@ -152,29 +154,6 @@ class Streams:
 # draw computes a new block from the counter), so every draw is the same.
 _WORD = 1 << 64
 _POS, _HAS = 16, 56  # offsets of buffer_pos and has_uint32 (buffer at 24, uinteger at 60)
-
-
-def _views(bg: np.random.Philox) -> tuple | None:
-    """Views into a Philox generator's C state, as :mod:`govsim.kernels.compiled` reads and advances it:
-    the counter (4 uint64), the key (2 uint64), the buffer (4 uint64) and the whole struct as 16
-    uint32 words (word 4 the buffer position, 14 whether a half-word is kept, 15 that half-word).
-    Valid while the generator lives (its stream entry keeps it);
-    None if the key read through its pointer is not the generator's key (another layout).
-    """
-    addr = bg.ctypes.state_address
-    ctr = ctypes.c_void_p.from_address(addr).value
-    key = ctypes.c_void_p.from_address(addr + 8).value
-    if not ctr or not key:
-        return None
-    out = (np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(ctr)),
-           np.ctypeslib.as_array((ctypes.c_uint64 * 2).from_address(key)),
-           np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(addr + 24)),
-           np.ctypeslib.as_array((ctypes.c_uint32 * 16).from_address(addr)))
-    state = bg.state
-    if (out[1].tolist() != state["state"]["key"].tolist() or out[0].tolist() != state["state"]["counter"].tolist()
-            or int(out[3][4]) != state["buffer_pos"]):
-        return None
-    return out
 
 
 _KNOWN_LAYOUT = int(np.__version__.split(".")[0]) in (1, 2)  # numpy's philox_state as read below

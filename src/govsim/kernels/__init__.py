@@ -17,10 +17,13 @@ loads them at the first use, ``GOVSIM_JIT=0`` never; without numba the Python fo
 
 from __future__ import annotations
 
+import ctypes
 import os
 import sys
 from contextlib import contextmanager
 from types import ModuleType
+
+import numpy as np
 
 AFTER = 5000
 """Problems arrived in a process before the kernels are loaded (``GOVSIM_JIT=auto``)."""
@@ -91,3 +94,26 @@ def enabled():
         yield compiled
     finally:
         _loaded = before
+
+
+def state_views(bg: np.random.Philox) -> tuple | None:
+    """Views into a Philox generator's C state, as :mod:`govsim.kernels.compiled` reads and advances it (``Streams.views_of`` hands them out):
+    the counter (4 uint64), the key (2 uint64), the buffer (4 uint64) and the whole struct as 16
+    uint32 words (word 4 the buffer position, 14 whether a half-word is kept, 15 that half-word).
+    Valid while the generator lives (its stream entry keeps it);
+    None if the key read through its pointer is not the generator's key (another layout).
+    """
+    addr = bg.ctypes.state_address
+    ctr = ctypes.c_void_p.from_address(addr).value
+    key = ctypes.c_void_p.from_address(addr + 8).value
+    if not ctr or not key:
+        return None
+    out = (np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(ctr)),
+           np.ctypeslib.as_array((ctypes.c_uint64 * 2).from_address(key)),
+           np.ctypeslib.as_array((ctypes.c_uint64 * 4).from_address(addr + 24)),
+           np.ctypeslib.as_array((ctypes.c_uint32 * 16).from_address(addr)))
+    state = bg.state
+    if (out[1].tolist() != state["state"]["key"].tolist() or out[0].tolist() != state["state"]["counter"].tolist()
+            or int(out[3][4]) != state["buffer_pos"]):
+        return None
+    return out

@@ -513,9 +513,9 @@ def _gather(out, at, values, rows):
 def warm() -> None:
     """Call every kernel once on a few numbers, so that loading them (numba's cache, or compiling on the
     first use on a machine) happens now and not inside a run being timed. Draws from a scratch generator."""
-    from govsim.streams import _views
+    from govsim.kernels import state_views
 
-    views = _views(np.random.Philox(0))
+    views = state_views(np.random.Philox(0))
     if views is None:
         return
     rows = np.arange(4, dtype=np.int64)
