@@ -19,7 +19,9 @@ from govsim import mechanisms as mech
 from govsim.config import validate
 from govsim.kernels import compiled as K  # numba is a dependency: without it this file fails
 from govsim.model import GovModel
+from govsim.paradigms.base import Paradigm
 from govsim.paradigms.npg import _competence
+from govsim.problems import Stage
 from govsim.kernels import state_views as _views
 from govsim.streams import Streams
 from govsim.world import World, top_rows
@@ -361,5 +363,111 @@ def test_arena_knowledge_and_trust_are_the_same(kernels_on, setting):
 def test_warming_loads_every_kernel():
     K.warm()
     for name in ("keys_top", "choice_sorted", "select", "open_rounds", "reach", "learn", "members_best",
-                 "members_trust"):
+                 "members_trust", "dot_rows", "chain_notice"):
         assert getattr(K, name).signatures, name  # compiled (or read from numba's cache) for some types
+
+
+def _at_noticing(cfg: dict, steps: int) -> GovModel:
+    """A model run ``steps`` steps, then through the phases before noticing of the next step."""
+    m = GovModel(validate(cfg), history=False)
+    for _ in range(steps):
+        m.step()
+    for phase in m.phases:
+        if phase.name == "notice_and_define":
+            break
+        phase.run(m)
+    return m
+
+
+def _scan_both(w, rules, waiting, start, uses):
+    """OPA's compiled scan and the Python form from the same state: (found, floor) of each."""
+    floor0 = w._admin_floor
+    got = rules.next_noticed(w, waiting, start, uses)
+    got_floor = w._admin_floor
+    w._admin_floor = floor0
+    with kernels.disabled():
+        want = Paradigm.next_noticed(rules, w, waiting, start, uses)
+    return (got, got_floor), (want, w._admin_floor)
+
+
+@pytest.mark.parametrize("share_left", [None, 0.5, 0.12, 0.0])
+@pytest.mark.parametrize("cfg", [
+    {"seed": 3, "population": {"citizens": 3000}},
+    {"seed": 8, "population": {"citizens": 12000}},
+    # every employee in one of two providers (of 12), and the citizens affected by some problems
+    # served by a provider without staff only: those problems find no serving staff at all
+    {"seed": 5, "population": {"citizens": 2000, "employees": 12, "providers": 12}, "staff_in": 2},
+])
+def test_opa_noticing_is_the_python_form(kernels_on, monkeypatch, cfg, share_left):
+    # The compiled scan (OPA.next_noticed) against Paradigm.next_noticed with OPA.notice, from every
+    # starting point of the waiting list: the same problem noticed, by the same kind of agent, and
+    # the same floor kept on administrators' share of hours. A share of hours left below the
+    # congestion threshold (0.3) makes admission draw from the congestion stream; none left admits
+    # nobody.
+    calls = {"n": 0}
+    real = K.chain_notice
+
+    def counted(*args):
+        calls["n"] += 1
+        return real(*args)
+
+    monkeypatch.setattr(K, "chain_notice", counted)
+    found = 0
+    cfg = dict(cfg)
+    staff_in = cfg.pop("staff_in", None)
+    for steps in (3, 9):
+        m = _at_noticing({"paradigm": "opa", **cfg}, steps)
+        w, rules = m.world, m.paradigm
+        if staff_in:
+            w.employees.provider = np.arange(w.employees.n, dtype=np.int64) % staff_in
+            w.citizens.provider[:] = 5
+            for p in w.ready(Stage.ARRIVED)[::2]:
+                w.citizens.provider[p.affected] = 0
+            sizes = [w.serving_staff(p).size for p in w.ready(Stage.ARRIVED)]
+            assert min(sizes) == 0 and max(sizes) > 0
+        if share_left is not None:
+            a = w.administrators
+            a.hours_left[:] = w.config.administrators.hours * share_left
+            a.hours_left[::3] *= 0.5  # not all alike: the top administrator is the first of the largest
+            w._admin_floor = None
+        waiting = w.ready(Stage.ARRIVED)
+        assert len(waiting) > 5
+        for uses in (True, False):
+            for start in range(len(waiting) + 1):
+                got, want = _scan_both(w, rules, waiting, start, uses)
+                assert got[0] == want[0], (steps, uses, start)
+                assert (got[1] is None and want[1] is None) or got[1] == want[1]
+                found += got[0] is not None
+    assert calls["n"] > 20
+    if share_left != 0.0:
+        assert found > 10
+
+
+def test_opa_noticing_runs_compiled_in_a_run(kernels_on, monkeypatch):
+    calls = {"n": 0}
+    real = K.chain_notice
+
+    def counted(*args):
+        calls["n"] += 1
+        return real(*args)
+
+    monkeypatch.setattr(K, "chain_notice", counted)
+    cfg = {"paradigm": "opa", "seed": 6, "population": {"citizens": 3000}, "core": {"congestion": 0.9}}
+    frame, table = _run(cfg, 25)
+    assert calls["n"] > 100
+    with kernels.disabled():
+        frame0, table0 = _run(cfg, 25)
+    assert frame.equals(frame0)
+    assert table.equals(table0)
+
+
+def test_the_dot_check_tells_another_order_of_additions(kernels_on):
+    # numpy's dot on this machine adds left to right from 0.0 (the kernels rely on it only where so)
+    assert kernels.plain_dot(K)
+    rng = np.random.default_rng(2)
+    a, b = rng.random((4096, mech.K)), rng.random((4096, mech.K))
+    assert all(a[i].dot(b[i]) == x for i, x in enumerate(K.dot_rows(a, b)))
+    # the check's own data tell a reversed order, or pairs of products, from it
+    assert not kernels._adds_as_numpy(lambda x, y: (x[:, ::-1] * y[:, ::-1]).cumsum(axis=1)[:, -1])
+    assert not kernels._adds_as_numpy(lambda x, y: ((x * y)[:, 0:4:2] + (x * y)[:, 1:4:2]).sum(axis=1) + (x * y)[:, 4])
+    assert kernels._adds_as_numpy(K.dot_rows)

@@ -71,14 +71,12 @@ def notice_and_define(model: GovModel) -> None:
     for p in [p for p in w.open if p.arrived <= cutoff]:
         w.close(p, "expired")
     uses = "define" in rules.admin_stages
-    for p in w.ready(Stage.ARRIVED):
-        if not w.admit(p, Stage.ARRIVED, uses):
-            continue
-        rng = w.streams.get("noticing", p.id, w.now)
-        u = rng.random()
-        prob, who = rules.notice(w, p, rng)
-        if u >= prob:
-            continue
+    waiting = w.ready(Stage.ARRIVED)
+    start = 0
+    while (found := rules.next_noticed(w, waiting, start, uses)) is not None:
+        i, who = found
+        p = waiting[i]
+        start = i + 1
         p.initiator = who
         p.paradigm = rules.name
         rules.define(w, p)

@@ -428,6 +428,17 @@ class World:
             return True
         return bool(self.streams.get("congestion", p.id, self.now, stage).random() < left / c)
 
+    def admission(self) -> tuple[float, float, float]:
+        """What :meth:`admit` works from: administrators' hours in a step, ``core.congestion``, and the
+        floor it keeps on the share of hours left (NaN for none), for a compiled form of ``admit``."""
+        floor = self._admin_floor
+        total = self.administrators.n * self.config.administrators.hours
+        return float(total), float(self.core.congestion), float("nan") if floor is None else float(floor)
+
+    def set_admission_floor(self, floor: float) -> None:
+        """Keep the floor a compiled form of :meth:`admit` left (NaN for none)."""
+        self._admin_floor = None if floor != floor else floor
+
     def close(self, p: Problem, outcome: str) -> None:
         p.outcome = outcome
         p.stage = Stage.CLOSED
@@ -593,13 +604,7 @@ class World:
         serving staff costs the size of that staff, not of the whole public sector. For a
         single provider the result is a view of that index: read it, do not change it.
         """
-        e = self.employees
-        index = self._staff_index
-        if index is None or index[0] is not e.provider:
-            order = np.argsort(e.provider, kind="stable")
-            bounds = np.searchsorted(e.provider[order], np.arange(self.providers.n + 1))
-            index = self._staff_index = (e.provider, order, bounds)
-        _, order, bounds = index
+        order, bounds = self.staff_index()
         if providers.size == 1:
             k = int(providers[0])
             return order[bounds[k]:bounds[k + 1]]
@@ -610,6 +615,17 @@ class World:
         rows = order[at]
         rows.sort()
         return rows
+
+    def staff_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Employees' rows by provider (in row order within each) and where each provider's block
+        starts: provider ``k``'s staff is ``order[bounds[k]:bounds[k + 1]]``. Read them, do not change them."""
+        e = self.employees
+        index = self._staff_index
+        if index is None or index[0] is not e.provider:
+            order = np.argsort(e.provider, kind="stable")
+            bounds = np.searchsorted(e.provider[order], np.arange(self.providers.n + 1))
+            index = self._staff_index = (e.provider, order, bounds)
+        return index[1], index[2]
 
     def pick_employees(self, p: Problem, n: int, rng: np.random.Generator, provider: int | None = None) -> np.ndarray:
         """``n`` employees of the providers serving the affected citizens (or of one provider).

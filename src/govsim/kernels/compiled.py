@@ -510,6 +510,170 @@ def _gather(out, at, values, rows):
     return at
 
 
+# --------------------------------------------------------------------------- noticing (OPA)
+
+
+_DEBRUIJN = _U(0x03F79D71B4CB0A89)
+_DEBRUIJN_AT = np.zeros(64, np.int64)  # the bit's place, by the top six bits of (bit x _DEBRUIJN)
+for _i in range(64):
+    _DEBRUIJN_AT[int(((1 << _i) * 0x03F79D71B4CB0A89 % (1 << 64)) >> 58)] = _i
+
+
+@nb.njit(inline="always", cache=True)
+def _rekey(g, a, b, c):
+    """Set ``g`` (whose key is the stream's) to the start of key ``(a, b, c)``'s block, as ``Streams.get``
+    does: counter ``(0, a, b, c)``, the buffer used up, no half-word kept."""
+    ctr, _, _, w = g
+    ctr[0] = _ZERO
+    ctr[1] = _U(a)
+    ctr[2] = _U(b)
+    ctr[3] = _U(c)
+    w[_POS] = 4
+    w[_HAS] = 0
+    w[15] = 0
+
+
+@nb.njit(cache=True)
+def stream_state(key):
+    """A fresh generator state with Philox key ``key`` (two uint64), for :func:`_rekey`."""
+    return (np.zeros(4, np.uint64), key.copy(), np.zeros(4, np.uint64), np.zeros(16, np.uint32))
+
+
+@nb.njit(inline="always", cache=True)
+def dot(a, b):
+    """``a . b`` added left to right from 0.0 (what numpy's dot gives for a few elements, where
+    ``govsim.kernels.plain_dot`` finds it so)."""
+    s = 0.0
+    for d in range(a.size):
+        s += a[d] * b[d]
+    return s
+
+
+@nb.njit(cache=True)
+def dot_rows(a, b):
+    """:func:`dot` of each row of ``a`` with the same row of ``b``."""
+    out = np.empty(a.shape[0])
+    for i in range(a.shape[0]):
+        out[i] = dot(a[i], b[i])
+    return out
+
+
+@nb.njit(cache=True)
+def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, ek, ak, hours, uses, floor,
+                 total, congestion, now, stage, g_notice, g_cong, flag, picked):
+    """OPA's noticing (``Paradigm.next_noticed`` with ``OPA.notice``) over the problems ``start, ...``
+    waiting to be noticed, up to the first one noticed.
+
+    For each: ``World.admit`` (the floor kept on administrators' share of hours left, numpy's sum of
+    the hours when it must be added up, a draw from the ``congestion`` stream when it is near the
+    threshold); if admitted, from the ``noticing`` stream at ``(id, now)``: a uniform, then
+    ``World.pick_employees(problem, 1)`` (a key for each employee of the providers serving the
+    affected, in row order; the largest key's, the first among equals), and the chance of being
+    noticed is ``need . max(employee's knowledge, top administrator's)``. Administrators' hours do
+    not change while no problem is noticed. Returns the index of the problem noticed (-1 if none)
+    and the floor as it stands (NaN for none); the employee who noticed goes into ``picked[0]``.
+    """
+    width = ek.shape[1]
+    adm = -1
+    if ak.shape[0]:  # top_rows(hours_left, 1): the first of the largest (the first NaN, as argmax)
+        adm = 0
+        for r in range(hours.size):
+            h = hours[r]
+            if h != h:
+                adm = r
+                break
+            if h > hours[adm]:
+                adm = r
+    cov = np.empty(width)
+    bits = np.zeros((n_emp + 63) // 64, np.uint64)
+    provs = np.empty(max(bounds.size - 1, 1), np.int64)
+    cap = max(n_emp, 1)
+    pool = np.empty(cap, np.int64)
+    lo = aff_end[start - 1] if start > 0 else 0
+    for i in range(start, ids.size):
+        hi = aff_end[i]
+        pid = ids[i]
+        if uses:
+            admitted = False
+            if floor == floor and floor > max(congestion, 0.0) + 1e-9:
+                admitted = True
+            else:
+                if total > 0:
+                    kept = np.empty(hours.size)
+                    for r in range(hours.size):
+                        h = hours[r]
+                        kept[r] = h if (h >= 0.0 or h != h) else 0.0
+                    left = (0.0 + pairwise_sum(kept, 0, kept.size)) / total
+                    floor = left
+                else:
+                    left = 0.0
+                    floor = np.nan
+                if left <= 0.0:
+                    admitted = False
+                elif congestion <= 0.0 or left >= congestion:
+                    admitted = True
+                else:
+                    _rekey(g_cong, pid, now, stage)
+                    admitted = random(g_cong) < left / congestion
+            if not admitted:
+                lo = hi
+                continue
+        _rekey(g_notice, pid, now, 0)
+        u = random(g_notice)
+        # the serving pool: the employees of the providers of the affected, in row order
+        n_prov = 0
+        for j in range(lo, hi):
+            k = cprov[aff[j]]
+            if not flag[k]:
+                flag[k] = True
+                provs[n_prov] = k
+                n_prov += 1
+        size = 0
+        for t in range(n_prov):
+            k = provs[t]
+            size += bounds[k + 1] - bounds[k]
+        if size:  # their providers' blocks, put in row order through a bit per employee
+            for t in range(n_prov):
+                k = provs[t]
+                for q in range(bounds[k], bounds[k + 1]):
+                    r = order[q]
+                    bits[r >> 6] |= _ONE << _U(r & 63)
+            size = 0
+            for word in range(bits.size):
+                x = bits[word]
+                if x == _ZERO:
+                    continue
+                bits[word] = _ZERO
+                while x != _ZERO:
+                    low = x & (~x + _ONE)  # the lowest bit set
+                    pool[size] = word * 64 + _DEBRUIJN_AT[np.int64((low * _DEBRUIJN) >> _U(58))]
+                    size += 1
+                    x ^= low
+        for t in range(n_prov):
+            flag[provs[t]] = False
+        lo = hi
+        if size == 0:
+            for q in range(n_emp):
+                pool[q] = q
+            size = n_emp
+        best, top = -1, -1.0
+        for q in range(size):
+            x = random(g_notice)
+            if best < 0 or x > top:
+                best, top = q, x
+        if best < 0 or adm < 0:
+            return -2, floor  # no employee or no administrator: not for this kernel (the caller checks)
+        emp = pool[best]
+        for d in range(width):  # np.maximum: the larger, NaN kept
+            a = ek[emp, d]
+            b = ak[adm, d]
+            cov[d] = a if (a >= b or a != a) else b
+        if u < dot(needs[i], cov):
+            picked[0] = emp
+            return i, floor
+    return -1, floor
+
+
 def warm() -> None:
     """Call every kernel once on a few numbers, so that loading them (numba's cache, or compiling on the
     first use on a machine) happens now and not inside a run being timed. Draws from a scratch generator."""
@@ -530,3 +694,9 @@ def warm() -> None:
     learn(table, rows, table, none, table, none, table, none, table, none, np.ones(5), 0.1, 1.0)
     members_best(table, rows, values, 0.3, 1.0, table, none, table, none, table, none, table, none, 1.0)
     members_trust(values, rows, values, none, values, none, values, none)
+    dot_rows(table, table)
+    key = views[1]
+    picked = np.zeros(1, np.int64)
+    chain_notice(0, rows[:1], table[:1], rows, rows[1:2] + 3, rows * 0, rows, np.array([0, 4]), 4, table, table,
+                 values, True, np.nan, 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), np.zeros(1, np.bool_),
+                 picked)

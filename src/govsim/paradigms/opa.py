@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from govsim import kernels
 from govsim import mechanisms as mech
 from govsim.fields import param
 from govsim.paradigms.base import (Paradigm, ParadigmParams, Steering, chained_drawn, fit_of, log_coverage, normalised,
                                    perceived_chained)
-from govsim.problems import Group
-from govsim.world import fmean
+from govsim.problems import Group, Stage
+from govsim.world import fmean, is_table_k
 
 _maximum, _max_reduce, _array = np.maximum, np.maximum.reduce, np.array
 
@@ -53,6 +54,7 @@ class OPA(Paradigm):
     Params = OPAParams
 
     _chain: tuple | None = None  # (config, params, f_k, 1 - f_k): see _fidelity
+    _scan: tuple | None = None  # (problems waiting, streams, arrays): see _scan_for
 
     def visibility(self, world):
         return np.ones(mech.K)
@@ -77,6 +79,51 @@ class OPA(Paradigm):
                                                    world.administrators.knowledge[adm[0]]))), "employee"
         cov = mech.pool_knowledge(world.knowledge_of(Group(employees=emp, administrators=adm)))
         return float(problem.need.dot(cov)), "employee"  # ndarray.dot: np.dot's product, without its dispatch
+
+    def next_noticed(self, world, waiting, start, uses):
+        """:meth:`Paradigm.next_noticed` with :meth:`notice`: compiled
+        (:func:`govsim.kernels.compiled.chain_notice`) where the kernels are used, the same draws and numbers."""
+        k = kernels.get()
+        e, a = world.employees, world.administrators
+        if (k is None or start >= len(waiting) or not e.n or not a.n or not is_table_k(e.knowledge)
+                or not is_table_k(a.knowledge) or not kernels.plain_dot(k)):
+            return super().next_noticed(world, waiting, start, uses)
+        scan = self._scan_for(world, waiting, k)
+        if scan is None:
+            return super().next_noticed(world, waiting, start, uses)
+        ids, needs, aff, aff_end, g_notice, g_cong, flag, picked = scan
+        order, bounds = world.staff_index()
+        total, congestion, floor = world.admission()
+        i, floor = k.chain_notice(start, ids, needs, aff, aff_end, world.citizens.provider, order, bounds, e.n,
+                                  e.knowledge, a.knowledge, a.hours_left, uses, floor, total, congestion,
+                                  world.now, int(Stage.ARRIVED), g_notice, g_cong, flag, picked)
+        world.set_admission_floor(floor)
+        if i == -1:  # none left to notice: the phase's arrays are let go
+            self._scan = None
+            return None
+        if i < 0:
+            raise RuntimeError("chain_notice found no employee or administrator")  # checked above: cannot happen
+        return i, "employee"
+
+    def _scan_for(self, world, waiting, k):
+        """The arrays :meth:`next_noticed`'s kernel reads for the problems ``waiting`` (kept while the same
+        list is scanned within a phase), or None where the Python form must run."""
+        cached = self._scan
+        if cached is not None and cached[0] is waiting and cached[1] is world.streams:
+            return cached[2]
+        streams = world.streams
+        notice = streams.views_of(streams.get("noticing", 0))
+        cong = streams.views_of(streams.get("congestion", 0))
+        needs = [p.need for p in waiting]
+        if notice is None or cong is None or any(type(x) is not np.ndarray or x.shape != (mech.K,) for x in needs):
+            return None
+        sizes = [p.affected.size for p in waiting]
+        arrays = (np.array([p.id for p in waiting], dtype=np.int64), np.array(needs, dtype=float),
+                  np.concatenate([p.affected for p in waiting]).astype(np.int64, copy=False),
+                  np.cumsum(sizes, dtype=np.int64), k.stream_state(notice[1]), k.stream_state(cong[1]),
+                  np.zeros(max(world.providers.n, 1), dtype=bool), np.zeros(1, dtype=np.int64))
+        self._scan = (waiting, streams, arrays)
+        return arrays
 
     def define(self, world, problem):
         p = self.params
