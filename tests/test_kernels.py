@@ -363,7 +363,7 @@ def test_arena_knowledge_and_trust_are_the_same(kernels_on, setting):
 def test_warming_loads_every_kernel():
     K.warm()
     for name in ("keys_top", "choice_sorted", "select", "open_rounds", "reach", "learn", "members_best",
-                 "members_trust", "dot_rows", "chain_notice"):
+                 "members_trust", "dot_rows", "logs", "chain_notice", "arena_notice"):
         assert getattr(K, name).signatures, name  # compiled (or read from numba's cache) for some types
 
 
@@ -391,32 +391,39 @@ def _scan_both(w, rules, waiting, start, uses):
 
 
 @pytest.mark.parametrize("share_left", [None, 0.5, 0.12, 0.0])
-@pytest.mark.parametrize("cfg", [
-    {"seed": 3, "population": {"citizens": 3000}},
-    {"seed": 8, "population": {"citizens": 12000}},
+@pytest.mark.parametrize("paradigm, cfg", [
+    ("opa", {"seed": 3, "population": {"citizens": 3000}}),
+    ("opa", {"seed": 8, "population": {"citizens": 12000}}),
     # every employee in one of two providers (of 12), and the citizens affected by some problems
     # served by a provider without staff only: those problems find no serving staff at all
-    {"seed": 5, "population": {"citizens": 2000, "employees": 12, "providers": 12}, "staff_in": 2},
+    ("opa", {"seed": 5, "population": {"citizens": 2000, "employees": 12, "providers": 12}, "staff_in": 2}),
+    ("npg", {"seed": 3, "population": {"citizens": 3000}}),
+    ("npg", {"seed": 8, "population": {"citizens": 12000}, "npg": {"watchers": 12}}),
+    ("npg", {"seed": 4, "population": {"citizens": 2500}, "npg": {"watchers": 1, "other_salience": 0.9}}),
+    ("npg", {"seed": 5, "population": {"citizens": 2000, "employees": 12, "providers": 12}, "staff_in": 2,
+             "npg": {"watchers": 0}}),
 ])
-def test_opa_noticing_is_the_python_form(kernels_on, monkeypatch, cfg, share_left):
-    # The compiled scan (OPA.next_noticed) against Paradigm.next_noticed with OPA.notice, from every
-    # starting point of the waiting list: the same problem noticed, by the same kind of agent, and
-    # the same floor kept on administrators' share of hours. A share of hours left below the
-    # congestion threshold (0.3) makes admission draw from the congestion stream; none left admits
-    # nobody.
+def test_noticing_is_the_python_form(kernels_on, monkeypatch, paradigm, cfg, share_left):
+    # The compiled scan (OPA's and NPG's next_noticed) against Paradigm.next_noticed with the rule
+    # set's notice, from every starting point of the waiting list: the same problem noticed, by the
+    # same kind of agent, and the same floor kept on administrators' share of hours. A share of
+    # hours left below the congestion threshold (0.3) makes admission draw from the congestion
+    # stream; none left admits nobody. NPG's watchers: 12 (often more than a problem's affected),
+    # 1, or none.
+    name = "chain_notice" if paradigm == "opa" else "arena_notice"
     calls = {"n": 0}
-    real = K.chain_notice
+    real = getattr(K, name)
 
     def counted(*args):
         calls["n"] += 1
         return real(*args)
 
-    monkeypatch.setattr(K, "chain_notice", counted)
-    found = 0
+    monkeypatch.setattr(K, name, counted)
+    found, kinds = 0, set()
     cfg = dict(cfg)
     staff_in = cfg.pop("staff_in", None)
     for steps in (3, 9):
-        m = _at_noticing({"paradigm": "opa", **cfg}, steps)
+        m = _at_noticing({"paradigm": paradigm, **cfg}, steps)
         w, rules = m.world, m.paradigm
         if staff_in:
             w.employees.provider = np.arange(w.employees.n, dtype=np.int64) % staff_in
@@ -426,9 +433,10 @@ def test_opa_noticing_is_the_python_form(kernels_on, monkeypatch, cfg, share_lef
             sizes = [w.serving_staff(p).size for p in w.ready(Stage.ARRIVED)]
             assert min(sizes) == 0 and max(sizes) > 0
         if share_left is not None:
-            a = w.administrators
-            a.hours_left[:] = w.config.administrators.hours * share_left
-            a.hours_left[::3] *= 0.5  # not all alike: the top administrator is the first of the largest
+            for pop, budget in ((w.administrators, w.config.administrators.hours),
+                                (w.politicians, w.config.politicians.hours)):
+                pop.hours_left[:] = budget * share_left
+                pop.hours_left[::3] *= 0.5  # not all alike: the top one is the first of the largest
             w._admin_floor = None
         waiting = w.ready(Stage.ARRIVED)
         assert len(waiting) > 5
@@ -438,21 +446,26 @@ def test_opa_noticing_is_the_python_form(kernels_on, monkeypatch, cfg, share_lef
                 assert got[0] == want[0], (steps, uses, start)
                 assert (got[1] is None and want[1] is None) or got[1] == want[1]
                 found += got[0] is not None
+                if got[0] is not None:
+                    kinds.add(got[0][1])
     assert calls["n"] > 20
     if share_left != 0.0:
         assert found > 10
+    if paradigm == "npg" and share_left is None:  # initiators of several kinds were compared
+        assert len(kinds) >= (2 if cfg.get("npg", {}).get("watchers") == 0 else 3), kinds
 
 
-def test_opa_noticing_runs_compiled_in_a_run(kernels_on, monkeypatch):
+@pytest.mark.parametrize("paradigm, name", [("opa", "chain_notice"), ("npg", "arena_notice")])
+def test_noticing_runs_compiled_in_a_run(kernels_on, monkeypatch, paradigm, name):
     calls = {"n": 0}
-    real = K.chain_notice
+    real = getattr(K, name)
 
     def counted(*args):
         calls["n"] += 1
         return real(*args)
 
-    monkeypatch.setattr(K, "chain_notice", counted)
-    cfg = {"paradigm": "opa", "seed": 6, "population": {"citizens": 3000}, "core": {"congestion": 0.9}}
+    monkeypatch.setattr(K, name, counted)
+    cfg = {"paradigm": paradigm, "seed": 6, "population": {"citizens": 3000}, "core": {"congestion": 0.9}}
     frame, table = _run(cfg, 25)
     assert calls["n"] > 100
     with kernels.disabled():
@@ -471,3 +484,12 @@ def test_the_dot_check_tells_another_order_of_additions(kernels_on):
     assert not kernels._adds_as_numpy(lambda x, y: (x[:, ::-1] * y[:, ::-1]).cumsum(axis=1)[:, -1])
     assert not kernels._adds_as_numpy(lambda x, y: ((x * y)[:, 0:4:2] + (x * y)[:, 1:4:2]).sum(axis=1) + (x * y)[:, 4])
     assert kernels._adds_as_numpy(K.dot_rows)
+
+
+def test_the_log_check_tells_another_logarithm(kernels_on):
+    assert kernels.plain_log(K)
+    x = np.random.default_rng(3).random(5000)
+    assert np.array_equal(K.logs(x), np.log(x))
+    assert not kernels._logs_as_numpy(lambda v: np.log2(v) * np.log(2.0))  # another way to the same logarithm
+    assert not kernels._logs_as_numpy(lambda v: np.log(v * (1.0 + 2.0 ** -52)))  # off by a last bit or so
+    assert kernels._logs_as_numpy(K.logs)

@@ -148,3 +148,30 @@ def _adds_as_numpy(dot_rows) -> bool:
     b = rng.random((n, K)) - 0.25
     ours = dot_rows(a, b)
     return all(a[i].dot(b[i]) == ours[i] for i in range(n))
+
+
+_plain_log: bool | None = None
+
+
+def plain_log(k: ModuleType) -> bool:
+    """Whether numpy's logarithm gives, on this machine, what the kernels' gives
+    (:func:`govsim.kernels.compiled.logs`, the C library's).
+
+    numpy has its own vector code for logarithms on some CPUs, whose last bit may differ. Checked
+    once per process on 40,000 numbers from 1e-300 to 1, in arrays of several lengths (numpy
+    takes another path for short arrays).
+    """
+    global _plain_log
+    if _plain_log is None:
+        _plain_log = _logs_as_numpy(k.logs)
+    return _plain_log
+
+
+def _logs_as_numpy(logs) -> bool:
+    rng = np.random.default_rng(20261128)
+    x = rng.random(40_000) * 10.0 ** rng.integers(-300, 1, size=40_000)
+    x[:3] = (1e-300, 0.5, 1.0 - 2.0 ** -53)
+    for lo, hi in ((0, 3), (3, 10), (10, 41), (41, 40_000)):
+        if not np.array_equal(np.log(x[lo:hi]), logs(x[lo:hi])):
+            return False
+    return True

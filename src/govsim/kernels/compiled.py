@@ -24,6 +24,8 @@ buffer position, word 14 whether a half-word is kept and word 15 that half-word.
 
 from __future__ import annotations
 
+import math
+
 import numba as nb
 import numpy as np
 from llvmlite import ir
@@ -550,6 +552,16 @@ def dot(a, b):
 
 
 @nb.njit(cache=True)
+def logs(x):
+    """The natural logarithm of each of ``x``, as the kernels take it (``govsim.kernels.plain_log`` checks
+    it is numpy's on this machine)."""
+    out = np.empty(x.size)
+    for i in range(x.size):
+        out[i] = math.log(x[i])
+    return out
+
+
+@nb.njit(cache=True)
 def dot_rows(a, b):
     """:func:`dot` of each row of ``a`` with the same row of ``b``."""
     out = np.empty(a.shape[0])
@@ -558,109 +570,131 @@ def dot_rows(a, b):
     return out
 
 
+@nb.njit(inline="always", cache=True)
+def _first_max(values):
+    """``top_rows(values, 1)``: the row of the first largest value (the first NaN, as argmax); -1 if none."""
+    if values.size == 0:
+        return -1
+    best = 0
+    for r in range(values.size):
+        h = values[r]
+        if h != h:
+            return r
+        if h > values[best]:
+            best = r
+    return best
+
+
+@nb.njit(inline="always", cache=True)
+def _admit(hours, floor, total, congestion, g_cong, pid, now, stage):
+    """``World.admit`` for a stage that uses administrators' time, from the floor it keeps on their share
+    of hours left (NaN for none): whether the stage goes ahead, and the floor as it then stands."""
+    if floor == floor and floor > max(congestion, 0.0) + 1e-9:
+        return True, floor
+    if total > 0:
+        kept = np.empty(hours.size)
+        for r in range(hours.size):  # np.maximum(hours, 0.0), NaN kept
+            h = hours[r]
+            kept[r] = h if (h >= 0.0 or h != h) else 0.0
+        left = (0.0 + pairwise_sum(kept, 0, kept.size)) / total
+        floor = left
+    else:
+        left = 0.0
+        floor = np.nan
+    if left <= 0.0:
+        return False, floor
+    if congestion <= 0.0 or left >= congestion:
+        return True, floor
+    _rekey(g_cong, pid, now, stage)
+    return random(g_cong) < left / congestion, floor
+
+
+@nb.njit(inline="always", cache=True)
+def _serving(aff, lo, hi, cprov, order, bounds, n_emp, flag, provs, bits, pool):
+    """``World.serving_staff`` of the citizens ``aff[lo:hi]`` (every employee if none serves them), written
+    into ``pool`` in increasing row order: its size. ``flag`` (per provider) and ``bits`` (per employee)
+    are all clear before and after."""
+    n_prov = 0
+    size = 0
+    for j in range(lo, hi):
+        k = cprov[aff[j]]
+        if not flag[k]:
+            flag[k] = True
+            provs[n_prov] = k
+            n_prov += 1
+            size += bounds[k + 1] - bounds[k]
+    if size:  # their providers' blocks, put in row order through a bit per employee
+        for t in range(n_prov):
+            k = provs[t]
+            for q in range(bounds[k], bounds[k + 1]):
+                r = order[q]
+                bits[r >> 6] |= _ONE << _U(r & 63)
+        size = 0
+        for word in range(bits.size):
+            x = bits[word]
+            if x == _ZERO:
+                continue
+            bits[word] = _ZERO
+            while x != _ZERO:
+                low = x & (~x + _ONE)  # the lowest bit set
+                pool[size] = word * 64 + _DEBRUIJN_AT[np.int64((low * _DEBRUIJN) >> _U(58))]
+                size += 1
+                x ^= low
+    for t in range(n_prov):
+        flag[provs[t]] = False
+    if size == 0:
+        for q in range(n_emp):
+            pool[q] = q
+        size = n_emp
+    return size
+
+
+@nb.njit(inline="always", cache=True)
+def _first_key(g, size):
+    """``top_rows(rng.random(size), 1)``: a key for each of ``size`` members, the place of the largest
+    (the first among equals); -1 for none."""
+    best, top = -1, -1.0
+    for q in range(size):
+        x = random(g)
+        if best < 0 or x > top:
+            best, top = q, x
+    return best
+
+
 @nb.njit(cache=True)
 def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, ek, ak, hours, uses, floor,
                  total, congestion, now, stage, g_notice, g_cong, flag, picked):
     """OPA's noticing (``Paradigm.next_noticed`` with ``OPA.notice``) over the problems ``start, ...``
     waiting to be noticed, up to the first one noticed.
 
-    For each: ``World.admit`` (the floor kept on administrators' share of hours left, numpy's sum of
-    the hours when it must be added up, a draw from the ``congestion`` stream when it is near the
-    threshold); if admitted, from the ``noticing`` stream at ``(id, now)``: a uniform, then
-    ``World.pick_employees(problem, 1)`` (a key for each employee of the providers serving the
-    affected, in row order; the largest key's, the first among equals), and the chance of being
-    noticed is ``need . max(employee's knowledge, top administrator's)``. Administrators' hours do
-    not change while no problem is noticed. Returns the index of the problem noticed (-1 if none)
-    and the floor as it stands (NaN for none); the employee who noticed goes into ``picked[0]``.
+    For each: ``World.admit`` (:func:`_admit`); if admitted, from the ``noticing`` stream at
+    ``(id, now)``: a uniform, then ``World.pick_employees(problem, 1)`` (a key for each employee of
+    the providers serving the affected, in row order; the largest key's, the first among equals),
+    and the chance of being noticed is ``need . max(employee's knowledge, top administrator's)``.
+    Administrators' hours do not change while no problem is noticed. Returns the index of the
+    problem noticed (-1 if none, -2 where there is no employee or administrator) and the floor as
+    it stands (NaN for none); the employee who noticed goes into ``picked[0]``.
     """
     width = ek.shape[1]
-    adm = -1
-    if ak.shape[0]:  # top_rows(hours_left, 1): the first of the largest (the first NaN, as argmax)
-        adm = 0
-        for r in range(hours.size):
-            h = hours[r]
-            if h != h:
-                adm = r
-                break
-            if h > hours[adm]:
-                adm = r
+    adm = _first_max(hours) if ak.shape[0] else -1
     cov = np.empty(width)
     bits = np.zeros((n_emp + 63) // 64, np.uint64)
     provs = np.empty(max(bounds.size - 1, 1), np.int64)
-    cap = max(n_emp, 1)
-    pool = np.empty(cap, np.int64)
+    pool = np.empty(max(n_emp, 1), np.int64)
     lo = aff_end[start - 1] if start > 0 else 0
     for i in range(start, ids.size):
         hi = aff_end[i]
         pid = ids[i]
         if uses:
-            admitted = False
-            if floor == floor and floor > max(congestion, 0.0) + 1e-9:
-                admitted = True
-            else:
-                if total > 0:
-                    kept = np.empty(hours.size)
-                    for r in range(hours.size):
-                        h = hours[r]
-                        kept[r] = h if (h >= 0.0 or h != h) else 0.0
-                    left = (0.0 + pairwise_sum(kept, 0, kept.size)) / total
-                    floor = left
-                else:
-                    left = 0.0
-                    floor = np.nan
-                if left <= 0.0:
-                    admitted = False
-                elif congestion <= 0.0 or left >= congestion:
-                    admitted = True
-                else:
-                    _rekey(g_cong, pid, now, stage)
-                    admitted = random(g_cong) < left / congestion
+            admitted, floor = _admit(hours, floor, total, congestion, g_cong, pid, now, stage)
             if not admitted:
                 lo = hi
                 continue
         _rekey(g_notice, pid, now, 0)
         u = random(g_notice)
-        # the serving pool: the employees of the providers of the affected, in row order
-        n_prov = 0
-        for j in range(lo, hi):
-            k = cprov[aff[j]]
-            if not flag[k]:
-                flag[k] = True
-                provs[n_prov] = k
-                n_prov += 1
-        size = 0
-        for t in range(n_prov):
-            k = provs[t]
-            size += bounds[k + 1] - bounds[k]
-        if size:  # their providers' blocks, put in row order through a bit per employee
-            for t in range(n_prov):
-                k = provs[t]
-                for q in range(bounds[k], bounds[k + 1]):
-                    r = order[q]
-                    bits[r >> 6] |= _ONE << _U(r & 63)
-            size = 0
-            for word in range(bits.size):
-                x = bits[word]
-                if x == _ZERO:
-                    continue
-                bits[word] = _ZERO
-                while x != _ZERO:
-                    low = x & (~x + _ONE)  # the lowest bit set
-                    pool[size] = word * 64 + _DEBRUIJN_AT[np.int64((low * _DEBRUIJN) >> _U(58))]
-                    size += 1
-                    x ^= low
-        for t in range(n_prov):
-            flag[provs[t]] = False
+        size = _serving(aff, lo, hi, cprov, order, bounds, n_emp, flag, provs, bits, pool)
         lo = hi
-        if size == 0:
-            for q in range(n_emp):
-                pool[q] = q
-            size = n_emp
-        best, top = -1, -1.0
-        for q in range(size):
-            x = random(g_notice)
-            if best < 0 or x > top:
-                best, top = q, x
+        best = _first_key(g_notice, size)
         if best < 0 or adm < 0:
             return -2, floor  # no employee or no administrator: not for this kernel (the caller checks)
         emp = pool[best]
@@ -670,6 +704,129 @@ def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, e
             cov[d] = a if (a >= b or a != a) else b
         if u < dot(needs[i], cov):
             picked[0] = emp
+            return i, floor
+    return -1, floor
+
+
+@nb.njit(inline="always", cache=True)
+def _seen_mean(need, table, rows, n, best, values):
+    """``NPG._seen`` of the first ``n`` of ``rows`` (``need . max of their knowledge rows``, 0 for none)
+    and the mean of ``values`` over them (``fmean``; 0 for none)."""
+    if n == 0:
+        return 0.0, 0.0
+    for j in range(n):
+        r = rows[j]
+        for d in range(best.size):
+            _take_max(best, d, table[r, d], j == 0)
+    if n == 1:
+        return dot(need, best), values[rows[0]]
+    vals = np.empty(n)
+    for j in range(n):
+        vals[j] = values[rows[j]]
+    return dot(need, best), (0.0 + pairwise_sum(vals, 0, n)) / n
+
+
+@nb.njit(cache=True)
+def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cprov, order, bounds, n_emp,
+                 ck, eff, ek, motivation, discretion, ak, a_hours, a_budget, pk, p_hours, p_budget, floor_share,
+                 uses, floor, total, congestion, now, stage, g_notice, g_cong, flag, picked):
+    """NPG's noticing (``Paradigm.next_noticed`` with ``NPG.notice``) over the problems ``start, ...``
+    waiting to be noticed, up to the first one noticed.
+
+    For each: ``World.admit`` (:func:`_admit`); if admitted, from the ``noticing`` stream at
+    ``(id, now)``: a uniform, then the watchers drawn as ``World.pick_willing_citizens(affected,
+    watchers)`` draws them (a key per affected citizen, scored ``log(max(key, 1e-300)) / (w + 1e-9)``,
+    where ``govsim.kernels.plain_log`` finds this logarithm numpy's; the ``watchers``
+    best scores, the first rows among equals), then one employee as ``World.pick_employees``
+    draws; the top administrator and politician are those with most hours left. Each kind feels
+    ``salience x seen x (f + (1 - f) condition)`` (``salience`` per problem and kind, ``f`` =
+    ``floor_share``), the chance of being noticed is ``1 - prod(1 - felt)`` and the initiator the
+    kind that feels most (the first among equals). Returns the index of the problem noticed (-1 if
+    none) and the floor as it stands; the initiator's kind goes into ``picked[0]``.
+    """
+    width = ck.shape[1]
+    adm = _first_max(a_hours)
+    pol = _first_max(p_hours)
+    best = np.empty(width)
+    felt = np.empty(4)
+    bits = np.zeros((n_emp + 63) // 64, np.uint64)
+    provs = np.empty(max(bounds.size - 1, 1), np.int64)
+    pool = np.empty(max(n_emp, 1), np.int64)
+    wc = np.empty(max(watchers, 1), np.int64)
+    one = np.empty(1, np.int64)
+    rest = 1.0 - floor_share
+    lo = aff_end[start - 1] if start > 0 else 0
+    for i in range(start, ids.size):
+        hi = aff_end[i]
+        pid = ids[i]
+        if uses:
+            admitted, floor = _admit(a_hours, floor, total, congestion, g_cong, pid, now, stage)
+            if not admitted:
+                lo = hi
+                continue
+        _rekey(g_notice, pid, now, 0)
+        u = random(g_notice)
+        # the watchers: a key per affected citizen, then the best scores
+        m = hi - lo
+        score = np.empty(m)
+        for j in range(m):
+            x = random(g_notice)
+            if not x >= 1e-300:  # np.maximum(x, 1e-300) (a uniform is never NaN)
+                x = 1e-300
+            score[j] = math.log(x) / (will[aff[lo + j]] + 1e-9)
+        n_c = 0
+        if m > 0 and watchers > 0:
+            n_c = min(watchers, m)
+            taken = np.zeros(m, np.bool_)
+            for t in range(n_c):
+                b = -1
+                for j in range(m):
+                    if not taken[j] and (b < 0 or score[j] > score[b]):
+                        b = j
+                taken[b] = True
+                wc[t] = aff[lo + b]
+            wc[:n_c].sort()
+        size = _serving(aff, lo, hi, cprov, order, bounds, n_emp, flag, provs, bits, pool)
+        lo = hi
+        k = _first_key(g_notice, size)
+        n_e = 0
+        if k >= 0:
+            one[0] = pool[k]
+            n_e = 1
+        seen_c, cond_c = _seen_mean(needs[i], ck, wc, n_c, best, eff)
+        seen_e = 0.0
+        cond_e = 0.0
+        if n_e:
+            seen_e, cond_e = _seen_mean(needs[i], ek, one, 1, best, motivation)
+            cond_e = cond_e * discretion[one[0]]
+        seen_a = cond_a = seen_p = cond_p = 0.0
+        if adm >= 0:
+            one[0] = adm
+            seen_a, left = _seen_mean(needs[i], ak, one, 1, best, a_hours)
+            cond_a = left / a_budget
+            if 0.0 > cond_a:
+                cond_a = 0.0
+            if 1.0 < cond_a:
+                cond_a = 1.0
+        if pol >= 0:
+            one[0] = pol
+            seen_p, left = _seen_mean(needs[i], pk, one, 1, best, p_hours)
+            cond_p = left / p_budget
+            if 0.0 > cond_p:
+                cond_p = 0.0
+            if 1.0 < cond_p:
+                cond_p = 1.0
+        felt[0] = salience[i, 0] * seen_c * (floor_share + rest * cond_c)
+        felt[1] = salience[i, 1] * seen_e * (floor_share + rest * cond_e)
+        felt[2] = salience[i, 2] * seen_a * (floor_share + rest * cond_a)
+        felt[3] = salience[i, 3] * seen_p * (floor_share + rest * cond_p)
+        none = (1.0 - felt[0]) * (1.0 - felt[1]) * (1.0 - felt[2]) * (1.0 - felt[3])
+        if u < 1.0 - none:
+            who = 0
+            for t in range(1, 4):
+                if felt[t] > felt[who]:
+                    who = t
+            picked[0] = who
             return i, floor
     return -1, floor
 
@@ -695,8 +852,13 @@ def warm() -> None:
     members_best(table, rows, values, 0.3, 1.0, table, none, table, none, table, none, table, none, 1.0)
     members_trust(values, rows, values, none, values, none, values, none)
     dot_rows(table, table)
+    logs(values)
     key = views[1]
     picked = np.zeros(1, np.int64)
-    chain_notice(0, rows[:1], table[:1], rows, rows[1:2] + 3, rows * 0, rows, np.array([0, 4]), 4, table, table,
+    ends = rows[1:2] + 3
+    chain_notice(0, rows[:1], table[:1], rows, ends, rows * 0, rows, np.array([0, 4]), 4, table, table,
                  values, True, np.nan, 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), np.zeros(1, np.bool_),
                  picked)
+    arena_notice(0, rows[:1], table[:1], table[:1, :4], rows, ends, values, 3, rows * 0, rows, np.array([0, 4]), 4,
+                 table, values, table, values, values, table, values, 40.0, table, values, 20.0, 0.5, True, np.nan,
+                 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), np.zeros(1, np.bool_), picked)

@@ -301,6 +301,33 @@ class Paradigm(ABC):
                 return i, who
         return None
 
+    _scan: tuple | None = None  # (problems waiting, streams, arrays): see _noticing_arrays
+
+    def _noticing_arrays(self, world: World, waiting: list[Problem], k) -> tuple | None:
+        """What a compiled :meth:`next_noticed` reads of the problems ``waiting``: their ids, needs (one row
+        each), affected citizens (all together, and where each problem's end), fresh states of the
+        ``noticing`` and ``congestion`` streams, and scratch arrays. Kept while the same list is scanned
+        within a phase (:meth:`_scan_done` lets it go); None where the Python form must run."""
+        cached = self._scan
+        if cached is not None and cached[0] is waiting and cached[1] is world.streams:
+            return cached[2]
+        streams = world.streams
+        notice = streams.views_of(streams.get("noticing", 0))
+        cong = streams.views_of(streams.get("congestion", 0))
+        needs = [p.need for p in waiting]
+        if notice is None or cong is None or any(type(x) is not np.ndarray or x.shape != (mech.K,) for x in needs):
+            return None
+        arrays = (np.array([p.id for p in waiting], dtype=np.int64), np.array(needs, dtype=float),
+                  np.concatenate([p.affected for p in waiting]).astype(np.int64, copy=False),
+                  np.cumsum([p.affected.size for p in waiting], dtype=np.int64), k.stream_state(notice[1]),
+                  k.stream_state(cong[1]), np.zeros(max(world.providers.n, 1), dtype=bool),
+                  np.zeros(1, dtype=np.int64))
+        self._scan = (waiting, streams, arrays)
+        return arrays
+
+    def _scan_done(self) -> None:
+        self._scan = None
+
     @abstractmethod
     def define(self, world: World, problem: Problem) -> None:
         """Form the defining group and set ``problem.defined`` (and its cost and delay)."""

@@ -24,7 +24,7 @@ from govsim import mechanisms as mech
 from govsim.fields import param
 from govsim.ladder import RUNGS
 from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, normalised
-from govsim.problems import EMPTY, Arena, Group
+from govsim.problems import EMPTY, Arena, Group, Stage
 from govsim.world import fmean, is_table_k
 
 KINDS = ("citizen", "employee", "administrator", "politician")
@@ -182,6 +182,8 @@ class NPG(Paradigm):
     theory = ("T5", "T7", "T8", "T9", "T10", "T11", "T12", "T13", "T14", "T15", "T16", "T17", "T22", "T27", "T28")
     Params = NPGParams
 
+    _salience: tuple | None = None  # (problems waiting, each one's salience to each kind): see next_noticed
+
     def visibility(self, world):
         return _SEES_ALL
 
@@ -231,6 +233,40 @@ class NPG(Paradigm):
                 (1.0 if "politician" in first else other) * seen_p * (floor + rest * cond_p)]
         none = (1.0 - felt[0]) * (1.0 - felt[1]) * (1.0 - felt[2]) * (1.0 - felt[3])
         return 1.0 - none, KINDS[felt.index(max(felt))]
+
+    def next_noticed(self, world, waiting, start, uses):
+        """:meth:`Paradigm.next_noticed` with :meth:`notice`: compiled (:func:`govsim.kernels.compiled.arena_notice`)
+        where the kernels are used and this machine's dot products and logarithms are theirs, the same
+        draws and numbers."""
+        k = kernels.get()
+        c, e, a, pol = world.citizens, world.employees, world.administrators, world.politicians
+        if (k is None or start >= len(waiting) or not all(is_table_k(x.knowledge) for x in (c, e, a, pol))
+                or not kernels.plain_dot(k) or not kernels.plain_log(k)):
+            return super().next_noticed(world, waiting, start, uses)
+        scan = self._noticing_arrays(world, waiting, k)
+        if scan is None:
+            return super().next_noticed(world, waiting, start, uses)
+        ids, needs, aff, aff_end, g_notice, g_cong, flag, picked = scan
+        p, config = self.params, world.config
+        salience = self._salience
+        if salience is None or salience[0] is not waiting:
+            other = p.other_salience
+            by_driver = {d: [1.0 if kind in first else other for kind in KINDS] for d, first in FIRST_FELT_BY.items()}
+            salience = self._salience = (waiting, np.array([by_driver[q.driver] for q in waiting], dtype=float))
+        order, bounds = world.staff_index()
+        total, congestion, floor = world.admission()
+        i, floor = k.arena_notice(start, ids, needs, salience[1], aff, aff_end, c.willingness, p.watchers,
+                                  c.provider, order, bounds, e.n, c.knowledge, c.efficacy, e.knowledge, e.motivation,
+                                  e.discretion, a.knowledge, a.hours_left, float(config.administrators.hours),
+                                  pol.knowledge, pol.hours_left, float(config.politicians.hours),
+                                  p.initiative_floor, uses, floor, total, congestion, world.now, int(Stage.ARRIVED),
+                                  g_notice, g_cong, flag, picked)
+        world.set_admission_floor(floor)
+        if i < 0:  # none left to notice: the phase's arrays are let go
+            self._scan_done()
+            self._salience = None
+            return None
+        return i, KINDS[int(picked[0])]
 
     # ------------------------------------------------------------------ forming the arena
     def _arena(self, world, problem) -> Arena:

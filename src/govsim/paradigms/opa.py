@@ -54,7 +54,6 @@ class OPA(Paradigm):
     Params = OPAParams
 
     _chain: tuple | None = None  # (config, params, f_k, 1 - f_k): see _fidelity
-    _scan: tuple | None = None  # (problems waiting, streams, arrays): see _scan_for
 
     def visibility(self, world):
         return np.ones(mech.K)
@@ -88,7 +87,7 @@ class OPA(Paradigm):
         if (k is None or start >= len(waiting) or not e.n or not a.n or not is_table_k(e.knowledge)
                 or not is_table_k(a.knowledge) or not kernels.plain_dot(k)):
             return super().next_noticed(world, waiting, start, uses)
-        scan = self._scan_for(world, waiting, k)
+        scan = self._noticing_arrays(world, waiting, k)
         if scan is None:
             return super().next_noticed(world, waiting, start, uses)
         ids, needs, aff, aff_end, g_notice, g_cong, flag, picked = scan
@@ -99,31 +98,11 @@ class OPA(Paradigm):
                                   world.now, int(Stage.ARRIVED), g_notice, g_cong, flag, picked)
         world.set_admission_floor(floor)
         if i == -1:  # none left to notice: the phase's arrays are let go
-            self._scan = None
+            self._scan_done()
             return None
         if i < 0:
             raise RuntimeError("chain_notice found no employee or administrator")  # checked above: cannot happen
         return i, "employee"
-
-    def _scan_for(self, world, waiting, k):
-        """The arrays :meth:`next_noticed`'s kernel reads for the problems ``waiting`` (kept while the same
-        list is scanned within a phase), or None where the Python form must run."""
-        cached = self._scan
-        if cached is not None and cached[0] is waiting and cached[1] is world.streams:
-            return cached[2]
-        streams = world.streams
-        notice = streams.views_of(streams.get("noticing", 0))
-        cong = streams.views_of(streams.get("congestion", 0))
-        needs = [p.need for p in waiting]
-        if notice is None or cong is None or any(type(x) is not np.ndarray or x.shape != (mech.K,) for x in needs):
-            return None
-        sizes = [p.affected.size for p in waiting]
-        arrays = (np.array([p.id for p in waiting], dtype=np.int64), np.array(needs, dtype=float),
-                  np.concatenate([p.affected for p in waiting]).astype(np.int64, copy=False),
-                  np.cumsum(sizes, dtype=np.int64), k.stream_state(notice[1]), k.stream_state(cong[1]),
-                  np.zeros(max(world.providers.n, 1), dtype=bool), np.zeros(1, dtype=np.int64))
-        self._scan = (waiting, streams, arrays)
-        return arrays
 
     def define(self, world, problem):
         p = self.params
