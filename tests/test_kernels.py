@@ -200,7 +200,7 @@ def test_views_are_given_for_the_streams_own_generators_only():
 
 
 def test_the_kernels_are_used_in_a_run(kernels_on, monkeypatch):
-    calls = {"select": 0, "keys_top": 0, "open_rounds": 0}
+    calls = {"select": 0, "staff_top": 0, "open_rounds": 0}
     for name in calls:
         real = getattr(K, name)
 
@@ -493,3 +493,37 @@ def test_the_log_check_tells_another_logarithm(kernels_on):
     assert not kernels._logs_as_numpy(lambda v: np.log2(v) * np.log(2.0))  # another way to the same logarithm
     assert not kernels._logs_as_numpy(lambda v: np.log(v * (1.0 + 2.0 ** -52)))  # off by a last bit or so
     assert kernels._logs_as_numpy(K.logs)
+
+
+@pytest.mark.parametrize("staff_in", [None, 2])
+def test_staffing_is_the_python_form(kernels_on, staff_in):
+    # World.pick_employees compiled (the serving staff and their keys in one call) against the Python
+    # form, for every open problem and several team sizes: the same rows, and the generator left in
+    # the same state. With every employee in one of two providers and some problems' citizens served
+    # by a provider without staff, those problems fall back on every employee.
+    calls = 0
+    for seed, citizens in ((2, 3000), (7, 15000)):
+        m = GovModel(validate({"paradigm": "npg", "seed": seed, "population": {"citizens": citizens}}), history=False)
+        for _ in range(4):
+            m.step()
+        w = m.world
+        problems = list(w.open)
+        if staff_in:
+            w.employees.provider = np.arange(w.employees.n, dtype=np.int64) % staff_in
+            w.citizens.provider[:] = 5
+            for p in problems[::2]:
+                w.citizens.provider[p.affected] = 0
+        if staff_in:
+            assert min(w.serving_staff(p).size for p in problems) == 0
+        for p in problems:
+            for n in (0, 1, 3, 7, w.employees.n + 1):
+                with kernels.disabled():
+                    gen = w.streams.get("staffing", p.id, n)
+                    want = w.pick_employees(p, n, gen)
+                    after = gen.random()
+                gen = w.streams.get("staffing", p.id, n)
+                got = w.pick_employees(p, n, gen)
+                assert np.array_equal(got, want) and got.dtype == want.dtype, (p.id, n)
+                assert gen.random() == after
+                calls += 1
+    assert calls > 200

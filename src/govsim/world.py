@@ -371,6 +371,7 @@ class World:
         self.committee_pool = 0.0
         self.experience = np.zeros(self.citizens.n)
         self.meta = None
+        self._scratch: tuple | None = None  # ((providers, employees), scratch arrays): see _staff_scratch()
         self._staff_index: tuple | None = None  # (employees.provider, rows by provider, bounds): see staff()
         self._serving: dict[int, tuple] = {}  # open problem id -> (its customers' providers as bytes, pool): see serving_staff()
         self._admin_floor: float | None = None  # lower bound on the share of administrators' hours left: see admit()
@@ -627,6 +628,16 @@ class World:
             index = self._staff_index = (e.provider, order, bounds)
         return index[1], index[2]
 
+    def _staff_scratch(self) -> tuple[np.ndarray, ...]:
+        """Scratch arrays for the compiled serving staff (``compiled._serving``): a flag per provider,
+        the providers found, a bit per employee (all clear between uses) and the pool."""
+        P, E = self.providers.n, self.employees.n
+        kept = self._scratch
+        if kept is None or kept[0] != (P, E):
+            kept = self._scratch = ((P, E), (np.zeros(max(P, 1), dtype=bool), np.empty(max(P, 1), dtype=np.int64),
+                                             np.zeros((E + 63) // 64, dtype=np.uint64), np.empty(max(E, 1), dtype=np.int64)))
+        return kept[1]
+
     def pick_employees(self, p: Problem, n: int, rng: np.random.Generator, provider: int | None = None) -> np.ndarray:
         """``n`` employees of the providers serving the affected citizens (or of one provider).
 
@@ -634,16 +645,19 @@ class World:
         pool, in row order; nobody outside the pool is drawn for) and the ``n`` largest keys
         are taken. If no employee serves them, the pool is every employee.
         """
+        k = kernels.get()
+        views = self.streams.views_of(rng) if k is not None else None
+        if views is not None and provider is None:  # the serving staff and their keys in one compiled call
+            order, bounds = self.staff_index()
+            return k.staff_top(views, p.affected, self.citizens.provider, order, bounds, self.employees.n, n,
+                               *self._staff_scratch())
         pool = self.serving_staff(p) if provider is None else self.staff(np.array([provider], dtype=np.int64))
         size = pool.size
         if size == 0:
             pool = np.arange(self.employees.n)
             size = pool.size
-        k = kernels.get()
-        if k is not None:
-            views = self.streams.views_of(rng)
-            if views is not None:
-                return k.keys_top(views, pool, n)
+        if views is not None:
+            return k.keys_top(views, pool, n)
         keys = rng.random(size)
         if n == 1 and size and _INTP_IS_INT64:  # top_rows(keys, 1): the first row of the largest key
             return pool[keys.argmax(keepdims=True)]

@@ -662,6 +662,14 @@ def _first_key(g, size):
 
 
 @nb.njit(cache=True)
+def staff_top(g, aff, cprov, order, bounds, n_emp, n, flag, provs, bits, pool):
+    """``World.pick_employees(problem, n, rng)``: the serving staff of the citizens ``aff``
+    (:func:`_serving`), then :func:`keys_top` of them."""
+    size = _serving(aff, 0, aff.size, cprov, order, bounds, n_emp, flag, provs, bits, pool)
+    return keys_top(g, pool[:size], n)
+
+
+@nb.njit(cache=True)
 def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, ek, ak, hours, uses, floor,
                  total, congestion, now, stage, g_notice, g_cong, flag, picked):
     """OPA's noticing (``Paradigm.next_noticed`` with ``OPA.notice``) over the problems ``start, ...``
@@ -856,6 +864,8 @@ def warm() -> None:
     key = views[1]
     picked = np.zeros(1, np.int64)
     ends = rows[1:2] + 3
+    staff_top(views, rows, rows * 0, rows, np.array([0, 4]), 4, 2, np.zeros(1, np.bool_), rows[:1].copy(),
+              np.zeros(1, np.uint64), rows.copy())
     chain_notice(0, rows[:1], table[:1], rows, ends, rows * 0, rows, np.array([0, 4]), 4, table, table,
                  values, True, np.nan, 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), np.zeros(1, np.bool_),
                  picked)
