@@ -570,7 +570,7 @@ def dot_rows(a, b):
     return out
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(cache=True)
 def _first_max(values):
     """``top_rows(values, 1)``: the row of the first largest value (the first NaN, as argmax); -1 if none."""
     if values.size == 0:
@@ -585,7 +585,7 @@ def _first_max(values):
     return best
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(cache=True)
 def _admit(hours, floor, total, congestion, g_cong, pid, now, stage):
     """``World.admit`` for a stage that uses administrators' time, from the floor it keeps on their share
     of hours left (NaN for none): whether the stage goes ahead, and the floor as it then stands."""
@@ -609,7 +609,7 @@ def _admit(hours, floor, total, congestion, g_cong, pid, now, stage):
     return random(g_cong) < left / congestion, floor
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(cache=True)
 def _serving(aff, lo, hi, cprov, order, bounds, n_emp, flag, provs, bits, pool):
     """``World.serving_staff`` of the citizens ``aff[lo:hi]`` (every employee if none serves them), written
     into ``pool`` in increasing row order: its size. ``flag`` (per provider) and ``bits`` (per employee)
@@ -649,7 +649,7 @@ def _serving(aff, lo, hi, cprov, order, bounds, n_emp, flag, provs, bits, pool):
     return size
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(cache=True)
 def _first_key(g, size):
     """``top_rows(rng.random(size), 1)``: a key for each of ``size`` members, the place of the largest
     (the first among equals); -1 for none."""
@@ -716,7 +716,7 @@ def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, e
     return -1, floor
 
 
-@nb.njit(inline="always", cache=True)
+@nb.njit(cache=True)
 def _seen_mean(need, table, rows, n, best, values):
     """``NPG._seen`` of the first ``n`` of ``rows`` (``need . max of their knowledge rows``, 0 for none)
     and the mean of ``values`` over them (``fmean``; 0 for none)."""
