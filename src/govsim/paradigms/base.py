@@ -287,7 +287,7 @@ class Paradigm(ABC):
         this rule set defines with administrators' time), then is noticed with the chance
         :meth:`notice` gives, against a uniform drawn first from the ``noticing`` stream at
         ``(problem, step)``. Nothing changes administrators' hours before the problem returned is
-        defined, so a rule set may find it faster (OPA does, with a compiled kernel).
+        defined, so a rule set may find it faster (OPA and NPG do, with compiled kernels).
         """
         now, streams, admit = world.now, world.streams, world.admit
         for i in range(start, len(waiting)):
