@@ -367,6 +367,19 @@ def test_warming_loads_every_kernel():
         assert getattr(K, name).signatures, name  # compiled (or read from numba's cache) for some types
 
 
+def _count_calls(monkeypatch, name: str) -> dict:
+    """Count the calls to kernel ``name`` (in ``["n"]``) for the rest of the test."""
+    calls = {"n": 0}
+    real = getattr(K, name)
+
+    def counted(*args):
+        calls["n"] += 1
+        return real(*args)
+
+    monkeypatch.setattr(K, name, counted)
+    return calls
+
+
 def _at_noticing(cfg: dict, steps: int) -> GovModel:
     """A model run ``steps`` steps, then through the phases before noticing of the next step."""
     m = GovModel(validate(cfg), history=False)
@@ -410,15 +423,7 @@ def test_noticing_is_the_python_form(kernels_on, monkeypatch, paradigm, cfg, sha
     # hours left below the congestion threshold (0.3) makes admission draw from the congestion
     # stream; none left admits nobody. NPG's watchers: 12 (often more than a problem's affected),
     # 1, or none.
-    name = "chain_notice" if paradigm == "opa" else "arena_notice"
-    calls = {"n": 0}
-    real = getattr(K, name)
-
-    def counted(*args):
-        calls["n"] += 1
-        return real(*args)
-
-    monkeypatch.setattr(K, name, counted)
+    calls = _count_calls(monkeypatch, "chain_notice" if paradigm == "opa" else "arena_notice")
     found, kinds = 0, set()
     cfg = dict(cfg)
     staff_in = cfg.pop("staff_in", None)
@@ -457,14 +462,7 @@ def test_noticing_is_the_python_form(kernels_on, monkeypatch, paradigm, cfg, sha
 
 @pytest.mark.parametrize("paradigm, name", [("opa", "chain_notice"), ("npg", "arena_notice")])
 def test_noticing_runs_compiled_in_a_run(kernels_on, monkeypatch, paradigm, name):
-    calls = {"n": 0}
-    real = getattr(K, name)
-
-    def counted(*args):
-        calls["n"] += 1
-        return real(*args)
-
-    monkeypatch.setattr(K, name, counted)
+    calls = _count_calls(monkeypatch, name)
     cfg = {"paradigm": paradigm, "seed": 6, "population": {"citizens": 3000}, "core": {"congestion": 0.9}}
     frame, table = _run(cfg, 25)
     assert calls["n"] > 100

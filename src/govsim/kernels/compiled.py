@@ -662,6 +662,26 @@ def _first_key(g, size):
 
 
 @nb.njit(cache=True)
+def _look(uses, hours, floor, total, congestion, g_cong, g_notice, pid, now, stage):
+    """A scan's look at one waiting problem: admission (:func:`_admit`, where the stage uses
+    administrators' time), then, if admitted, the first draw of its ``noticing`` block. Returns
+    whether it was admitted, the floor as it then stands and that draw."""
+    if uses:
+        admitted, floor = _admit(hours, floor, total, congestion, g_cong, pid, now, stage)
+        if not admitted:
+            return False, floor, 0.0
+    _rekey(g_notice, pid, now, 0)
+    return True, floor, random(g_notice)
+
+
+@nb.njit(cache=True)
+def _scan_scratch(n_emp, bounds):
+    """Scratch for :func:`_serving`: a bit per employee, the providers found, the pool."""
+    return (np.zeros((n_emp + 63) // 64, np.uint64), np.empty(max(bounds.size - 1, 1), np.int64),
+            np.empty(max(n_emp, 1), np.int64))
+
+
+@nb.njit(cache=True)
 def staff_top(g, aff, cprov, order, bounds, n_emp, n, flag, provs, bits, pool):
     """``World.pick_employees(problem, n, rng)``: the serving staff of the citizens ``aff``
     (:func:`_serving`), then :func:`keys_top` of them."""
@@ -686,20 +706,14 @@ def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, e
     width = ek.shape[1]
     adm = _first_max(hours) if ak.shape[0] else -1
     cov = np.empty(width)
-    bits = np.zeros((n_emp + 63) // 64, np.uint64)
-    provs = np.empty(max(bounds.size - 1, 1), np.int64)
-    pool = np.empty(max(n_emp, 1), np.int64)
+    bits, provs, pool = _scan_scratch(n_emp, bounds)
     lo = aff_end[start - 1] if start > 0 else 0
     for i in range(start, ids.size):
         hi = aff_end[i]
-        pid = ids[i]
-        if uses:
-            admitted, floor = _admit(hours, floor, total, congestion, g_cong, pid, now, stage)
-            if not admitted:
-                lo = hi
-                continue
-        _rekey(g_notice, pid, now, 0)
-        u = random(g_notice)
+        admitted, floor, u = _look(uses, hours, floor, total, congestion, g_cong, g_notice, ids[i], now, stage)
+        if not admitted:
+            lo = hi
+            continue
         size = _serving(aff, lo, hi, cprov, order, bounds, n_emp, flag, provs, bits, pool)
         lo = hi
         best = _first_key(g_notice, size)
@@ -735,6 +749,22 @@ def _seen_mean(need, table, rows, n, best, values):
 
 
 @nb.njit(cache=True)
+def _seen_share(need, table, row, one, best, hours, budget):
+    """``NPG._seen`` and ``_share_left`` of one member ``row``: what they see of the need, and their
+    hours left as a share of ``budget`` in [0, 1] (0 and 0 for nobody, ``row`` < 0)."""
+    if row < 0:
+        return 0.0, 0.0
+    one[0] = row
+    seen, left = _seen_mean(need, table, one, 1, best, hours)
+    share = left / budget
+    if 0.0 > share:
+        share = 0.0
+    if 1.0 < share:
+        share = 1.0
+    return seen, share
+
+
+@nb.njit(cache=True)
 def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cprov, order, bounds, n_emp,
                  ck, eff, ek, motivation, discretion, ak, a_hours, a_budget, pk, p_hours, p_budget, floor_share,
                  uses, floor, total, congestion, now, stage, g_notice, g_cong, flag, picked):
@@ -757,23 +787,17 @@ def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cpro
     pol = _first_max(p_hours)
     best = np.empty(width)
     felt = np.empty(4)
-    bits = np.zeros((n_emp + 63) // 64, np.uint64)
-    provs = np.empty(max(bounds.size - 1, 1), np.int64)
-    pool = np.empty(max(n_emp, 1), np.int64)
+    bits, provs, pool = _scan_scratch(n_emp, bounds)
     wc = np.empty(max(watchers, 1), np.int64)
     one = np.empty(1, np.int64)
     rest = 1.0 - floor_share
     lo = aff_end[start - 1] if start > 0 else 0
     for i in range(start, ids.size):
         hi = aff_end[i]
-        pid = ids[i]
-        if uses:
-            admitted, floor = _admit(a_hours, floor, total, congestion, g_cong, pid, now, stage)
-            if not admitted:
-                lo = hi
-                continue
-        _rekey(g_notice, pid, now, 0)
-        u = random(g_notice)
+        admitted, floor, u = _look(uses, a_hours, floor, total, congestion, g_cong, g_notice, ids[i], now, stage)
+        if not admitted:
+            lo = hi
+            continue
         # the watchers: a key per affected citizen, then the best scores
         m = hi - lo
         score = np.empty(m)
@@ -807,23 +831,8 @@ def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cpro
         if n_e:
             seen_e, cond_e = _seen_mean(needs[i], ek, one, 1, best, motivation)
             cond_e = cond_e * discretion[one[0]]
-        seen_a = cond_a = seen_p = cond_p = 0.0
-        if adm >= 0:
-            one[0] = adm
-            seen_a, left = _seen_mean(needs[i], ak, one, 1, best, a_hours)
-            cond_a = left / a_budget
-            if 0.0 > cond_a:
-                cond_a = 0.0
-            if 1.0 < cond_a:
-                cond_a = 1.0
-        if pol >= 0:
-            one[0] = pol
-            seen_p, left = _seen_mean(needs[i], pk, one, 1, best, p_hours)
-            cond_p = left / p_budget
-            if 0.0 > cond_p:
-                cond_p = 0.0
-            if 1.0 < cond_p:
-                cond_p = 1.0
+        seen_a, cond_a = _seen_share(needs[i], ak, adm, one, best, a_hours, a_budget)
+        seen_p, cond_p = _seen_share(needs[i], pk, pol, one, best, p_hours, p_budget)
         felt[0] = salience[i, 0] * seen_c * (floor_share + rest * cond_c)
         felt[1] = salience[i, 1] * seen_e * (floor_share + rest * cond_e)
         felt[2] = salience[i, 2] * seen_a * (floor_share + rest * cond_a)
