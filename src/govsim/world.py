@@ -371,7 +371,7 @@ class World:
         self.committee_pool = 0.0
         self.experience = np.zeros(self.citizens.n)
         self.meta = None
-        self._scratch: tuple | None = None  # ((providers, employees), scratch arrays): see _staff_scratch()
+        self._scratch: tuple | None = None  # ((providers, employees), scratch arrays): see staff_scratch()
         self._staff_index: tuple | None = None  # (employees.provider, rows by provider, bounds): see staff()
         self._serving: dict[int, tuple] = {}  # open problem id -> (its customers' providers as bytes, pool): see serving_staff()
         self._admin_floor: float | None = None  # lower bound on the share of administrators' hours left: see admit()
@@ -628,9 +628,10 @@ class World:
             index = self._staff_index = (e.provider, order, bounds)
         return index[1], index[2]
 
-    def _staff_scratch(self) -> tuple[np.ndarray, ...]:
-        """Scratch arrays for the compiled serving staff (``compiled._serving``): a flag per provider,
-        the providers found, a bit per employee (all clear between uses) and the pool."""
+    def staff_scratch(self) -> tuple[np.ndarray, ...]:
+        """Scratch arrays for the compiled serving staff (``compiled._serving``, used by staffing and by
+        the noticing scans): a flag per provider, the providers found, a bit per employee (all clear
+        between uses) and the pool."""
         P, E = self.providers.n, self.employees.n
         kept = self._scratch
         if kept is None or kept[0] != (P, E):
@@ -650,7 +651,7 @@ class World:
         if views is not None and provider is None:  # the serving staff and their keys in one compiled call
             order, bounds = self.staff_index()
             return k.staff_top(views, p.affected, self.citizens.provider, order, bounds, self.employees.n, n,
-                               *self._staff_scratch())
+                               *self.staff_scratch())
         pool = self.serving_staff(p) if provider is None else self.staff(np.array([provider], dtype=np.int64))
         size = pool.size
         if size == 0:

@@ -675,13 +675,6 @@ def _look(uses, hours, floor, total, congestion, g_cong, g_notice, pid, now, sta
 
 
 @nb.njit(cache=True)
-def _scan_scratch(n_emp, bounds):
-    """Scratch for :func:`_serving`: a bit per employee, the providers found, the pool."""
-    return (np.zeros((n_emp + 63) // 64, np.uint64), np.empty(max(bounds.size - 1, 1), np.int64),
-            np.empty(max(n_emp, 1), np.int64))
-
-
-@nb.njit(cache=True)
 def staff_top(g, aff, cprov, order, bounds, n_emp, n, flag, provs, bits, pool):
     """``World.pick_employees(problem, n, rng)``: the serving staff of the citizens ``aff``
     (:func:`_serving`), then :func:`keys_top` of them."""
@@ -691,7 +684,7 @@ def staff_top(g, aff, cprov, order, bounds, n_emp, n, flag, provs, bits, pool):
 
 @nb.njit(cache=True)
 def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, ek, ak, hours, uses, floor,
-                 total, congestion, now, stage, g_notice, g_cong, flag, picked):
+                 total, congestion, now, stage, g_notice, g_cong, flag, provs, bits, pool, picked):
     """OPA's noticing (``Paradigm.next_noticed`` with ``OPA.notice``) over the problems ``start, ...``
     waiting to be noticed, up to the first one noticed.
 
@@ -706,7 +699,6 @@ def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, e
     width = ek.shape[1]
     adm = _first_max(hours) if ak.shape[0] else -1
     cov = np.empty(width)
-    bits, provs, pool = _scan_scratch(n_emp, bounds)
     lo = aff_end[start - 1] if start > 0 else 0
     for i in range(start, ids.size):
         hi = aff_end[i]
@@ -767,7 +759,7 @@ def _seen_share(need, table, row, one, best, hours, budget):
 @nb.njit(cache=True)
 def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cprov, order, bounds, n_emp,
                  ck, eff, ek, motivation, discretion, ak, a_hours, a_budget, pk, p_hours, p_budget, floor_share,
-                 uses, floor, total, congestion, now, stage, g_notice, g_cong, flag, picked):
+                 uses, floor, total, congestion, now, stage, g_notice, g_cong, flag, provs, bits, pool, picked):
     """NPG's noticing (``Paradigm.next_noticed`` with ``NPG.notice``) over the problems ``start, ...``
     waiting to be noticed, up to the first one noticed.
 
@@ -787,7 +779,6 @@ def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cpro
     pol = _first_max(p_hours)
     best = np.empty(width)
     felt = np.empty(4)
-    bits, provs, pool = _scan_scratch(n_emp, bounds)
     wc = np.empty(max(watchers, 1), np.int64)
     one = np.empty(1, np.int64)
     rest = 1.0 - floor_share
@@ -873,11 +864,10 @@ def warm() -> None:
     key = views[1]
     picked = np.zeros(1, np.int64)
     ends = rows[1:2] + 3
-    staff_top(views, rows, rows * 0, rows, np.array([0, 4]), 4, 2, np.zeros(1, np.bool_), rows[:1].copy(),
-              np.zeros(1, np.uint64), rows.copy())
+    scratch = (np.zeros(1, np.bool_), rows[:1].copy(), np.zeros(1, np.uint64), rows.copy())
+    staff_top(views, rows, rows * 0, rows, np.array([0, 4]), 4, 2, *scratch)
     chain_notice(0, rows[:1], table[:1], rows, ends, rows * 0, rows, np.array([0, 4]), 4, table, table,
-                 values, True, np.nan, 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), np.zeros(1, np.bool_),
-                 picked)
+                 values, True, np.nan, 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), *scratch, picked)
     arena_notice(0, rows[:1], table[:1], table[:1, :4], rows, ends, values, 3, rows * 0, rows, np.array([0, 4]), 4,
                  table, values, table, values, values, table, values, 40.0, table, values, 20.0, 0.5, True, np.nan,
-                 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), np.zeros(1, np.bool_), picked)
+                 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), *scratch, picked)

@@ -306,7 +306,7 @@ class Paradigm(ABC):
     def _noticing_arrays(self, world: World, waiting: list[Problem], k) -> tuple | None:
         """What a compiled :meth:`next_noticed` reads of the problems ``waiting``: their ids, needs (one row
         each), affected citizens (all together, and where each problem's end), fresh states of the
-        ``noticing`` and ``congestion`` streams, and scratch arrays. Kept while the same list is scanned
+        ``noticing`` and ``congestion`` streams, and where the kernel puts who noticed. Kept while the same list is scanned
         within a phase (:meth:`_scan_done` lets it go); None where the Python form must run."""
         cached = self._scan
         if cached is not None and cached[0] is waiting and cached[1] is world.streams:
@@ -320,8 +320,7 @@ class Paradigm(ABC):
         arrays = (np.array([p.id for p in waiting], dtype=np.int64), np.array(needs, dtype=float),
                   np.concatenate([p.affected for p in waiting]).astype(np.int64, copy=False),
                   np.cumsum([p.affected.size for p in waiting], dtype=np.int64), k.stream_state(notice[1]),
-                  k.stream_state(cong[1]), np.zeros(max(world.providers.n, 1), dtype=bool),
-                  np.zeros(1, dtype=np.int64))
+                  k.stream_state(cong[1]), np.zeros(1, dtype=np.int64))
         self._scan = (waiting, streams, arrays)
         return arrays
 

@@ -246,7 +246,7 @@ class NPG(Paradigm):
         scan = self._noticing_arrays(world, waiting, k)
         if scan is None:
             return super().next_noticed(world, waiting, start, uses)
-        ids, needs, aff, aff_end, g_notice, g_cong, flag, picked = scan
+        ids, needs, aff, aff_end, g_notice, g_cong, picked = scan
         p, config = self.params, world.config
         salience = self._salience
         if salience is None or salience[0] is not waiting:
@@ -260,7 +260,7 @@ class NPG(Paradigm):
                                   e.discretion, a.knowledge, a.hours_left, float(config.administrators.hours),
                                   pol.knowledge, pol.hours_left, float(config.politicians.hours),
                                   p.initiative_floor, uses, floor, total, congestion, world.now, int(Stage.ARRIVED),
-                                  g_notice, g_cong, flag, picked)
+                                  g_notice, g_cong, *world.staff_scratch(), picked)
         world.set_admission_floor(floor)
         if i < 0:  # none left to notice: the phase's arrays are let go
             self._scan_done()

@@ -90,12 +90,12 @@ class OPA(Paradigm):
         scan = self._noticing_arrays(world, waiting, k)
         if scan is None:
             return super().next_noticed(world, waiting, start, uses)
-        ids, needs, aff, aff_end, g_notice, g_cong, flag, picked = scan
+        ids, needs, aff, aff_end, g_notice, g_cong, picked = scan
         order, bounds = world.staff_index()
         total, congestion, floor = world.admission()
         i, floor = k.chain_notice(start, ids, needs, aff, aff_end, world.citizens.provider, order, bounds, e.n,
                                   e.knowledge, a.knowledge, a.hours_left, uses, floor, total, congestion,
-                                  world.now, int(Stage.ARRIVED), g_notice, g_cong, flag, picked)
+                                  world.now, int(Stage.ARRIVED), g_notice, g_cong, *world.staff_scratch(), picked)
         world.set_admission_floor(floor)
         if i == -1:  # none left to notice: the phase's arrays are let go
             self._scan_done()
