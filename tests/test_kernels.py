@@ -363,7 +363,8 @@ def test_arena_knowledge_and_trust_are_the_same(kernels_on, setting):
 def test_warming_loads_every_kernel():
     K.warm()
     for name in ("keys_top", "choice_sorted", "select", "open_rounds", "reach", "learn", "members_best",
-                 "members_trust", "dot_rows", "logs", "chain_notice", "arena_notice"):
+                 "members_trust", "dot_rows", "logs", "chain_notice", "arena_notice", "implementation_teams",
+                 "deliver"):
         assert getattr(K, name).signatures, name  # compiled (or read from numba's cache) for some types
 
 
@@ -525,3 +526,101 @@ def test_staffing_is_the_python_form(kernels_on, staff_in):
                 assert gen.random() == after
                 calls += 1
     assert calls > 200
+
+
+def _at_implementation(cfg: dict, steps: int) -> GovModel:
+    """A model run ``steps`` steps with the Python forms, then through the phases of the next step before
+    implementation."""
+    with kernels.disabled():
+        m = GovModel(validate(cfg), history=False)
+        for _ in range(steps):
+            m.step()
+        m.steps += 1  # what Mesa's step does before calling GovModel.step
+        m.world.now = m.steps
+        for phase in m.phases:
+            if phase.name == "implement":
+                break
+            phase.run(m)
+    return m
+
+
+_DELIVERED = ("quality", "support", "clarity", "implemented", "value", "solved", "stage", "outcome", "attempts",
+              "ready_at", "public_hours", "citizen_hours", "closed_at")
+
+
+def _delivered(m: GovModel, ready: list) -> tuple:
+    """What delivering ``ready`` changed: each problem's numbers, the participation recorded, the hours
+    booked, partner firms' trust and the closures logged."""
+    w = m.world
+    problems = [tuple(getattr(p, f) for f in _DELIVERED) for p in ready]
+    acts = [(rows.tolist(), rung, influence) for rows, rung, influence in w.participation]
+    return problems, acts, w.public_hours, w.firms.trust.tolist(), len(w.closed)
+
+
+@pytest.mark.parametrize("paradigm, cfg", [
+    ("opa", {"seed": 3, "population": {"citizens": 3000}}),
+    ("opa", {"seed": 4, "population": {"citizens": 3000}, "opa": {"standardisation": 0.6},
+             "employees": {"implementation_team": 9}}),
+    ("npm", {"seed": 5, "population": {"citizens": 3000}}),  # control's focus per provider
+    ("npm", {"seed": 6, "population": {"citizens": 12000}, "employees": {"implementation_team": 8}}),
+    ("npg", {"seed": 3, "population": {"citizens": 6000}}),
+    ("npg", {"seed": 4, "metagovernance": "hands_on", "population": {"citizens": 2500},
+             "firms": {"count": 5, "seats": 2, "partnership": "trust"}, "ladder": {"mix": [1, 1, 1, 1, 1, 1]}}),
+    ("npg", {"seed": 7, "population": {"citizens": 6000}, "firms": {"count": 4, "seats": 1, "partnership": "contract"},
+             "employees": {"implementation_team": 1}}),
+])
+def test_delivery_is_the_python_form(kernels_on, monkeypatch, paradigm, cfg):
+    # phases.implement_solutions with its numbers compiled (implementation_teams and deliver) against
+    # the Python form, from the same state: every delivered problem's numbers and fate, the
+    # participation recorded, the hours booked, partner firms' trust and the closures. All the
+    # decided problems together, then each of the first four alone (a step delivers from one to
+    # dozens). The cases cover co-production with and without co-producers drawn, problems with and
+    # without seated politicians and citizen members, standard solutions, teams of 1 to 9, and
+    # partner firms.
+    from govsim import phases
+
+    calls = _count_calls(monkeypatch, "deliver")
+    seen = {"acts": 0, "nobody": 0, "pols": set(), "members": 0, "standard": 0, "firms": 0, "closed": 0}
+    compared = 0
+    full = {"paradigm": paradigm, **cfg}
+    for steps in (8, 16) if cfg["seed"] == 7 else (10, 16):
+        n = len(_at_implementation(full, steps).world.ready(Stage.DECIDED))
+        assert n >= 4, n
+        for part in [slice(None)] + [slice(i, i + 1) for i in range(4)]:
+            results = []
+            for on in (True, False):
+                m = _at_implementation(full, steps)
+                w = m.world
+                st = m.paradigm.steer(w)
+                todo = w.ready(Stage.DECIDED)[part]
+                before, closed = len(w.participation), len(w.closed)
+                if on:
+                    phases.implement_solutions(w, m.paradigm, todo, st, w.employees.effort * (1.0 - st.overhead))
+                else:
+                    with kernels.disabled():
+                        phases.implement_solutions(w, m.paradigm, todo, st, w.employees.effort * (1.0 - st.overhead))
+                results.append(_delivered(m, todo))
+                if on and part == slice(None):
+                    for p in todo:
+                        seen["pols"].add(min(p.group.politicians.size, 2))
+                        seen["members"] += p.group.citizens.size > 0
+                        seen["standard"] += bool(p.standard)
+                        seen["firms"] += p.group.firms.size > 0
+                    acts = w.participation[before:]
+                    seen["acts"] += len(acts)
+                    seen["nobody"] += sum(rows.size == 0 for rows, _, _ in acts)
+                    seen["closed"] += len(w.closed) - closed
+            assert results[0] == results[1], (steps, part)
+            compared += 1
+    assert calls["n"] == compared
+    assert seen["acts"] > 0 and seen["closed"] > 0
+    # seats: OPA's politician in charge (one), none under NPM (the council), several in NPG's arenas
+    assert {"opa": 1, "npm": 0, "npg": 2}[paradigm] in seen["pols"]
+    if paradigm == "npg":
+        assert seen["members"] > 0
+    else:  # co-production where no co-producer was drawn
+        assert seen["nobody"] > 0
+    if "ladder" not in cfg:
+        assert seen["standard"] > 0
+    if "firms" in cfg:
+        assert seen["firms"] > 0

@@ -19,7 +19,7 @@ from govsim import mechanisms as mech
 from govsim.ladder import RUNGS
 from govsim.metrics import compute_outcomes
 from govsim.problems import Problem, Stage
-from govsim.world import fmean
+from govsim.world import fmean, is_table_k
 
 _add_reduce = np.add.reduce  # ndarray.sum() without its wrapper (the same sum)
 
@@ -274,6 +274,9 @@ def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarra
     the effects (hours, participation, closing) follow problem by problem, in the same order.
     """
     shared = Delivery(w, st, effective)
+    k = kernels.get()
+    if k is not None and _deliver_compiled(w, rules, ready, shared, k):
+        return
     # A few solutions cost less one at a time than the fixed numpy work of handling them together
     # (the same draws, numbers and effects either way).
     if len(ready) <= _FEW or mech.RUNG_VOLUNTEER >= mech.RUNG_PANEL:
@@ -393,6 +396,96 @@ def implement_solutions(w, rules, ready: list[Problem], st, effective: np.ndarra
         start = end
         w.spend("employees", team, hours, p)
         _settle(w, rules, p, us[i], resistance)
+
+
+def _deliver_compiled(w, rules, ready: list[Problem], shared: Delivery, k) -> bool:
+    """:func:`implement_solutions` with its draws and numbers worked out by two compiled calls
+    (:func:`govsim.kernels.compiled.implementation_teams`, then :func:`~govsim.kernels.compiled.deliver`:
+    the same draws and numbers), then the effects problem by problem, in order. False, having changed
+    nothing, where the kernels do not cover the case (a dot product, knowledge or needs they do not
+    read as numpy does)."""
+    c, e, f, K = w.citizens, w.employees, w.firms, mech.K
+    focus = shared.focus
+    one_focus = focus.ndim == 1
+    if ((focus.shape != (K,) if one_focus else focus.shape != (w.providers.n, K))
+            or mech.RUNG_VOLUNTEER >= mech.RUNG_PANEL or not is_table_k(c.knowledge) or not kernels.plain_dot(k)):
+        return False
+    needs = [p.need for p in ready]
+    if any(type(x) is not np.ndarray or x.shape != (K,) for x in needs):
+        return False
+    streams = w.streams
+    g_impl = streams.views_of(streams.get("implementation", 0))
+    g_co = streams.views_of(streams.get("coproduction", 0))
+    if g_impl is None or g_co is None:
+        return False
+    directions = np.array([p.direction for p in ready], dtype=float)
+    if directions.shape != (len(ready), K):
+        return False
+    ids = np.array([p.id for p in ready], dtype=np.int64)
+    attempts = np.array([p.attempts for p in ready], dtype=np.int64)
+    aff, a_end = _joined([p.affected for p in ready])
+    cfg = w.config.employees
+    order, bounds = w.staff_index()
+    us, teams, t_end = k.implementation_teams(ids, attempts, aff, a_end, int(cfg.implementation_team), c.provider,
+                                              order, bounds, e.n, *w.staff_scratch(), k.stream_state(g_impl[1]))
+    t_end = t_end.tolist()
+    if one_focus:
+        overlaps = _NO_VALUES
+    else:
+        # Control's focus per provider: each member's overlap is Delivery.team_quality's matrix product
+        # (numpy's), problem by problem (a standard solution's, every dimension, the kernel works out).
+        prov, lo, parts = e.provider, 0, []
+        for p, hi in zip(ready, t_end):
+            if hi > lo and not p.standard:
+                parts.append(focus[prov[teams[lo:hi]]] @ np.asarray(p.direction, dtype=float))
+            else:
+                parts.append(np.zeros(hi - lo))
+            lo = hi
+        overlaps = np.concatenate(parts)
+        focus = _NO_VALUES
+    groups = [p.group for p in ready]
+    members, m_end = _joined([g.citizens for g in groups])
+    pols, p_end = _joined([g.politicians for g in groups])
+    firms, f_end = _joined([g.firms for g in groups])
+    coproduced, disc, quality, support, resistance, producers, pr_end = k.deliver(
+        ids, attempts, aff, a_end, teams, np.array(t_end, dtype=np.int64),
+        np.array([rules.coproduction * (RUNGS[p.arena.rung].coproduction if p.arena is not None else 1.0)
+                  for p in ready]),
+        np.array([bool(p.standard) for p in ready]), directions, np.ascontiguousarray(focus, dtype=float), overlaps,
+        members, m_end, np.array([p.influence for p in ready], dtype=float), np.array(needs, dtype=float),
+        pols, p_end, firms, f_end, np.array([p.political_ownership for p in ready], dtype=float),
+        np.array([p.wickedness for p in ready], dtype=float), c.willingness, c.resources, c.trust, c.knowledge,
+        shared.effective, shared.kept, shared.steered, e.discretion, w.politicians.legitimacy,
+        f.resources if f.n else _NO_VALUES, float(w.config.firms.resource_share), float(shared.council),
+        float(w.core.mobilisation), float(w.core.contestation), k.stream_state(g_co[1]))
+    hours, depth = cfg.implementation_hours, RUNGS[mech.RUNG_VOLUNTEER].depth
+    pr_end, disc = pr_end.tolist(), disc.tolist()
+    quality, support, us, resistance = quality.tolist(), support.tolist(), us.tolist(), resistance.tolist()
+    t_lo = pr_lo = 0
+    for i, (p, co) in enumerate(zip(ready, coproduced.tolist())):
+        if co:
+            mine = producers[pr_lo:pr_end[i]]
+            w.citizen_hours(p, mine, hours)
+            # Co-producers carry out a decided solution: as much say as a volunteer's rung allows,
+            # within the discretion of the employees they work with (T9, T12).
+            w.record_participation(p, mine, mech.RUNG_VOLUNTEER, depth * disc[i])
+        pr_lo = pr_end[i]
+        p.quality = quality[i]
+        p.support = support[i]
+        w.spend("employees", teams[t_lo:t_end[i]], hours, p)
+        t_lo = t_end[i]
+        _settle(w, rules, p, us[i], resistance[i])
+    return True
+
+
+_NO_VALUES = np.zeros(0)
+
+
+def _joined(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Row arrays one after the other (int64), and where each ends."""
+    ends = np.array([a.size for a in parts], dtype=np.int64).cumsum()
+    joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    return joined.astype(np.int64, copy=False), ends
 
 
 def _pooled_producers(knowledge: np.ndarray, aff: np.ndarray, produce: np.ndarray, ends: list[int]) -> dict | None:

@@ -839,6 +839,174 @@ def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cpro
     return -1, floor
 
 
+# --------------------------------------------------------------------------- implementation
+
+
+@nb.njit(inline="always", cache=True)
+def _sum(a, lo, n):
+    """``np.add.reduce`` of ``a[lo:lo + n]``: numpy's pairwise sum, added to 0.0 as numpy's reduction is."""
+    return 0.0 + pairwise_sum(a, lo, n)
+
+
+@nb.njit(cache=True)
+def _gathered_mean(values, rows, lo, hi, tmp):
+    """``fmean(values[rows[lo:hi]])`` for ``hi > lo``: the same sum over the same count."""
+    n = hi - lo
+    for j in range(n):
+        tmp[j] = values[rows[lo + j]]
+    return _sum(tmp, 0, n) / n
+
+
+@nb.njit(cache=True)
+def implementation_teams(ids, attempts, aff, a_end, n_team, cprov, order, bounds, n_emp, flag, provs, bits, pool,
+                         g_impl):
+    """The first draws of ``phases.implement_solutions`` for the decided problems ``ids``: from the
+    ``implementation`` stream at ``(id, attempts)`` the draw that settles implementation, then the
+    team (``World.pick_employees``: :func:`_serving`, then :func:`keys_top`). Returns the draws, the
+    teams one problem after another, and where each problem's team ends."""
+    k = ids.size
+    us = np.empty(k)
+    t_end = np.empty(k, np.int64)
+    teams = np.empty(k * max(n_team, 0), np.int64)
+    nt = 0
+    for i in range(k):
+        lo = a_end[i - 1] if i else 0
+        _rekey(g_impl, ids[i], attempts[i], 0)
+        us[i] = random(g_impl)
+        size = _serving(aff, lo, a_end[i], cprov, order, bounds, n_emp, flag, provs, bits, pool)
+        team = keys_top(g_impl, pool[:size], n_team)
+        for j in range(team.size):
+            teams[nt + j] = team[j]
+        nt += team.size
+        t_end[i] = nt
+    return us, teams[:nt], t_end
+
+
+@nb.njit(cache=True)
+def deliver(ids, attempts, aff, a_end, teams, t_end, roles, standard, directions, focus, overlaps, members, m_end,
+            influence, needs, pols, p_end, firms, f_end, ownership, wickedness, will, resources, trust, knowledge,
+            effective, kept, steered, discretion, legit, firm_resources, resource_share, council, mobilisation,
+            contestation, g_co):
+    """The numbers of ``phases.implement_solutions`` for the decided problems ``ids`` and their teams
+    (:func:`implementation_teams`), with the same draws.
+
+    For each problem, in order: the team's public quality (``Delivery.team_quality``): each
+    member's overlap between control's ``focus`` and the solution's direction (every dimension for
+    a standard solution), or, where control has a focus per provider, the member's value in
+    ``overlaps`` (worked out by numpy); co-production: resources brought, clipped to [0, 1], then,
+    from the ``coproduction`` stream at ``(id, attempts)``, a draw per affected citizen for who
+    co-produces, and what they know at best, met with the need; partner firms' resources
+    (``partners.add_resources``); political support (the seated politicians' legitimacy, or the
+    ``council``'s); resistance (distrust among the affected, less the ownership of those who are
+    members of the problem's group). Each is worked out as the Python form works it out: every
+    sum is numpy's, every dot product added left to right. The ``coproduction`` draws are taken
+    only where they are used (the stream is keyed per problem).
+
+    Returns per problem whether it was co-produced (then its co-producers take part and book
+    hours), the team's mean discretion, the quality, the support and the resistance; and the
+    co-producers one problem after another, with where each problem's end.
+    """
+    k = ids.size
+    width = directions.shape[1]
+    ones = np.ones(width)
+    per_member = focus.size == 0
+    quality = np.empty(k)
+    support = np.empty(k)
+    resistance = np.empty(k)
+    disc = np.zeros(k)
+    coproduced = np.zeros(k, np.bool_)
+    pr_end = np.empty(k, np.int64)
+    producers = np.empty(aff.size, np.int64)
+    most = max(teams.size, pols.size, firms.size)
+    for i in range(k):
+        most = max(most, a_end[i] - (a_end[i - 1] if i else 0))
+    tmp = np.empty(most)
+    draws = np.empty(most)
+    best = np.empty(width)
+    npr = 0
+    for i in range(k):
+        lo = a_end[i - 1] if i else 0
+        hi = a_end[i]
+        m = hi - lo
+        t_lo = t_end[i - 1] if i else 0
+        ts = t_end[i] - t_lo
+        if ts:
+            if per_member and not standard[i]:
+                for j in range(ts):
+                    r = teams[t_lo + j]
+                    tmp[j] = effective[r] * (kept[r] + steered[r] * overlaps[t_lo + j])
+            else:
+                ov = dot(ones if standard[i] else focus, directions[i])
+                for j in range(ts):
+                    r = teams[t_lo + j]
+                    tmp[j] = effective[r] * (kept[r] + steered[r] * ov)
+            q_public = _sum(tmp, 0, ts) / ts
+            disc[i] = _gathered_mean(discretion, teams, t_lo, t_end[i], tmp)
+        else:
+            q_public = 0.0
+        role = roles[i]
+        co = 0.0
+        if m:
+            for j in range(m):
+                c = aff[lo + j]
+                tmp[j] = resources[c] * will[c]
+            co = _sum(tmp, 0, m) / m * role
+            if co < 0.0:
+                co = 0.0
+            elif co > 1.0:
+                co = 1.0
+        if co > 0:
+            coproduced[i] = True
+            _rekey(g_co, ids[i], attempts[i], 0)
+            random_into(g_co, draws[:m])
+            first = True
+            for j in range(m):
+                c = aff[lo + j]
+                if draws[j] < will[c] * role:
+                    producers[npr] = c
+                    npr += 1
+                    for d in range(width):  # np.maximum.reduce of their knowledge rows, row after row
+                        _take_max(best, d, knowledge[c, d], first)
+                    first = False
+            if first:  # nobody drawn: what no rows pool
+                for d in range(width):
+                    best[d] = 0.0
+            co *= dot(needs[i], best)
+        pr_end[i] = npr
+        q = q_public + (1.0 - q_public) * co
+        f_lo = f_end[i - 1] if i else 0
+        if f_end[i] > f_lo:
+            q = q + (1.0 - q) * resource_share * _gathered_mean(firm_resources, firms, f_lo, f_end[i], tmp)
+        quality[i] = q
+        p_lo = p_end[i - 1] if i else 0
+        n_pol = p_end[i] - p_lo
+        if n_pol == 1:
+            seat = legit[pols[p_lo]] + 0.0
+        elif n_pol:
+            seat = _gathered_mean(legit, pols, p_lo, p_end[i], tmp)
+        else:
+            seat = council
+        s = mobilisation * ownership[i] * seat
+        support[i] = s
+        contested = 1.0 - contestation * (1.0 - wickedness[i])
+        if m:
+            for j in range(m):
+                tmp[j] = 1.0 - trust[aff[lo + j]]
+            m_lo = m_end[i - 1] if i else 0
+            if m_end[i] > m_lo:  # ownership: the problem's influence for the affected who are members
+                own = np.sort(members[m_lo:m_end[i]])
+                keep = 1.0 - influence[i]
+                for j in range(m):
+                    c = aff[lo + j]
+                    at = np.searchsorted(own, c)
+                    tmp[j] *= keep if (at < own.size and own[at] == c) else 1.0 - 0.0
+            distrust = _sum(tmp, 0, m) / m
+        else:
+            distrust = 0.0
+        resistance[i] = distrust * (1.0 - s) * contested
+    return coproduced, disc, quality, support, resistance, producers[:npr], pr_end
+
+
 def warm() -> None:
     """Call every kernel once on a few numbers, so that loading them (numba's cache, or compiling on the
     first use on a machine) happens now and not inside a run being timed. Draws from a scratch generator."""
@@ -871,3 +1039,10 @@ def warm() -> None:
     arena_notice(0, rows[:1], table[:1], table[:1, :4], rows, ends, values, 3, rows * 0, rows, np.array([0, 4]), 4,
                  table, values, table, values, values, table, values, 40.0, table, values, 20.0, 0.5, True, np.nan,
                  6.0, 0.5, 1, 0, stream_state(key), stream_state(key), *scratch, picked)
+    us, teams, t_end = implementation_teams(rows[:2], rows[:2], rows, ends[:1].repeat(2), 2, rows * 0, rows,
+                                            np.array([0, 4]), 4, *scratch, stream_state(key))
+    flags = np.zeros(2, np.bool_)
+    deliver(rows[:2], rows[:2], rows, ends[:1].repeat(2), teams, t_end, values[:2], flags, table[:2], np.ones(5),
+            values[:0], rows, ends[:1].repeat(2), values[:2], table[:2], rows[:1], rows[1:3], none, ends[:2] * 0,
+            values[:2], values[:2], values, values, values, table, values, values, values, values, values, values,
+            0.5, 0.5, 1.0, 0.5, stream_state(key))
