@@ -364,7 +364,7 @@ def test_warming_loads_every_kernel():
     K.warm()
     for name in ("keys_top", "choice_sorted", "select", "open_rounds", "reach", "learn", "members_best",
                  "members_trust", "dot_rows", "logs", "chain_notice", "arena_notice", "implementation_teams",
-                 "deliver"):
+                 "deliver", "indicators"):
         assert getattr(K, name).signatures, name  # compiled (or read from numba's cache) for some types
 
 
@@ -624,3 +624,57 @@ def test_delivery_is_the_python_form(kernels_on, monkeypatch, paradigm, cfg):
         assert seen["standard"] > 0
     if "firms" in cfg:
         assert seen["firms"] > 0
+
+
+@pytest.mark.parametrize("cfg", [
+    {"paradigm": "npg", "seed": 2, "population": {"citizens": 3000}},
+    {"paradigm": "npg", "metagovernance": "hands_on", "seed": 3, "population": {"citizens": 2000},
+     "ladder": {"mix": [1, 1, 1, 1, 1, 1]}, "outcomes": {"window": 1}},
+    {"paradigm": "opa", "seed": 4, "population": {"citizens": 2000}, "outcomes": {"novelty_threshold": 0.0},
+     "citizens": {"hour_value": 0.0}},
+    {"paradigm": "npm", "seed": 5, "population": {"citizens": 12000}},
+])
+def test_indicators_are_the_python_forms(kernels_on, monkeypatch, cfg):
+    # Every indicator and index worked out by the compiled call (metrics._compiled_indicators) against
+    # each indicator's Python function, from the first step (empty windows) on, with windows of one
+    # step and of the default length, novelty counted without a threshold and citizens' time free.
+    from govsim import metrics
+
+    calls = _count_calls(monkeypatch, "indicators")
+    m = GovModel(validate(cfg), history=False)
+    nonzero = set()
+    for step in range(40):
+        if step:
+            m.step()
+        got = metrics.compute_outcomes(m)
+        with kernels.disabled():
+            want = metrics.compute_outcomes(m)
+        assert got == want, step
+        assert all(type(v) is float for v in got.values())
+        nonzero |= {name for name, v in got.items() if v != 0.0}
+    assert calls["n"] >= 40  # here, and in each step's collect phase
+    # the comparison covered indicators of every source: closures, designs, decisions, citizens
+    assert {"value_per_cost", "speed", "novelty_fit", "diversity", "legitimacy", "participation_rate",
+            "trust"} <= nonzero
+    if cfg["paradigm"] == "npg":
+        assert {"goal_alignment", "seats_filled", "inclusion", "participation_depth"} <= nonzero
+
+
+def test_the_recorder_records_what_mesas_collector_records():
+    # GovModel's Recorder appends the outcomes directly; Mesa's DataCollector calls every reporter and
+    # copies its value. The same frame either way, and Mesa's way again once other reporters are added.
+    import mesa
+
+    from govsim.metrics import reporters
+
+    m = GovModel(validate({"paradigm": "npg", "seed": 1, "population": {"citizens": 1500}}), history=False)
+    plain = mesa.DataCollector(model_reporters=reporters())
+    for _ in range(15):
+        m.step()
+        plain.collect(m)
+    got, want = m.datacollector.get_model_vars_dataframe(), plain.get_model_vars_dataframe()
+    assert got.equals(want) and list(got.columns) == list(want.columns) and len(got) == 15
+    m.datacollector._new_model_reporter("steps_seen", lambda model: model.steps)
+    m.datacollector.model_vars["steps_seen"] = [None] * 15
+    m.step()
+    assert m.datacollector.model_vars["steps_seen"][-1] == m.steps

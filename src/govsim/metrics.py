@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from govsim import kernels
 from govsim.mechanisms import LADDER_TOP
 from govsim.world import INITIATORS
 
@@ -359,9 +360,58 @@ def _mean_of(values: list[float]) -> float:
     return float(np.mean(values))
 
 
+_COMPILED = (("value_per_cost", "share_solved", "implementation_success", "speed", "resources_mobilised",
+              "novel_adoption", "novelty_fit", *(f"initiated_by_{k}" for k in KINDS), "goal_alignment",
+              "seats_filled", "diversity", "learning", "decoupling", "legitimacy", "influence", "service_quality",
+              "participation_rate"))
+"""The indicators :func:`govsim.kernels.compiled.indicators` writes, in its order (the citizens' counts follow)."""
+
+
+def _compiled_indicators(model, k) -> dict[str, float] | None:
+    """The default registry's indicators, those of the event windows and the citizens' state worked out in
+    one compiled call (:func:`govsim.kernels.compiled.indicators`: the same numbers as each indicator's
+    function); None where the kernel does not read the arrays as numpy does."""
+    c, w, cfg = model.citizens, model.world, model.config
+    quality = model.provider_quality
+    arrays = (c.last_participated, c.last_deliberated, c.high_resource, c.last_rung, c.trust, c.provider, quality)
+    if any(type(a) is not np.ndarray or not a.flags.c_contiguous for a in arrays) or quality.dtype != np.float64:
+        return None
+    since = _since(model)
+    closed, ca, cb = w.closed.span(since)
+    designs, da, db = w.designs.span(since)
+    decisions, ea, eb = w.decisions.span(since)
+    out = np.empty(len(_COMPILED) + 6)
+    k.indicators(*closed, ca, cb, *designs, da, db, *decisions, ea, eb, *arrays, since,
+                 float(cfg.citizens.hour_value), float(cfg.outcomes.hours_unit), float(cfg.outcomes.novelty_threshold),
+                 len(KINDS), out)
+    got = out.tolist()
+    values = dict(zip(_COMPILED, got))
+    rungs, recent, d_hi, d_lo, hi, trust_ = got[len(_COMPILED):]
+    n = c.n
+    r_hi = d_hi / hi if hi else 0.0  # _rate(deliberated, hi), _rate(deliberated, ~hi), _rate(deliberated)
+    r_lo = d_lo / (n - hi) if n - hi else 0.0
+    r = (d_hi + d_lo) / n if n else 0.0
+    top = max(r_hi, r_lo)
+    values.update({
+        "participation_depth": rungs / recent / LADDER_TOP if recent else 0.0,
+        "inclusion": (min(r_hi, r_lo) / top) * r / (r + cfg.core.inclusion_breadth) if top > 0 else 0.0,
+        "trust": trust_,
+        "policy_time": policy_time(model),
+        "participation_low_resource": r_lo,
+        "participation_high_resource": r_hi,
+        "leadership": float(model.politicians.leadership.mean()),
+        "political_legitimacy": float(model.politicians.legitimacy.mean()),
+    })
+    return values
+
+
 def compute_outcomes(model) -> dict[str, float]:
     """Every indicator, then each family's index (mean of its indicators) and its common index."""
-    if INDICATORS is _DEFAULT:
+    k = kernels.get() if INDICATORS is _DEFAULT else None
+    values = _compiled_indicators(model, k) if k is not None else None
+    if values is not None:
+        out = {ind.name: values[ind.name] for ind in INDICATORS}
+    elif INDICATORS is _DEFAULT:
         values = _state_indicators(model)
         out = {ind.name: float(values[ind.name]) if ind.name in values else float(ind.func(model))
                for ind in INDICATORS}

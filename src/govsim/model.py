@@ -15,7 +15,7 @@ import numpy as np
 from govsim.agents import AGENT_TYPES
 from govsim.config import coerce, coerce_seed
 from govsim.metagovernance import Metagovernance
-from govsim.metrics import compute_outcomes, reporters
+from govsim.metrics import SERIES, compute_outcomes, reporters
 from govsim.network import Neighbourhood, row_normalise, small_world
 from govsim.paradigms import REGISTRY, Paradigm, Steering
 from govsim.phases import PHASES, Phase, describe
@@ -23,6 +23,28 @@ from govsim.problems import ProblemStream
 from govsim.state import ROLE_CODES, Administrators, Citizens, Employees, Firms, Politicians
 from govsim.streams import Streams
 from govsim.world import World
+
+
+_RECORDED = ["paradigm", "metagovernance", *SERIES]
+
+
+class Recorder(mesa.DataCollector):
+    """Mesa's DataCollector for the reporters of :func:`govsim.metrics.reporters`: each step appends the
+    rule set, the metagovernance setting and the step's outcomes (computed once, by the ``collect``
+    phase) to the same columns Mesa's ``collect`` appends them to. Mesa's reporters are called one by
+    one and their values deep-copied; the values here are numbers and names, which a copy leaves as
+    they are."""
+
+    def collect(self, model) -> None:
+        mv = self.model_vars
+        if list(mv) != _RECORDED or self.agent_reporters or self.agenttype_reporters:
+            super().collect(model)  # reporters other than govsim's: Mesa's own way
+            return
+        mv["paradigm"].append(model.paradigm.name)
+        mv["metagovernance"].append(model.meta.setting)
+        out = model.outcomes
+        for name in SERIES:
+            mv[name].append(out[name])
 
 
 class PhaseList(list):
@@ -92,7 +114,7 @@ class GovModel(mesa.Model):
         self.set_metagovernance(cfg.metagovernance)
         self.reforms = {r.step: r for r in cfg.reforms}
         self.outcomes: dict[str, float] = compute_outcomes(self)
-        self.datacollector = mesa.DataCollector(model_reporters=reporters())
+        self.datacollector = Recorder(model_reporters=reporters())
 
     # ------------------------------------------------------------------ rule sets
     def set_paradigm(self, name: str) -> None:

@@ -207,15 +207,20 @@ class EventColumns:
         view = self._view
         if view is not None and not self._pending and view[0] == since and view[2] == self.n:
             return view[3]
+        all_cols, a, b = self.span(since)
+        cols = {name: col[a:b] for name, col in zip(self.fields, all_cols)}
+        self._view = (since, a, b, cols)
+        return cols
+
+    def span(self, since: int) -> tuple[list[np.ndarray], int, int]:
+        """The whole columns, in the order of ``fields``, and the rows ``a:b`` of theirs that :meth:`window`
+        returns (read them, do not change them)."""
         self._flush()
         if since > self._since:
             a = self.start
             self.start = a + int(np.searchsorted(self.stamps[a:self.n], since, side="right"))
             self._since = since
-        a, b = self.start, self.n
-        cols = {name: col[a:b] for name, col in zip(self.fields, self.cols)}
-        self._view = (since, a, b, cols)
-        return cols
+        return self.cols, self.start, self.n
 
     def __len__(self) -> int:
         self._flush()
@@ -334,6 +339,11 @@ class EventLog:
         (``columns``' window); the objects out of the window are dropped as by :meth:`window`."""
         self.window(since)
         return self.columns.window(since)
+
+    def span(self, since: int) -> tuple[list[np.ndarray], int, int]:
+        """:meth:`table` as the whole columns and the rows ``a:b`` in the window (``EventColumns.span``)."""
+        self.window(since)
+        return self.columns.span(since)
 
     def events(self) -> list[Problem]:
         """Every event if the history is kept, else the events still in the window."""

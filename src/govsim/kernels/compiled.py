@@ -1007,6 +1007,136 @@ def deliver(ids, attempts, aff, a_end, teams, t_end, roles, standard, directions
     return coproduced, disc, quality, support, resistance, producers[:npr], pr_end
 
 
+# --------------------------------------------------------------------------- indicators
+
+
+@nb.njit(inline="always", cache=True)
+def _mean_at(tmp, n):
+    """``_mean`` in :mod:`govsim.metrics` of the ``n`` values gathered into ``tmp`` (0 for none)."""
+    return _sum(tmp, 0, n) / n if n else 0.0
+
+
+@nb.njit(cache=True)
+def indicators(public_hours, citizen_hours, value, solved, implemented, failed, age, novelty, fit, ca, cb,
+               first, initiator, arena, alignment, seats, seated, diversity, learning, da, db,
+               case, discussed, legitimacy, influence, ea, eb,
+               last_participated, last_deliberated, high, last_rung, trust, provider, provider_quality, since,
+               hour_value, hours_unit, novelty_threshold, kinds, out):
+    """The indicators of :mod:`govsim.metrics` that read the event logs' windows (closures in rows
+    ``ca:cb`` of their columns, designs in ``da:db``, decisions in ``ea:eb``) and the citizens' state,
+    each worked out as its Python function works it out: every sum numpy's, every count exact.
+
+    Writes into ``out``: value_per_cost, share_solved, implementation_success, speed,
+    resources_mobilised, novel_adoption, novelty_fit; initiated_by each of the ``kinds`` initiators
+    (by code); goal_alignment, seats_filled, diversity, learning; decoupling, legitimacy, influence;
+    service_quality, participation_rate, the sum and count of the latest rungs of recent participants,
+    the counts of deliberative participants in the more and the less resourceful half and of the
+    more resourceful half, and trust.
+    """
+    most = max(cb - ca, db - da, eb - ea, trust.size)
+    tmp = np.empty(most)
+    # closures
+    n = cb - ca
+    for i in range(n):
+        tmp[i] = public_hours[ca + i] + hour_value * citizen_hours[ca + i]
+    hours = _sum(tmp, 0, n)
+    if hours <= 0:
+        out[0] = 0.0
+    else:
+        r = hours_unit * _sum(value, ca, n) / hours
+        out[0] = r / (1.0 + r)
+    n_solved = n_impl = n_done = m = 0
+    ages = 0
+    for i in range(ca, cb):
+        if solved[i]:
+            n_solved += 1
+            ages += age[i]
+        if implemented[i]:
+            n_impl += 1
+        if implemented[i] or failed[i]:
+            n_done += 1
+    out[1] = n_solved / n if n else 0.0
+    out[2] = n_impl / n_done if n_done else 0.0
+    out[3] = 1.0 / (1.0 + float(ages) / n_solved / 12.0) if n_solved else 0.0
+    cit = _sum(citizen_hours, ca, n)
+    pub = _sum(public_hours, ca, n)
+    out[4] = cit / (cit + pub) if cit + pub > 0 else 0.0
+    for i in range(ca, cb):  # novelty of the implemented, over the threshold, at most 1 (NaN kept)
+        if implemented[i]:
+            x = novelty[i] / novelty_threshold if novelty_threshold > 0 else 0.0
+            tmp[m] = x if (x < 1.0 or x != x) else 1.0
+            m += 1
+    out[5] = (_sum(tmp, 0, m) / m if novelty_threshold > 0 else 1.0) if m else 0.0
+    m = 0
+    for i in range(ca, cb):
+        if implemented[i]:
+            tmp[m] = novelty[i] * fit[i]
+            m += 1
+    out[6] = _mean_at(tmp, m)
+    # designs
+    n = db - da
+    n_first = 0
+    for i in range(da, db):
+        n_first += first[i]
+    at = 7
+    for kind in range(kinds):
+        hits = 0
+        for i in range(da, db):
+            if first[i] and initiator[i] == kind:
+                hits += 1
+        out[at] = hits / n_first if n_first else 0.0
+        at += 1
+    m = 0
+    offered = filled = 0
+    for i in range(da, db):
+        if arena[i]:
+            tmp[m] = alignment[i]
+            m += 1
+            if first[i] and seats[i] > 0:
+                offered += seats[i]
+                filled += seated[i]
+    out[at] = _mean_at(tmp, m)
+    out[at + 1] = min(1.0, filled / offered) if offered else 0.0
+    out[at + 2] = _sum(diversity, da, n) / n if n else 0.0
+    out[at + 3] = _sum(learning, da, n) / n if n else 0.0
+    at += 4
+    # decisions
+    n = eb - ea
+    cases = loose = 0
+    for i in range(ea, eb):
+        if case[i]:
+            cases += 1
+            if not discussed[i]:
+                loose += 1
+    out[at] = loose / cases if cases else 0.0
+    out[at + 1] = _sum(legitimacy, ea, n) / n if n else 0.0
+    out[at + 2] = _sum(influence, ea, n) / n if n else 0.0
+    at += 3
+    # citizens
+    n = trust.size
+    recent = rungs = hi = d_hi = d_lo = 0
+    for i in range(n):
+        tmp[i] = provider_quality[provider[i]]
+        if last_participated[i] > since:
+            recent += 1
+            rungs += last_rung[i]
+        if high[i]:
+            hi += 1
+        if last_deliberated[i] > since:
+            if high[i]:
+                d_hi += 1
+            else:
+                d_lo += 1
+    out[at] = _sum(tmp, 0, n) / n
+    out[at + 1] = recent / n if n else 0.0
+    out[at + 2] = rungs
+    out[at + 3] = recent
+    out[at + 4] = d_hi
+    out[at + 5] = d_lo
+    out[at + 6] = hi
+    out[at + 7] = _sum(trust, 0, n) / n
+
+
 def warm() -> None:
     """Call every kernel once on a few numbers, so that loading them (numba's cache, or compiling on the
     first use on a machine) happens now and not inside a run being timed. Draws from a scratch generator."""
@@ -1046,3 +1176,7 @@ def warm() -> None:
             values[:0], rows, ends[:1].repeat(2), values[:2], table[:2], rows[:1], rows[1:3], none, ends[:2] * 0,
             values[:2], values[:2], values, values, values, table, values, values, values, values, values, values,
             0.5, 0.5, 1.0, 0.5, stream_state(key))
+    four = np.zeros(4, np.bool_)
+    indicators(values, values, values, four, four, four, rows, values, values, 0, 4, four, rows.astype(np.int8),
+               four, values, rows, rows, values, values, 0, 4, four, four, values, values, 0, 4, rows, rows, four,
+               rows, values[:4], rows * 0, values, 1, 0.5, 1000.0, 0.3, 4, np.empty(40))
