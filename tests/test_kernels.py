@@ -364,7 +364,8 @@ def test_warming_loads_every_kernel():
     K.warm()
     for name in ("keys_top", "choice_sorted", "select", "open_rounds", "reach", "learn", "members_best",
                  "members_trust", "dot_rows", "logs", "chain_notice", "arena_notice", "implementation_teams",
-                 "deliver", "indicators"):
+                 "deliver", "indicators", "citizens_respond", "citizens_willingness",
+                 "take_part"):
         assert getattr(K, name).signatures, name  # compiled (or read from numba's cache) for some types
 
 
@@ -678,3 +679,55 @@ def test_the_recorder_records_what_mesas_collector_records():
     m.datacollector.model_vars["steps_seen"] = [None] * 15
     m.step()
     assert m.datacollector.model_vars["steps_seen"][-1] == m.steps
+
+
+def _at_phase(cfg: dict, steps: int, name: str) -> GovModel:
+    """A model run ``steps`` steps with the Python forms, then through the phases of the next step before ``name``."""
+    with kernels.disabled():
+        m = GovModel(validate(cfg), history=False)
+        for _ in range(steps):
+            m.step()
+        m.steps += 1  # what Mesa's step does before calling GovModel.step
+        m.world.now = m.steps
+        for phase in m.phases:
+            if phase.name == name:
+                break
+            phase.run(m)
+    return m
+
+
+EMPTY_ROWS = np.zeros(0, dtype=np.int64)
+_RESPONDING = ("satisfaction", "trust", "expectation", "fatigue", "efficacy", "willingness", "complaints",
+               "last_participated", "last_rung", "last_deliberated", "participations", "provider")
+
+
+@pytest.mark.parametrize("cfg", [
+    {"paradigm": "npg", "metagovernance": "hands_on", "seed": 2, "population": {"citizens": 3000}},
+    {"paradigm": "opa", "seed": 3, "population": {"citizens": 2000}, "problems": {"harm": 0.3}},
+    {"paradigm": "npm", "seed": 4, "population": {"citizens": 12000}},  # customers exit (the rule set's response)
+])
+def test_respond_is_the_python_form(kernels_on, monkeypatch, cfg):
+    # phases.respond with the citizens' passes compiled (citizens_respond, citizens_willingness) against
+    # the Python form, from the same state: every citizen column it updates, the experience, the
+    # complaints and participation recorded, employees' motivation and providers' numbers.
+    from govsim import phases
+
+    calls = _count_calls(monkeypatch, "citizens_respond")
+    acts = _count_calls(monkeypatch, "take_part")
+    closed = harmed = twice = 0
+    for steps in (5, 13, 21):
+        got, want = _at_phase(cfg, steps, "respond"), _at_phase(cfg, steps, "respond")
+        closed += len(got.world.closed_now)
+        harmed += len(got.world.open)
+        rows = np.concatenate([a[0] for a in got.world.participation] + [EMPTY_ROWS])
+        twice += rows.size - np.unique(rows).size  # citizens who took part more than once this step
+        phases.respond(got)
+        with kernels.disabled():
+            phases.respond(want)
+        for m in (got, want):
+            m.seen = ([getattr(m.world.citizens, col).tolist() for col in _RESPONDING], m.world.experience.tolist(),
+                      [(rows.tolist(), rung, x) for rows, rung, x in m.world.participation],
+                      m.world.employees.motivation.tolist(), m.world.providers.quality.tolist(),
+                      m.world.providers.complaints.tolist(), m.world.hours_log[-1])
+        assert got.seen == want.seen, steps
+    assert calls["n"] == 3 and acts["n"] == 3 and closed > 0 and harmed > 0 and twice > 0

@@ -580,6 +580,22 @@ def respond(model: GovModel) -> None:
     c, e, cfg, core = w.citizens, w.employees, w.config, w.core
     a = cfg.citizens.adaptation
     exp = w.experience
+    k = kernels.get()
+    if k is not None and _plain_citizens(w):
+        # The same numbers, citizen by citizen in one compiled pass each side of voice and participation.
+        closed = w.closed_now
+        harmed = [p.affected for p in w.open]
+        aff, ends = _joined([p.affected for p in closed]) if closed else (_NO_ROWS, _NO_ROWS)
+        k.citizens_respond(exp, np.concatenate(harmed).astype(np.int64, copy=False) if harmed else _NO_ROWS,
+                           1.0 - cfg.problems.harm, aff, ends, np.array([p.value for p in closed], dtype=float),
+                           c.satisfaction, c.trust, c.expectation, c.fatigue, a, cfg.citizens.trust_adaptation,
+                           core.expectation_share * a, cfg.citizens.expectation_growth + rules.expectation_push(),
+                           1.0 - cfg.citizens.recovery)
+        voice(w, rules)
+        take_part(w)
+        k.citizens_willingness(c.willingness, c.resources, c.efficacy, c.fatigue, core.willingness_base, a)
+        _respond_rest(w, rules)
+        return
     open_aff = [p.affected for p in w.open]
     if open_aff:
         exp[np.concatenate(open_aff)] *= 1.0 - cfg.problems.harm
@@ -624,6 +640,13 @@ def respond(model: GovModel) -> None:
     t -= c.willingness
     t *= a
     c.willingness += t
+    _respond_rest(w, rules)
+
+
+def _respond_rest(w, rules) -> None:
+    """The end of :func:`respond`: the rule set's own response (NPM: exit), employees' motivation, the
+    politicians' hours of the step."""
+    e, cfg = w.employees, w.config
     w.providers.loss[:] = 0.0
     rules.respond(w)
     e.motivation[:] = mech.crowd_out_motivation(e.motivation, e.pressure, e.discretion,
@@ -631,6 +654,21 @@ def respond(model: GovModel) -> None:
                                                 e.intrinsic)
     pol = w.politicians
     w.hours_log.append((float(pol.policy_hours.sum()), float(pol.case_hours.sum()), pol.n * cfg.politicians.hours))
+
+
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+
+
+def _plain_citizens(w) -> bool:
+    """Whether the citizens' columns :func:`respond` and :func:`take_part` update are contiguous arrays of
+    one length, float64 (the experience too) and int64 (the step and rung of the latest participation,
+    the count of participations), as the compiled passes read and write them."""
+    c = w.citizens
+    floats = (w.experience, c.satisfaction, c.trust, c.expectation, c.fatigue, c.willingness, c.resources, c.efficacy)
+    ints = (c.last_participated, c.last_rung, c.last_deliberated, c.participations)
+    n = c.n
+    return all(type(x) is np.ndarray and x.dtype == dt and x.shape == (n,) and x.flags.c_contiguous
+               for cols, dt in ((floats, np.float64), (ints, np.int64)) for x in cols)
 
 
 def voice(w, rules) -> None:
@@ -659,6 +697,14 @@ def take_part(w) -> None:
     c, cfg, now = w.citizens, w.config.citizens, w.now
     acts = [a for a in w.participation if a[0].size]
     if not acts:
+        return
+    k = kernels.get()
+    if k is not None and _plain_citizens(w):  # the acts one after another, compiled: the same numbers
+        rows, ends = _joined([a[0] for a in acts])
+        k.take_part(rows, ends, np.array([a[1] for a in acts], dtype=np.int64),
+                    np.array([a[2] for a in acts], dtype=float), c.fatigue, c.trust, c.efficacy, c.last_participated,
+                    c.last_rung, c.last_deliberated, c.participations, cfg.fatigue, cfg.tokenism_threshold,
+                    cfg.participation_effect, now, mech.RUNG_PANEL)
         return
     if len(acts) == 1:
         rows_all = acts[0][0]

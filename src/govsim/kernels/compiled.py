@@ -1137,6 +1137,100 @@ def indicators(public_hours, citizen_hours, value, solved, implemented, failed, 
     out[at + 7] = _sum(trust, 0, n) / n
 
 
+# --------------------------------------------------------------------------- citizens' response
+
+
+@nb.njit(cache=True)
+def _clip01(x):
+    """``np.clip(x, 0.0, 1.0)`` of one number: a bound replaces it only when it lies outside (NaN kept)."""
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
+@nb.njit(cache=True)
+def citizens_respond(exp, harmed, keep_harmed, closed, closed_end, closed_value, satisfaction, trust, expectation,
+                     fatigue, adaptation, trust_adaptation, expectation_rate, growth, keep_fatigue):
+    """The first part of ``phases.respond``, number for number: the experience of the citizens affected by
+    open problems (``harmed``, rows may repeat: each is scaled once, as ``exp[rows] *= k``) and by the
+    problems closed this step (one after another, each as ``exp[aff] = 0.5 exp[aff] + 0.5 value``);
+    then, citizen by citizen, satisfaction, trust, expectations and fatigue, each operation in the
+    order of the numpy form (``expectation_rate`` is ``expectation_share x adaptation``)."""
+    tmp = np.empty(harmed.size)
+    for j in range(harmed.size):
+        tmp[j] = exp[harmed[j]] * keep_harmed
+    for j in range(harmed.size):
+        exp[harmed[j]] = tmp[j]
+    lo = 0
+    for i in range(closed_end.size):
+        hi = closed_end[i]
+        half = 0.5 * closed_value[i]
+        if hi - lo > tmp.size:
+            tmp = np.empty(hi - lo)
+        for j in range(lo, hi):
+            tmp[j - lo] = exp[closed[j]] * 0.5 + half
+        for j in range(lo, hi):
+            exp[closed[j]] = tmp[j - lo]
+        lo = hi
+    for i in range(exp.size):
+        s = satisfaction[i]
+        s = s + (_clip01((exp[i] + 0.5) - expectation[i]) - s) * adaptation
+        satisfaction[i] = s
+        t = trust[i]
+        trust[i] = t + (s - t) * trust_adaptation
+        e = expectation[i]
+        expectation[i] = e + ((exp[i] - e) * expectation_rate + (1.0 - e) * growth)
+        fatigue[i] = fatigue[i] * keep_fatigue
+
+
+@nb.njit(cache=True)
+def citizens_willingness(willingness, resources, efficacy, fatigue, base, adaptation):
+    """The willingness update of ``phases.respond``, citizen by citizen, each operation in the order of
+    the numpy form: ``w += a ((base + (1 - base) r) efficacy (1 - fatigue) - w)``."""
+    rest = 1.0 - base
+    for i in range(willingness.size):
+        w = willingness[i]
+        willingness[i] = w + ((resources[i] * rest + base) * efficacy[i] * (1.0 - fatigue[i]) - w) * adaptation
+
+
+@nb.njit(cache=True)
+def take_part(rows, ends, rungs, influences, fatigue, trust, efficacy, last_participated, last_rung,
+              last_deliberated, participations, rate, threshold, effect, now, panel):
+    """``phases.take_part``: the step's acts of participation (citizens ``rows``, act ``a``'s ending at
+    ``ends[a]``, on rung ``rungs[a]`` with influence ``influences[a]``) applied one after another in the
+    order recorded, each citizen once per act: fatigue ``f + rate (1 - f)``, trust and efficacy moved
+    by ``(influence - threshold) effect`` within [0, 1]; the latest participation (and deliberation,
+    from rung ``panel`` up) at ``now``, the latest rung the highest of the step's (and of one already
+    recorded this step), one more participation per act."""
+    seen = np.full(fatigue.size, -1, np.int64)
+    lo = 0
+    for a in range(ends.size):
+        hi = ends[a]
+        rung = rungs[a]
+        move = (influences[a] - threshold) * effect
+        for j in range(lo, hi):
+            c = rows[j]
+            if seen[c] == a:  # listed twice in one act: takes part once in it
+                continue
+            seen[c] = a
+            f = fatigue[c]
+            fatigue[c] = f + rate * (1.0 - f)
+            trust[c] = _clip01(trust[c] + move)
+            efficacy[c] = _clip01(efficacy[c] + move)
+            if last_participated[c] == now:
+                if rung > last_rung[c]:
+                    last_rung[c] = rung
+            else:
+                last_rung[c] = rung
+                last_participated[c] = now
+            if rung >= panel:
+                last_deliberated[c] = now
+            participations[c] += 1
+        lo = hi
+
+
 def warm() -> None:
     """Call every kernel once on a few numbers, so that loading them (numba's cache, or compiling on the
     first use on a machine) happens now and not inside a run being timed. Draws from a scratch generator."""
@@ -1180,3 +1274,9 @@ def warm() -> None:
     indicators(values, values, values, four, four, four, rows, values, values, 0, 4, four, rows.astype(np.int8),
                four, values, rows, rows, values, values, 0, 4, four, four, values, values, 0, 4, rows, rows, four,
                rows, values[:4], rows * 0, values, 1, 0.5, 1000.0, 0.3, 4, np.empty(40))
+    x = values.copy()
+    citizens_respond(x, rows, 0.9, rows, ends[:1], values[:1], x.copy(), x.copy(), x.copy(), x.copy(), 0.1, 0.1,
+                     0.1, 0.01, 0.9)
+    citizens_willingness(x, values, values, values * 0.5, 0.2, 0.1)
+    take_part(rows, ends[:1], rows[:1], values[:1], x, x.copy(), x.copy(), rows.copy(), rows.copy(), rows.copy(),
+              rows.copy(), 0.1, 0.2, 0.3, 2, 3)
