@@ -1231,6 +1231,27 @@ def take_part(rows, ends, rungs, influences, fatigue, trust, efficacy, last_part
         lo = hi
 
 
+@nb.njit(cache=True)
+def spread(indptr, indices, weights, values, rate, lo, hi):
+    """``np.clip((1 - rate) x + rate (W @ x), lo, hi)`` of ``x = values`` with ``W`` the CSR matrix
+    ``(weights, indices, indptr)``: each row's products added in the stored order from 0.0 (scipy's
+    loop, where ``govsim.kernels.plain_matvec`` finds it so). A new array."""
+    n = indptr.size - 1
+    out = np.empty(n)
+    keep = 1.0 - rate
+    for i in range(n):
+        s = 0.0
+        for jj in range(indptr[i], indptr[i + 1]):
+            s += weights[jj] * values[indices[jj]]
+        y = keep * values[i] + rate * s
+        if y < lo:
+            y = lo
+        elif y > hi:
+            y = hi
+        out[i] = y
+    return out
+
+
 def warm() -> None:
     """Call every kernel once on a few numbers, so that loading them (numba's cache, or compiling on the
     first use on a machine) happens now and not inside a run being timed. Draws from a scratch generator."""
@@ -1280,3 +1301,4 @@ def warm() -> None:
     citizens_willingness(x, values, values, values * 0.5, 0.2, 0.1)
     take_part(rows, ends[:1], rows[:1], values[:1], x, x.copy(), x.copy(), rows.copy(), rows.copy(), rows.copy(),
               rows.copy(), 0.1, 0.2, 0.3, 2, 3)
+    spread(np.array([0, 1, 2, 2], np.int32), np.array([1, 0], np.int32), values[:2], values[:3], 0.1, 0.0, 1.0)
