@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from govsim import mechanisms as mech
-from govsim import phases
+from govsim import kernels, phases
 from govsim.config import validate
 from govsim.mechanisms import K
 from govsim.model import GovModel
@@ -337,14 +337,16 @@ def test_taking_part_equals_acts_applied_one_after_another(repeats):
 @pytest.mark.parametrize("few", [0, 3, 1000])
 def test_implementation_equals_one_solution_at_a_time_whichever_path_delivers(monkeypatch, few):
     """A step's solutions are delivered together, or one at a time when there are few (``phases._FEW``);
-    forcing either path for every step gives what delivering each solution alone gives."""
+    forcing either path for every step gives what delivering each solution alone gives. The Python
+    forms run (the compiled delivery is compared with them in ``tests/test_kernels.py``)."""
     import test_performance_phases as plain
 
     monkeypatch.setattr(phases, "_FEW", few)
-    for settings in (dict(paradigm="npg", metagovernance="hands_on", seed=1),
-                     dict(paradigm="npm", metagovernance="none", seed=3),
-                     dict(paradigm="opa", metagovernance="none", seed=4)):
-        plain.test_batched_implement_equals_one_solution_at_a_time(settings)
+    with kernels.disabled():
+        for settings in (dict(paradigm="npg", metagovernance="hands_on", seed=1),
+                         dict(paradigm="npm", metagovernance="none", seed=3),
+                         dict(paradigm="opa", metagovernance="none", seed=4)):
+            plain.test_batched_implement_equals_one_solution_at_a_time(settings)
 
 
 # ----------------------------------------------------------------------------- recruitment

@@ -258,10 +258,13 @@ def test_ablation_without_co_production_no_citizen_hours_T5_T12(who):
 
 
 def _coproduction_gain(dispersion: float, reach=None) -> float:
-    """Mean quality of implemented NPG solutions with co-production minus without (paired seeds)."""
+    """Mean quality of implemented NPG solutions with co-production minus without (paired seeds).
+
+    The Python forms run (the compiled delivery gives the same numbers, ``tests/test_kernels.py``), so
+    a ``reach`` put in place of ``mech.coproduction_reach`` is the one every solution uses."""
     from _helpers import scenario
 
-    from govsim import phases
+    from govsim import kernels, phases
     from govsim.config import validate
     from govsim.model import GovModel
 
@@ -277,7 +280,8 @@ def _coproduction_gain(dispersion: float, reach=None) -> float:
     if reach is not None:
         phases.mech.coproduction_reach = reach
     try:
-        return float(np.mean([quality(1.0, s) - quality(0.0, s) for s in SEEDS]))
+        with kernels.disabled():
+            return float(np.mean([quality(1.0, s) - quality(0.0, s) for s in SEEDS]))
     finally:
         phases.mech.coproduction_reach = saved
 
