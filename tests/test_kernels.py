@@ -772,3 +772,31 @@ def test_diffusion_is_the_python_form(kernels_on, monkeypatch, cfg):
             assert np.array_equal(a, b), (steps, col)
             assert a.min() >= 0.0 and a.max() <= 1.0
     assert calls["n"] == 4
+
+
+def test_a_first_compile_is_announced(monkeypatch, capsys):
+    # Loading the kernels compiles them where numba's cache has none for this machine: a line on stderr
+    # before and after; loading them from the cache says nothing.
+    warmed = []
+    monkeypatch.setattr(K, "warm", lambda: warmed.append(1))
+    monkeypatch.setattr(kernels, "_in_cache", lambda compiled: False)
+    kernels.prepare(K)
+    err = capsys.readouterr().err
+    assert "compiling the numerical kernels for this machine" in err and "kernels compiled in" in err
+    monkeypatch.setattr(kernels, "_in_cache", lambda compiled: True)
+    kernels.prepare(K)
+    assert capsys.readouterr().err == "" and warmed == [1, 1]
+
+
+def _never_compiled(x):
+    return x
+
+
+def test_the_cache_check_reads_numbas_cache(kernels_on):
+    import types
+
+    import numba
+
+    K.warm()
+    assert kernels._in_cache(K)  # every kernel was compiled (or loaded) for this machine just now
+    assert not kernels._in_cache(types.SimpleNamespace(spread=numba.njit(cache=True)(_never_compiled)))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import time
 from contextlib import contextmanager
 from types import ModuleType
 
@@ -65,7 +66,36 @@ def _load() -> ModuleType | None:
         from govsim.kernels import compiled
     except ImportError:  # numba missing (or not working here): the Python forms run
         return None
+    prepare(compiled)
     return compiled
+
+
+def prepare(compiled: ModuleType) -> None:
+    """Load every kernel now (:func:`govsim.kernels.compiled.warm`). Where that means compiling them (their
+    first use on a machine, or after an update), say so on stderr before and after: it takes about a
+    minute, once."""
+    fresh = not _in_cache(compiled)
+    if fresh:
+        sys.stderr.write("govsim: compiling the numerical kernels for this machine (once; about a minute)...\n")
+        sys.stderr.flush()
+        start = time.perf_counter()
+    compiled.warm()
+    if fresh:
+        sys.stderr.write(f"govsim: kernels compiled in {time.perf_counter() - start:.0f} s; "
+                         "later runs load them in about a second\n")
+        sys.stderr.flush()
+
+
+def _in_cache(compiled: ModuleType) -> bool:
+    """Whether numba's disk cache holds the kernels for this machine (checked on the last one defined:
+    they are compiled together, and a change to their file makes every entry stale). True where
+    numba's cache cannot be read this way (then nothing is said)."""
+    try:
+        kernel = compiled.spread
+        target = kernel.targetctx.codegen().magic_tuple()
+        return any(key[1] == target for key in kernel._cache._cache_file._load_index())
+    except Exception:  # pragma: no cover - another numba: say nothing
+        return True
 
 
 @contextmanager
