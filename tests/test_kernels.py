@@ -365,7 +365,7 @@ def test_warming_loads_every_kernel():
     for name in ("keys_top", "choice_sorted", "select", "open_rounds", "reach", "learn", "members_best",
                  "members_trust", "dot_rows", "logs", "chain_notice", "arena_notice", "implementation_teams",
                  "deliver", "indicators", "citizens_respond", "citizens_willingness",
-                 "take_part", "spread"):
+                 "take_part"):
         assert getattr(K, name).signatures, name  # compiled (or read from numba's cache) for some types
 
 
@@ -733,47 +733,6 @@ def test_respond_is_the_python_form(kernels_on, monkeypatch, cfg):
     assert calls["n"] == 3 and acts["n"] == 3 and closed > 0 and harmed > 0 and twice > 0
 
 
-def test_the_matvec_check_tells_another_order_of_additions(kernels_on):
-    # scipy's sparse product on this machine adds each row's products in the stored order from 0.0
-    assert kernels.plain_matvec(K)
-
-    def reversed_rows(indptr, indices, data, x, rate, lo, hi):  # each row's products from its last
-        out = np.zeros(indptr.size - 1)
-        for i in range(out.size):
-            for jj in range(indptr[i + 1] - 1, indptr[i] - 1, -1):
-                out[i] += data[jj] * x[indices[jj]]
-        return out
-
-    def pairwise_rows(indptr, indices, data, x, rate, lo, hi):  # numpy's sum of each row's products
-        return np.array([np.add.reduce(data[a:b] * x[indices[a:b]]) for a, b in zip(indptr[:-1], indptr[1:])])
-
-    assert not kernels._matvec_as_scipy(reversed_rows)
-    assert not kernels._matvec_as_scipy(pairwise_rows)
-    assert kernels._matvec_as_scipy(K.spread)
-
-
-@pytest.mark.parametrize("cfg", [
-    {"paradigm": "npg", "seed": 2, "population": {"citizens": 3000}},
-    {"paradigm": "opa", "seed": 3, "population": {"citizens": 12000}, "network": {"diffusion": 0.4}},
-])
-def test_diffusion_is_the_python_form(kernels_on, monkeypatch, cfg):
-    # phases.spread_trust compiled (one pass over the network's rows per attribute) against the Python
-    # form (scipy's product, numpy's arithmetic and clip), from the same state.
-    from govsim import phases
-
-    calls = _count_calls(monkeypatch, "spread")
-    for steps in (3, 11):
-        got, want = _at_phase(cfg, steps, "spread_trust"), _at_phase(cfg, steps, "spread_trust")
-        phases.spread_trust(got)
-        with kernels.disabled():
-            phases.spread_trust(want)
-        for col in ("trust", "willingness"):
-            a, b = getattr(got.world.citizens, col), getattr(want.world.citizens, col)
-            assert np.array_equal(a, b), (steps, col)
-            assert a.min() >= 0.0 and a.max() <= 1.0
-    assert calls["n"] == 4
-
-
 def test_a_first_compile_is_announced(monkeypatch, capsys):
     # Loading the kernels compiles them where numba's cache has none for this machine: a line on stderr
     # before and after; loading them from the cache says nothing.
@@ -799,4 +758,4 @@ def test_the_cache_check_reads_numbas_cache(kernels_on):
 
     K.warm()
     assert kernels._in_cache(K)  # every kernel was compiled (or loaded) for this machine just now
-    assert not kernels._in_cache(types.SimpleNamespace(spread=numba.njit(cache=True)(_never_compiled)))
+    assert not kernels._in_cache(types.SimpleNamespace(take_part=numba.njit(cache=True)(_never_compiled)))

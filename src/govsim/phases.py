@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
 
 from govsim import kernels, partners
 from govsim import mechanisms as mech
@@ -797,13 +796,6 @@ def political_leadership(model: GovModel) -> None:
 def spread_trust(model: GovModel) -> None:
     w = model.world
     c, rate = w.citizens, w.config.network.diffusion
-    k = kernels.get()
-    W = w.weights
-    if (k is not None and _plain_citizens(w) and type(W) is sp.csr_matrix and W.data.dtype == np.float64
-            and W.shape == (c.n, c.n) and kernels.plain_matvec(k)):  # compiled: the same numbers
-        c.trust[:] = k.spread(W.indptr, W.indices, W.data, c.trust, rate, 0.0, 1.0)
-        c.willingness[:] = k.spread(W.indptr, W.indices, W.data, c.willingness, rate, 0.0, 1.0)
-        return
     clip = mech._clip  # the ufunc np.clip(x, 0.0, 1.0) ends in
     c.trust[:] = clip(mech.spread_over_network(c.trust, w.weights, rate), 0.0, 1.0)
     c.willingness[:] = clip(mech.spread_over_network(c.willingness, w.weights, rate), 0.0, 1.0)

@@ -91,7 +91,7 @@ def _in_cache(compiled: ModuleType) -> bool:
     they are compiled together, and a change to their file makes every entry stale). True where
     numba's cache cannot be read this way (then nothing is said)."""
     try:
-        kernel = compiled.spread
+        kernel = compiled.take_part
         target = kernel.targetctx.codegen().magic_tuple()
         return any(key[1] == target for key in kernel._cache._cache_file._load_index())
     except Exception:  # pragma: no cover - another numba: say nothing
@@ -206,34 +206,3 @@ def _logs_as_numpy(logs) -> bool:
             return False
     return True
 
-
-_plain_matvec: bool | None = None
-
-
-def plain_matvec(k: ModuleType) -> bool:
-    """Whether scipy's product of a sparse (CSR) matrix with a vector gives, on this machine, each row's
-    products added in the stored order from 0.0, as the kernels add them
-    (:func:`govsim.kernels.compiled.spread`).
-
-    scipy's compiled loop may fuse a product and an addition on CPUs that have the instruction. Checked
-    once per process on a random matrix of 3,000 rows holding from 0 to 60 entries each.
-    """
-    global _plain_matvec
-    if _plain_matvec is None:
-        _plain_matvec = _matvec_as_scipy(k.spread)
-    return _plain_matvec
-
-
-def _matvec_as_scipy(spread) -> bool:
-    import scipy.sparse as sp
-
-    rng = np.random.default_rng(20261129)
-    n = 3000
-    counts = rng.integers(0, 61, size=n)
-    indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
-    indices = rng.integers(0, n, size=int(indptr[-1])).astype(np.int32)
-    data = rng.random(indices.size) * 10.0 ** rng.integers(-6, 3, size=indices.size)
-    m = sp.csr_matrix((data, indices, indptr), shape=(n, n))
-    x = rng.random(n) - 0.3
-    # rate 1: each row's sum itself, as (1 - 1) x + 1 s is s exactly; unclipped (wide values)
-    return bool(np.array_equal(m @ x, spread(m.indptr, m.indices, m.data, x, 1.0, -np.inf, np.inf)))

@@ -914,7 +914,7 @@ def deliver(ids, attempts, aff, a_end, teams, t_end, roles, standard, directions
     support = np.empty(k)
     resistance = np.empty(k)
     disc = np.zeros(k)
-    coproduced = np.zeros(k, np.bool_)
+    coproduced = np.zeros(k, np.int64)
     pr_end = np.empty(k, np.int64)
     producers = np.empty(aff.size, np.int64)
     most = max(teams.size, pols.size, firms.size)
@@ -923,6 +923,7 @@ def deliver(ids, attempts, aff, a_end, teams, t_end, roles, standard, directions
     tmp = np.empty(most)
     draws = np.empty(most)
     best = np.empty(width)
+    member = np.zeros(will.size, np.bool_)  # a flag per citizen: a member of the problem's group
     npr = 0
     for i in range(k):
         lo = a_end[i - 1] if i else 0
@@ -956,7 +957,7 @@ def deliver(ids, attempts, aff, a_end, teams, t_end, roles, standard, directions
             elif co > 1.0:
                 co = 1.0
         if co > 0:
-            coproduced[i] = True
+            coproduced[i] = 1
             _rekey(g_co, ids[i], attempts[i], 0)
             random_into(g_co, draws[:m])
             first = True
@@ -994,12 +995,13 @@ def deliver(ids, attempts, aff, a_end, teams, t_end, roles, standard, directions
                 tmp[j] = 1.0 - trust[aff[lo + j]]
             m_lo = m_end[i - 1] if i else 0
             if m_end[i] > m_lo:  # ownership: the problem's influence for the affected who are members
-                own = np.sort(members[m_lo:m_end[i]])
+                for j in range(m_lo, m_end[i]):
+                    member[members[j]] = True
                 keep = 1.0 - influence[i]
                 for j in range(m):
-                    c = aff[lo + j]
-                    at = np.searchsorted(own, c)
-                    tmp[j] *= keep if (at < own.size and own[at] == c) else 1.0 - 0.0
+                    tmp[j] *= keep if member[aff[lo + j]] else 1.0 - 0.0
+                for j in range(m_lo, m_end[i]):
+                    member[members[j]] = False
             distrust = _sum(tmp, 0, m) / m
         else:
             distrust = 0.0
@@ -1231,33 +1233,13 @@ def take_part(rows, ends, rungs, influences, fatigue, trust, efficacy, last_part
         lo = hi
 
 
-@nb.njit(cache=True)
-def spread(indptr, indices, weights, values, rate, lo, hi):
-    """``np.clip((1 - rate) x + rate (W @ x), lo, hi)`` of ``x = values`` with ``W`` the CSR matrix
-    ``(weights, indices, indptr)``: each row's products added in the stored order from 0.0 (scipy's
-    loop, where ``govsim.kernels.plain_matvec`` finds it so). A new array."""
-    n = indptr.size - 1
-    out = np.empty(n)
-    keep = 1.0 - rate
-    for i in range(n):
-        s = 0.0
-        for jj in range(indptr[i], indptr[i + 1]):
-            s += weights[jj] * values[indices[jj]]
-        y = keep * values[i] + rate * s
-        if y < lo:
-            y = lo
-        elif y > hi:
-            y = hi
-        out[i] = y
-    return out
-
-
 def warm() -> None:
     """Call every kernel once on a few numbers, so that loading them (numba's cache, or compiling on the
     first use on a machine) happens now and not inside a run being timed. Draws from a scratch generator."""
     from govsim.kernels import state_views
 
-    views = state_views(np.random.Philox(0))
+    bg = np.random.Philox(0)  # kept alive while the kernels draw from its state: the views do not hold it
+    views = state_views(bg)
     if views is None:
         return
     rows = np.arange(4, dtype=np.int64)
@@ -1284,13 +1266,14 @@ def warm() -> None:
     arena_notice(0, rows[:1], table[:1], table[:1, :4], rows, ends, values, 3, rows * 0, rows, np.array([0, 4]), 4,
                  table, values, table, values, values, table, values, 40.0, table, values, 20.0, 0.5, True, np.nan,
                  6.0, 0.5, 1, 0, stream_state(key), stream_state(key), *scratch, picked)
-    us, teams, t_end = implementation_teams(rows[:2], rows[:2], rows, ends[:1].repeat(2), 2, rows * 0, rows,
-                                            np.array([0, 4]), 4, *scratch, stream_state(key))
+    two = np.array([2, 4])  # two problems, of two affected citizens each
+    us, teams, t_end = implementation_teams(rows[:2], rows[:2], rows, two, 2, rows * 0, rows, np.array([0, 4]), 4,
+                                            *scratch, stream_state(key))
     flags = np.zeros(2, np.bool_)
-    deliver(rows[:2], rows[:2], rows, ends[:1].repeat(2), teams, t_end, values[:2], flags, table[:2], np.ones(5),
-            values[:0], rows, ends[:1].repeat(2), values[:2], table[:2], rows[:1], rows[1:3], none, ends[:2] * 0,
-            values[:2], values[:2], values, values, values, table, values, values, values, values, values, values,
-            0.5, 0.5, 1.0, 0.5, stream_state(key))
+    deliver(rows[:2], rows[:2], rows, two, teams, t_end, values[:2], flags, table[:2], np.ones(5), values[:0], rows,
+            two, values[:2], table[:2], rows[:1], np.array([1, 1]), none, np.array([0, 0]), values[:2], values[:2],
+            values, values, values, table, values, values, values, values, values, values, 0.5, 0.5, 1.0, 0.5,
+            stream_state(key))
     four = np.zeros(4, np.bool_)
     indicators(values, values, values, four, four, four, rows, values, values, 0, 4, four, rows.astype(np.int8),
                four, values, rows, rows, values, values, 0, 4, four, four, values, values, 0, 4, rows, rows, four,
@@ -1301,4 +1284,3 @@ def warm() -> None:
     citizens_willingness(x, values, values, values * 0.5, 0.2, 0.1)
     take_part(rows, ends[:1], rows[:1], values[:1], x, x.copy(), x.copy(), rows.copy(), rows.copy(), rows.copy(),
               rows.copy(), 0.1, 0.2, 0.3, 2, 3)
-    spread(np.array([0, 1, 2, 2], np.int32), np.array([1, 0], np.int32), values[:2], values[:3], 0.1, 0.0, 1.0)
