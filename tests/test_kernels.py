@@ -529,9 +529,8 @@ def test_staffing_is_the_python_form(kernels_on, staff_in):
     assert calls > 200
 
 
-def _at_implementation(cfg: dict, steps: int) -> GovModel:
-    """A model run ``steps`` steps with the Python forms, then through the phases of the next step before
-    implementation."""
+def _at_phase(cfg: dict, steps: int, name: str) -> GovModel:
+    """A model run ``steps`` steps with the Python forms, then through the phases of the next step before ``name``."""
     with kernels.disabled():
         m = GovModel(validate(cfg), history=False)
         for _ in range(steps):
@@ -539,7 +538,7 @@ def _at_implementation(cfg: dict, steps: int) -> GovModel:
         m.steps += 1  # what Mesa's step does before calling GovModel.step
         m.world.now = m.steps
         for phase in m.phases:
-            if phase.name == "implement":
+            if phase.name == name:
                 break
             phase.run(m)
     return m
@@ -585,12 +584,12 @@ def test_delivery_is_the_python_form(kernels_on, monkeypatch, paradigm, cfg):
     compared = 0
     full = {"paradigm": paradigm, **cfg}
     for steps in (8, 16) if cfg["seed"] == 7 else (10, 16):
-        n = len(_at_implementation(full, steps).world.ready(Stage.DECIDED))
+        n = len(_at_phase(full, steps, "implement").world.ready(Stage.DECIDED))
         assert n >= 4, n
         for part in [slice(None)] + [slice(i, i + 1) for i in range(4)]:
             results = []
             for on in (True, False):
-                m = _at_implementation(full, steps)
+                m = _at_phase(full, steps, "implement")
                 w = m.world
                 st = m.paradigm.steer(w)
                 todo = w.ready(Stage.DECIDED)[part]
@@ -679,21 +678,6 @@ def test_the_recorder_records_what_mesas_collector_records():
     m.datacollector.model_vars["steps_seen"] = [None] * 15
     m.step()
     assert m.datacollector.model_vars["steps_seen"][-1] == m.steps
-
-
-def _at_phase(cfg: dict, steps: int, name: str) -> GovModel:
-    """A model run ``steps`` steps with the Python forms, then through the phases of the next step before ``name``."""
-    with kernels.disabled():
-        m = GovModel(validate(cfg), history=False)
-        for _ in range(steps):
-            m.step()
-        m.steps += 1  # what Mesa's step does before calling GovModel.step
-        m.world.now = m.steps
-        for phase in m.phases:
-            if phase.name == name:
-                break
-            phase.run(m)
-    return m
 
 
 EMPTY_ROWS = np.zeros(0, dtype=np.int64)
