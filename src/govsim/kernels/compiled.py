@@ -849,11 +849,19 @@ def _sum(a, lo, n):
 
 
 @nb.njit(cache=True)
+def _clip01(x):
+    """``np.clip(x, 0.0, 1.0)`` of one number: a bound replaces it only when it lies outside (NaN kept)."""
+    if x < 0.0:
+        return 0.0
+    if x > 1.0:
+        return 1.0
+    return x
+
+
+@nb.njit(cache=True)
 def _gathered_mean(values, rows, lo, hi, tmp):
     """``fmean(values[rows[lo:hi]])`` for ``hi > lo``: the same sum over the same count."""
-    n = hi - lo
-    for j in range(n):
-        tmp[j] = values[rows[lo + j]]
+    n = _gather(tmp, 0, values, rows[lo:hi])
     return _sum(tmp, 0, n) / n
 
 
@@ -951,11 +959,7 @@ def deliver(ids, attempts, aff, a_end, teams, t_end, roles, standard, directions
             for j in range(m):
                 c = aff[lo + j]
                 tmp[j] = resources[c] * will[c]
-            co = _sum(tmp, 0, m) / m * role
-            if co < 0.0:
-                co = 0.0
-            elif co > 1.0:
-                co = 1.0
+            co = _clip01(_sum(tmp, 0, m) / m * role)
         if co > 0:
             coproduced[i] = 1
             _rekey(g_co, ids[i], attempts[i], 0)
@@ -1140,16 +1144,6 @@ def indicators(public_hours, citizen_hours, value, solved, implemented, failed, 
 
 
 # --------------------------------------------------------------------------- citizens' response
-
-
-@nb.njit(cache=True)
-def _clip01(x):
-    """``np.clip(x, 0.0, 1.0)`` of one number: a bound replaces it only when it lies outside (NaN kept)."""
-    if x < 0.0:
-        return 0.0
-    if x > 1.0:
-        return 1.0
-    return x
 
 
 @nb.njit(cache=True)
