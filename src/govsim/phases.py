@@ -408,7 +408,7 @@ def _deliver_compiled(w, rules, ready: list[Problem], shared: Delivery, k) -> bo
     focus = shared.focus
     one_focus = focus.ndim == 1
     if ((focus.shape != (K,) if one_focus else focus.shape != (w.providers.n, K))
-            or mech.RUNG_VOLUNTEER >= mech.RUNG_PANEL or not is_table_k(c.knowledge) or not kernels.plain_dot(k)):
+            or mech.RUNG_VOLUNTEER >= mech.RUNG_PANEL or not is_table_k(c.knowledge) or kernels.dot_order(k) < 0):
         return False
     needs = [p.need for p in ready]
     if any(type(x) is not np.ndarray or x.shape != (K,) for x in needs):
@@ -457,7 +457,7 @@ def _deliver_compiled(w, rules, ready: list[Problem], shared: Delivery, k) -> bo
         np.array([p.wickedness for p in ready], dtype=float), c.willingness, c.resources, c.trust, c.knowledge,
         shared.effective, shared.kept, shared.steered, e.discretion, w.politicians.legitimacy,
         f.resources if f.n else _NO_VALUES, float(w.config.firms.resource_share), float(shared.council),
-        float(w.core.mobilisation), float(w.core.contestation), k.stream_state(g_co[1]))
+        float(w.core.mobilisation), float(w.core.contestation), k.stream_state(g_co[1]), kernels.dot_order(k) == 1)
     hours, depth = cfg.implementation_hours, RUNGS[mech.RUNG_VOLUNTEER].depth
     pr_end, disc = pr_end.tolist(), disc.tolist()
     quality, support, us, resistance = quality.tolist(), support.tolist(), us.tolist(), resistance.tolist()

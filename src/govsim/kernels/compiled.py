@@ -53,6 +53,14 @@ def _mulhi(typingctx, a, b):
     return types.uint64(types.uint64, types.uint64), codegen
 
 
+@intrinsic
+def _fma(typingctx, a, b, c):
+    """``a * b + c`` rounded once (a fused multiply-add, as C's ``fma``)."""
+    def codegen(context, builder, signature, args):
+        return builder.fma(*args)
+    return types.float64(types.float64, types.float64, types.float64), codegen
+
+
 @nb.njit(inline="always", cache=True)
 def _mulhilo(a, b):
     return _mulhi(a, b), a * b
@@ -542,12 +550,17 @@ def stream_state(key):
 
 
 @nb.njit(inline="always", cache=True)
-def dot(a, b):
-    """``a . b`` added left to right from 0.0 (what numpy's dot gives for a few elements, where
-    ``govsim.kernels.plain_dot`` finds it so)."""
+def dot(a, b, fused):
+    """``a . b`` added left to right from 0.0, each product added in one rounding where ``fused``
+    (a fused multiply-add) or rounded first where not: what numpy's dot gives for a few elements on
+    this machine, one or the other, as ``govsim.kernels.dot_order`` finds it."""
     s = 0.0
-    for d in range(a.size):
-        s += a[d] * b[d]
+    if fused:
+        for d in range(a.size):
+            s = _fma(a[d], b[d], s)
+    else:
+        for d in range(a.size):
+            s += a[d] * b[d]
     return s
 
 
@@ -562,11 +575,11 @@ def logs(x):
 
 
 @nb.njit(cache=True)
-def dot_rows(a, b):
+def dot_rows(a, b, fused):
     """:func:`dot` of each row of ``a`` with the same row of ``b``."""
     out = np.empty(a.shape[0])
     for i in range(a.shape[0]):
-        out[i] = dot(a[i], b[i])
+        out[i] = dot(a[i], b[i], fused)
     return out
 
 
@@ -684,7 +697,7 @@ def staff_top(g, aff, cprov, order, bounds, n_emp, n, flag, provs, bits, pool):
 
 @nb.njit(cache=True)
 def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, ek, ak, hours, uses, floor,
-                 total, congestion, now, stage, g_notice, g_cong, flag, provs, bits, pool, picked):
+                 total, congestion, now, stage, g_notice, g_cong, flag, provs, bits, pool, picked, fused):
     """OPA's noticing (``Paradigm.next_noticed`` with ``OPA.notice``) over the problems ``start, ...``
     waiting to be noticed, up to the first one noticed.
 
@@ -716,14 +729,14 @@ def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, e
             a = ek[emp, d]
             b = ak[adm, d]
             cov[d] = a if (a >= b or a != a) else b
-        if u < dot(needs[i], cov):
+        if u < dot(needs[i], cov, fused):
             picked[0] = emp
             return i, floor
     return -1, floor
 
 
 @nb.njit(cache=True)
-def _seen_mean(need, table, rows, n, best, values):
+def _seen_mean(need, table, rows, n, best, values, fused):
     """``NPG._seen`` of the first ``n`` of ``rows`` (``need . max of their knowledge rows``, 0 for none)
     and the mean of ``values`` over them (``fmean``; 0 for none)."""
     if n == 0:
@@ -733,21 +746,21 @@ def _seen_mean(need, table, rows, n, best, values):
         for d in range(best.size):
             _take_max(best, d, table[r, d], j == 0)
     if n == 1:
-        return dot(need, best), values[rows[0]]
+        return dot(need, best, fused), values[rows[0]]
     vals = np.empty(n)
     for j in range(n):
         vals[j] = values[rows[j]]
-    return dot(need, best), (0.0 + pairwise_sum(vals, 0, n)) / n
+    return dot(need, best, fused), (0.0 + pairwise_sum(vals, 0, n)) / n
 
 
 @nb.njit(cache=True)
-def _seen_share(need, table, row, one, best, hours, budget):
+def _seen_share(need, table, row, one, best, hours, budget, fused):
     """``NPG._seen`` and ``_share_left`` of one member ``row``: what they see of the need, and their
     hours left as a share of ``budget`` in [0, 1] (0 and 0 for nobody, ``row`` < 0)."""
     if row < 0:
         return 0.0, 0.0
     one[0] = row
-    seen, left = _seen_mean(need, table, one, 1, best, hours)
+    seen, left = _seen_mean(need, table, one, 1, best, hours, fused)
     share = left / budget
     if 0.0 > share:
         share = 0.0
@@ -759,20 +772,28 @@ def _seen_share(need, table, row, one, best, hours, budget):
 @nb.njit(cache=True)
 def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cprov, order, bounds, n_emp,
                  ck, eff, ek, motivation, discretion, ak, a_hours, a_budget, pk, p_hours, p_budget, floor_share,
-                 uses, floor, total, congestion, now, stage, g_notice, g_cong, flag, provs, bits, pool, picked):
+                 uses, floor, total, congestion, now, stage, g_notice, g_cong, flag, provs, bits, pool, picked,
+                 fused, margin):
     """NPG's noticing (``Paradigm.next_noticed`` with ``NPG.notice``) over the problems ``start, ...``
     waiting to be noticed, up to the first one noticed.
 
     For each: ``World.admit`` (:func:`_admit`); if admitted, from the ``noticing`` stream at
     ``(id, now)``: a uniform, then the watchers drawn as ``World.pick_willing_citizens(affected,
-    watchers)`` draws them (a key per affected citizen, scored ``log(max(key, 1e-300)) / (w + 1e-9)``,
-    where ``govsim.kernels.plain_log`` finds this logarithm numpy's; the ``watchers``
-    best scores, the first rows among equals), then one employee as ``World.pick_employees``
+    watchers)`` draws them (a key per affected citizen, scored ``log(max(key, 1e-300)) / (w + 1e-9)``;
+    the ``watchers`` best scores, the first rows among equals), then one employee as ``World.pick_employees``
     draws; the top administrator and politician are those with most hours left. Each kind feels
     ``salience x seen x (f + (1 - f) condition)`` (``salience`` per problem and kind, ``f`` =
     ``floor_share``), the chance of being noticed is ``1 - prod(1 - felt)`` and the initiator the
     kind that feels most (the first among equals). Returns the index of the problem noticed (-1 if
     none) and the floor as it stands; the initiator's kind goes into ``picked[0]``.
+
+    The logarithm here is the C library's; numpy's may differ from it in the last bits (its own
+    vector code on some CPUs). Which citizens watch can then differ only where the last score
+    taken and the best score left are within ``margin`` of each other, relatively (a few units in
+    the last place is all numpy's can move them; ``govsim.kernels.LOG_MARGIN`` allows far more).
+    There the kernel stops before that problem and returns -3, with the floor as it stood before
+    it and the problem's index in ``picked[0]``: the Python form takes over from that problem.
+    ``fused``: how dot products are added (:func:`dot`).
     """
     width = ck.shape[1]
     adm = _first_max(a_hours)
@@ -785,6 +806,7 @@ def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cpro
     lo = aff_end[start - 1] if start > 0 else 0
     for i in range(start, ids.size):
         hi = aff_end[i]
+        before = floor
         admitted, floor, u = _look(uses, a_hours, floor, total, congestion, g_cong, g_notice, ids[i], now, stage)
         if not admitted:
             lo = hi
@@ -808,6 +830,15 @@ def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cpro
                         b = j
                 taken[b] = True
                 wc[t] = aff[lo + b]
+            if n_c < m:  # the last one in against the best one out: too close to tell apart? (see above)
+                last = score[b]
+                b = -1
+                for j in range(m):
+                    if not taken[j] and (b < 0 or score[j] > score[b]):
+                        b = j
+                if not last - score[b] > margin * (abs(last) + abs(score[b])):
+                    picked[0] = i
+                    return -3, before
             wc[:n_c].sort()
         size = _serving(aff, lo, hi, cprov, order, bounds, n_emp, flag, provs, bits, pool)
         lo = hi
@@ -816,14 +847,14 @@ def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cpro
         if k >= 0:
             one[0] = pool[k]
             n_e = 1
-        seen_c, cond_c = _seen_mean(needs[i], ck, wc, n_c, best, eff)
+        seen_c, cond_c = _seen_mean(needs[i], ck, wc, n_c, best, eff, fused)
         seen_e = 0.0
         cond_e = 0.0
         if n_e:
-            seen_e, cond_e = _seen_mean(needs[i], ek, one, 1, best, motivation)
+            seen_e, cond_e = _seen_mean(needs[i], ek, one, 1, best, motivation, fused)
             cond_e = cond_e * discretion[one[0]]
-        seen_a, cond_a = _seen_share(needs[i], ak, adm, one, best, a_hours, a_budget)
-        seen_p, cond_p = _seen_share(needs[i], pk, pol, one, best, p_hours, p_budget)
+        seen_a, cond_a = _seen_share(needs[i], ak, adm, one, best, a_hours, a_budget, fused)
+        seen_p, cond_p = _seen_share(needs[i], pk, pol, one, best, p_hours, p_budget, fused)
         felt[0] = salience[i, 0] * seen_c * (floor_share + rest * cond_c)
         felt[1] = salience[i, 1] * seen_e * (floor_share + rest * cond_e)
         felt[2] = salience[i, 2] * seen_a * (floor_share + rest * cond_a)
@@ -894,7 +925,7 @@ def implementation_teams(ids, attempts, aff, a_end, n_team, cprov, order, bounds
 def deliver(ids, attempts, aff, a_end, teams, t_end, roles, standard, directions, focus, overlaps, members, m_end,
             influence, needs, pols, p_end, firms, f_end, ownership, wickedness, will, resources, trust, knowledge,
             effective, kept, steered, discretion, legit, firm_resources, resource_share, council, mobilisation,
-            contestation, g_co):
+            contestation, g_co, fused):
     """The numbers of ``phases.implement_solutions`` for the decided problems ``ids`` and their teams
     (:func:`implementation_teams`), with the same draws.
 
@@ -945,7 +976,7 @@ def deliver(ids, attempts, aff, a_end, teams, t_end, roles, standard, directions
                     r = teams[t_lo + j]
                     tmp[j] = effective[r] * (kept[r] + steered[r] * overlaps[t_lo + j])
             else:
-                ov = dot(ones if standard[i] else focus, directions[i])
+                ov = dot(ones if standard[i] else focus, directions[i], fused)
                 for j in range(ts):
                     r = teams[t_lo + j]
                     tmp[j] = effective[r] * (kept[r] + steered[r] * ov)
@@ -976,7 +1007,7 @@ def deliver(ids, attempts, aff, a_end, teams, t_end, roles, standard, directions
             if first:  # nobody drawn: what no rows pool
                 for d in range(width):
                     best[d] = 0.0
-            co *= dot(needs[i], best)
+            co *= dot(needs[i], best, fused)
         pr_end[i] = npr
         q = q_public + (1.0 - q_public) * co
         f_lo = f_end[i - 1] if i else 0
@@ -1248,7 +1279,7 @@ def warm() -> None:
     learn(table, rows, table, none, table, none, table, none, table, none, np.ones(5), 0.1, 1.0)
     members_best(table, rows, values, 0.3, 1.0, table, none, table, none, table, none, table, none, 1.0)
     members_trust(values, rows, values, none, values, none, values, none)
-    dot_rows(table, table)
+    dot_rows(table, table, True)
     logs(values)
     key = views[1]
     picked = np.zeros(1, np.int64)
@@ -1256,10 +1287,10 @@ def warm() -> None:
     scratch = (np.zeros(1, np.bool_), rows[:1].copy(), np.zeros(1, np.uint64), rows.copy())
     staff_top(views, rows, rows * 0, rows, np.array([0, 4]), 4, 2, *scratch)
     chain_notice(0, rows[:1], table[:1], rows, ends, rows * 0, rows, np.array([0, 4]), 4, table, table,
-                 values, True, np.nan, 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), *scratch, picked)
+                 values, True, np.nan, 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), *scratch, picked, False)
     arena_notice(0, rows[:1], table[:1], table[:1, :4], rows, ends, values, 3, rows * 0, rows, np.array([0, 4]), 4,
                  table, values, table, values, values, table, values, 40.0, table, values, 20.0, 0.5, True, np.nan,
-                 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), *scratch, picked)
+                 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), *scratch, picked, False, 2.0 ** -40)
     two = np.array([2, 4])  # two problems, of two affected citizens each
     us, teams, t_end = implementation_teams(rows[:2], rows[:2], rows, two, 2, rows * 0, rows, np.array([0, 4]), 4,
                                             *scratch, stream_state(key))
@@ -1267,7 +1298,7 @@ def warm() -> None:
     deliver(rows[:2], rows[:2], rows, two, teams, t_end, values[:2], flags, table[:2], np.ones(5), values[:0], rows,
             two, values[:2], table[:2], rows[:1], np.array([1, 1]), none, np.array([0, 0]), values[:2], values[:2],
             values, values, values, table, values, values, values, values, values, values, 0.5, 0.5, 1.0, 0.5,
-            stream_state(key))
+            stream_state(key), False)
     four = np.zeros(4, np.bool_)
     indicators(values, values, values, four, four, four, rows, values, values, 0, 4, four, rows.astype(np.int8),
                four, values, rows, rows, values, values, 0, 4, four, four, values, values, 0, 4, rows, rows, four,

@@ -236,12 +236,13 @@ class NPG(Paradigm):
 
     def next_noticed(self, world, waiting, start, uses):
         """:meth:`Paradigm.next_noticed` with :meth:`notice`: compiled (:func:`govsim.kernels.compiled.arena_notice`)
-        where the kernels are used and this machine's dot products and logarithms are theirs, the same
-        draws and numbers."""
+        where the kernels are used, this machine's dot products add as theirs can and its logarithm is
+        close to theirs: the same draws and numbers (where a logarithm's last bits could change who
+        watches, the Python form takes over from that problem)."""
         k = kernels.get()
         c, e, a, pol = world.citizens, world.employees, world.administrators, world.politicians
         if (k is None or start >= len(waiting) or not all(is_table_k(x.knowledge) for x in (c, e, a, pol))
-                or not kernels.plain_dot(k) or not kernels.plain_log(k)):
+                or kernels.dot_order(k) < 0 or not kernels.close_log(k)):
             return super().next_noticed(world, waiting, start, uses)
         scan = self._noticing_arrays(world, waiting, k)
         if scan is None:
@@ -260,8 +261,14 @@ class NPG(Paradigm):
                                   e.discretion, a.knowledge, a.hours_left, float(config.administrators.hours),
                                   pol.knowledge, pol.hours_left, float(config.politicians.hours),
                                   p.initiative_floor, uses, floor, total, congestion, world.now, int(Stage.ARRIVED),
-                                  g_notice, g_cong, *world.staff_scratch(), picked)
+                                  g_notice, g_cong, *world.staff_scratch(), picked, kernels.dot_order(k) == 1,
+                                  kernels.LOG_MARGIN)
         world.set_admission_floor(floor)
+        if i == -3:  # watchers too close to call with the kernel's logarithm: the Python form goes on from there
+            found = super().next_noticed(world, waiting, int(picked[0]), uses)
+            if found is not None:
+                return found
+            i = -1
         if i < 0:  # none left to notice: the phase's arrays are let go
             self._scan_done()
             self._salience = None

@@ -85,7 +85,7 @@ class OPA(Paradigm):
         k = kernels.get()
         e, a = world.employees, world.administrators
         if (k is None or start >= len(waiting) or not e.n or not a.n or not is_table_k(e.knowledge)
-                or not is_table_k(a.knowledge) or not kernels.plain_dot(k)):
+                or not is_table_k(a.knowledge) or kernels.dot_order(k) < 0):
             return super().next_noticed(world, waiting, start, uses)
         scan = self._noticing_arrays(world, waiting, k)
         if scan is None:
@@ -95,7 +95,8 @@ class OPA(Paradigm):
         total, congestion, floor = world.admission()
         i, floor = k.chain_notice(start, ids, needs, aff, aff_end, world.citizens.provider, order, bounds, e.n,
                                   e.knowledge, a.knowledge, a.hours_left, uses, floor, total, congestion,
-                                  world.now, int(Stage.ARRIVED), g_notice, g_cong, *world.staff_scratch(), picked)
+                                  world.now, int(Stage.ARRIVED), g_notice, g_cong, *world.staff_scratch(), picked,
+                                  kernels.dot_order(k) == 1)
         world.set_admission_floor(floor)
         if i == -1:  # none left to notice: the phase's arrays are let go
             self._scan_done()
