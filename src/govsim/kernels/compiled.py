@@ -573,8 +573,8 @@ def dot(a, b, fused):
 
 @nb.njit(cache=True)
 def logs(x):
-    """The natural logarithm of each of ``x``, as the kernels take it (``govsim.kernels.plain_log`` checks
-    it is numpy's on this machine)."""
+    """The natural logarithm of each of ``x``, as the kernels take it (the C library's;
+    ``govsim.kernels.close_log`` checks that numpy's is within a few last bits of it)."""
     out = np.empty(x.size)
     for i in range(x.size):
         out[i] = math.log(x[i])
@@ -714,7 +714,8 @@ def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, e
     and the chance of being noticed is ``need . max(employee's knowledge, top administrator's)``.
     Administrators' hours do not change while no problem is noticed. Returns the index of the
     problem noticed (-1 if none, -2 where there is no employee or administrator) and the floor as
-    it stands (NaN for none); the employee who noticed goes into ``picked[0]``.
+    it stands (NaN for none); the employee who noticed goes into ``picked[0]``. ``fused``: how the
+    dot product is added (:func:`dot`).
     """
     width = ek.shape[1]
     adm = _first_max(hours) if ak.shape[0] else -1
@@ -945,8 +946,8 @@ def deliver(ids, attempts, aff, a_end, teams, t_end, roles, standard, directions
     (``partners.add_resources``); political support (the seated politicians' legitimacy, or the
     ``council``'s); resistance (distrust among the affected, less the ownership of those who are
     members of the problem's group). Each is worked out as the Python form works it out: every
-    sum is numpy's, every dot product added left to right. The ``coproduction`` draws are taken
-    only where they are used (the stream is keyed per problem).
+    sum is numpy's, every dot product added as numpy adds it here (``fused``, :func:`dot`). The
+    ``coproduction`` draws are taken only where they are used (the stream is keyed per problem).
 
     Returns per problem whether it was co-produced (then its co-producers take part and book
     hours), the team's mean discretion, the quality, the support and the resistance; and the
