@@ -207,6 +207,16 @@ def choice_sorted(g, n, m):
 # the same generator, in the same order.
 
 
+@nb.njit(inline="always", cache=True)
+def _best_left(values, taken):
+    """The place of the largest of ``values`` not ``taken`` (the first among equals); -1 if all are."""
+    best = -1
+    for i in range(values.size):
+        if not taken[i] and (best < 0 or values[i] > values[best]):
+            best = i
+    return best
+
+
 @nb.njit(cache=True)
 def keys_top(g, pool, n):
     """``pool[top_rows(rng.random(pool.size), n)]`` (``World.pick_employees``): a key for every member
@@ -221,10 +231,7 @@ def keys_top(g, pool, n):
     taken = np.zeros(m, np.bool_)
     at = np.empty(n, np.int64)
     for j in range(n):  # the largest key left (the first among equals)
-        best = -1
-        for i in range(m):
-            if not taken[i] and (best < 0 or keys[i] > keys[best]):
-                best = i
+        best = _best_left(keys, taken)
         taken[best] = True
         at[j] = best
     at.sort()
@@ -832,18 +839,12 @@ def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cpro
             n_c = min(watchers, m)
             taken = np.zeros(m, np.bool_)
             for t in range(n_c):
-                b = -1
-                for j in range(m):
-                    if not taken[j] and (b < 0 or score[j] > score[b]):
-                        b = j
+                b = _best_left(score, taken)
                 taken[b] = True
                 wc[t] = aff[lo + b]
             if n_c < m:  # the last one in against the best one out: too close to tell apart? (see above)
                 last = score[b]
-                b = -1
-                for j in range(m):
-                    if not taken[j] and (b < 0 or score[j] > score[b]):
-                        b = j
+                b = _best_left(score, taken)
                 if not last - score[b] > margin * (abs(last) + abs(score[b])):
                     picked[0] = i
                     return -3, before
