@@ -24,7 +24,7 @@ Parts:
   step's cost is split into that floor and a cost per arriving problem, next to what the
   10x target leaves for each problem, ``(reference ms per step / 10 - floor) / arrivals``.
 - **growth**: how the cost of a step grows with the population (NPG hands-on; 10k, 100k and
-  300k citizens, 10k and 100k with ``--quick``; ``--growth-steps`` each, default 20): CPU
+  300k citizens, 10k and 100k with ``--quick``; ``--growth-steps`` each, default 60): CPU
   and wall ms per step, CPU ms per arriving problem (problems arrive in proportion to the
   population, so a flat figure means linear scaling) and the work done per 1,000 arrivals.
   The same runs are repeated with arenas on every rung of the co-creation ladder (the
@@ -47,6 +47,9 @@ worker, which load the kernels once (by default after 5,000 arrivals, see ``govs
   the CPU time of the sweep's whole process tree and the efficiency by CPU time. The sweeps run
   the Python forms (``GOVSIM_JIT=0``) unless the environment sets ``GOVSIM_JIT``: they are
   short, and the kernels' load would weigh on them as a fixed cost the runner does not cause.
+  Each sweep has ``--sweep-runs`` runs (default 200, of 1k citizens x 60 steps): either
+  command spends a second or two starting (importing Mesa, the fork server's import of the
+  model), which in a sweep of 60 runs (5-10 s) decided more of the figure than the pool did.
 
 The output ends with a verdict on each performance target (met, not met, or not measured by
 this invocation), which the JSON line repeats under ``targets``.
@@ -75,9 +78,9 @@ os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), os.env
 # The compiled kernels (govsim.kernels) from the first step of every run measured: the steady state
 # of a long run or a sweep's worker. What loading them costs a process is timed in the start-up part.
 # The sweep part measures the runner: both of its sweeps (1 and 2 workers) do the same work, with the
-# Python forms unless the environment sets GOVSIM_JIT. Its sweeps are short (about 10 s), too short to
-# amortise the kernels' one-off load, and by default (auto) only the 1-worker sweep would reach the
-# 5,000 arrivals at which a process loads them.
+# Python forms unless the environment sets GOVSIM_JIT. Its sweeps are short (about 30 s): the kernels'
+# one-off load (a second or more in each process, at a different point of each sweep by default) would
+# weigh on them as a fixed cost the runner does not cause.
 SWEEP_JIT = os.environ.get("GOVSIM_JIT", "0")
 os.environ.setdefault("GOVSIM_JIT", "1")
 JOB_TIMEOUT_S = 900
@@ -651,13 +654,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="run only this part (repeatable); 'scale' includes the Mesa reference")
     ap.add_argument("--million-steps", type=int, default=10,
                     help="steps of the 1M-citizen run (default 10; 100 for the 1M x 100 target; 0 to skip)")
-    ap.add_argument("--growth-steps", type=int, default=20,
-                    help="steps of each run of the growth part (10k, 100k and 300k citizens; default 20)")
+    ap.add_argument("--growth-steps", type=int, default=60,
+                    help="steps of each run of the growth part (10k, 100k and 300k citizens; default 60: "
+                         "with 20 the rounds' ratios spread over 0.4, with 60 over 0.1)")
     ap.add_argument("--long-steps", type=int, help="steps of the long run (default 1000; 400 with --quick)")
     ap.add_argument("--long-seeds", type=int,
                     help="seeds of the long run (default 5; 2 with --quick): the work in a 20-step window "
                          "depends on the run's state, so the ratio is a median over seeds")
-    ap.add_argument("--sweep-runs", type=int, default=60, help="runs of the benchmark sweep (default 60)")
+    ap.add_argument("--sweep-runs", type=int, default=200,
+                    help="runs of the benchmark sweep (default 200, about 30 s on one worker: a sweep long "
+                         "enough that start-up weighs on it as on a real one)")
     ap.add_argument("--job", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
