@@ -656,7 +656,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="steps of the 1M-citizen run (default 10; 100 for the 1M x 100 target; 0 to skip)")
     ap.add_argument("--growth-steps", type=int, default=60,
                     help="steps of each run of the growth part (10k, 100k and 300k citizens; default 60: "
-                         "with 20 the rounds' ratios spread over 0.4, with 60 over 0.1)")
+                         "a step's median over more steps moves less with the arrivals and the machine)")
     ap.add_argument("--long-steps", type=int, help="steps of the long run (default 1000; 400 with --quick)")
     ap.add_argument("--long-seeds", type=int,
                     help="seeds of the long run (default 5; 2 with --quick): the work in a 20-step window "
