@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import importlib.metadata as _md
 import subprocess
 import sys
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
 
+from govsim import kernels
 from govsim.config import coerce, with_overrides
 from govsim.metrics import FAMILIES, INDICATORS, SERIES
 
@@ -48,6 +51,30 @@ def provenance(scenario) -> dict[str, Any]:
 
 
 _provenance = provenance
+
+
+@contextmanager
+def frozen_heap() -> Iterator[Callable[[], None]]:
+    """Leave the objects that exist now out of the garbage collector's passes until the block ends.
+
+    Python's cyclic garbage collector now and then looks at every object it tracks. In a run those
+    are mostly the libraries' (Mesa, pandas, scipy: about 110,000 objects; the compiled kernels
+    about 77,000 more), and the model's own are few, so each full pass spends ~0.1 s on objects
+    that live as long as the process. Such passes come more often the more problems a step
+    creates, so they cost a step a share that grows with the population (about 4% at 100k and
+    300k citizens, under 1% at 10k). Frozen (``gc.freeze``), those objects are skipped; the
+    block's end unfreezes them. The block yields a function that freezes again, for objects that
+    became long-lived within it (kernels loaded part-way through a run). Where the caller froze
+    objects already, or turned the collector off, nothing is changed. Results do not depend on it.
+    """
+    if gc.get_freeze_count() or not gc.isenabled():
+        yield lambda: None
+        return
+    gc.freeze()
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
 
 
 def prepare(scenario_or_path, *, steps: int | None = None, seed: int | None = None,
@@ -101,10 +128,15 @@ def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | Non
         from tqdm import tqdm
 
         bar = tqdm(total=scenario.steps, desc=scenario.name or "govsim", unit="step", file=sys.stderr)
-    for _ in range(scenario.steps):
-        model.step()
-        if bar is not None:
-            bar.update(1)
+    with frozen_heap() as refreeze:  # the libraries and the built model: long-lived
+        compiled = kernels.loaded()
+        for _ in range(scenario.steps):
+            model.step()
+            if not compiled and kernels.loaded():  # loaded in this step: they live as long as the process
+                compiled = True
+                refreeze()
+            if bar is not None:
+                bar.update(1)
     if bar is not None:
         bar.close()
     df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)

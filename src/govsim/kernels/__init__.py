@@ -48,6 +48,11 @@ def get() -> ModuleType | None:
     return _loaded
 
 
+def loaded() -> bool:
+    """Whether this process has loaded the compiled kernels (without loading them)."""
+    return _loaded is not False and _loaded is not None
+
+
 def note_arrivals(n: int) -> None:
     """Count problems arrived in this process (``GOVSIM_JIT=auto`` loads the kernels after ``AFTER``)."""
     global _work
