@@ -121,7 +121,7 @@ def job_govsim(spec: dict) -> dict:
     """Build a GovModel and step it; per-step wall times are kept for the long-run part."""
     from govsim.config import validate
     from govsim.model import GovModel
-    from govsim.runner import frozen_heap
+    from govsim.runner import gc_for_run
 
     scenario = validate({
         "paradigm": spec["paradigm"],
@@ -137,7 +137,7 @@ def job_govsim(spec: dict) -> dict:
     model = GovModel(scenario, history=False)  # as simulate() runs it
     build = time.perf_counter() - t0
     times, cpu_times, in_flight = [], [], []
-    with frozen_heap():  # as simulate() steps a model (the kernels were loaded before)
+    with gc_for_run():  # as simulate() steps a model (the kernels were loaded before)
         for _ in range(spec["steps"]):
             t, c = time.perf_counter(), time.process_time()
             model.step()
