@@ -69,9 +69,10 @@ def gc_for_run() -> Iterator[Callable[[], None]]:
     that live as long as the process. Such passes come more often the more problems a step
     creates, so they cost a step a share that grows with the population (about 4% at 100k and
     300k citizens, under 1% at 10k). Frozen (``gc.freeze``), those objects are skipped. Its
-    passes over young objects, every 700 new ones by default, mostly find objects that a step
-    still uses and would free itself a moment later; with :data:`YOUNG_THRESHOLD` far fewer
-    of them outlive the step that made them.
+    passes over young objects, every 700 new ones by default, often run while a step's objects
+    are still in use, which the step frees a moment later; those survive into the older
+    generations, which are visited again at greater cost. With :data:`YOUNG_THRESHOLD` most are
+    freed before a pass comes.
 
     The block yields a function that freezes again, for objects that became long-lived within it
     (kernels loaded part-way through a run). Its end unfreezes everything and restores the
