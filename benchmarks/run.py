@@ -137,10 +137,11 @@ def job_govsim(spec: dict) -> dict:
     model = GovModel(scenario, history=False)  # as simulate() runs it
     build = time.perf_counter() - t0
     times, cpu_times, in_flight = [], [], []
-    with gc_for_run():  # as simulate() steps a model (the kernels were loaded before)
+    with gc_for_run() as after_step:  # as simulate() steps a model
         for _ in range(spec["steps"]):
             t, c = time.perf_counter(), time.process_time()
             model.step()
+            after_step()
             times.append(time.perf_counter() - t)
             cpu_times.append(time.process_time() - c)
             in_flight.append(len(model.world.open))  # the work a step does grows with the problems in flight

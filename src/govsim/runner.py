@@ -74,19 +74,27 @@ def gc_for_run() -> Iterator[Callable[[], None]]:
     generations, which are visited again at greater cost. With :data:`YOUNG_THRESHOLD` most are
     freed before a pass comes.
 
-    The block yields a function that freezes again, for objects that became long-lived within it
-    (kernels loaded part-way through a run). Its end unfreezes everything and restores the
-    thresholds. Where the caller froze objects already, or turned the collector off, nothing is
+    The block yields a function to call after each step: it freezes again once the compiled
+    kernels have been loaded part-way through the run (they live as long as the process). The
+    block's end unfreezes everything and restores the thresholds. Where the caller froze objects already, or turned the collector off, nothing is
     changed. Results do not depend on it: the collector frees memory and never touches a number.
     """
     if gc.get_freeze_count() or not gc.isenabled():
         yield lambda: None
         return
+    compiled = kernels.loaded()
+
+    def after_step() -> None:
+        nonlocal compiled
+        if not compiled and kernels.loaded():
+            compiled = True
+            gc.freeze()
+
     thresholds = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(max(thresholds[0], YOUNG_THRESHOLD), *thresholds[1:])
     try:
-        yield gc.freeze
+        yield after_step
     finally:
         gc.set_threshold(*thresholds)
         gc.unfreeze()
@@ -143,13 +151,10 @@ def simulate(scenario_or_path=None, *, steps: int | None = None, seed: int | Non
         from tqdm import tqdm
 
         bar = tqdm(total=scenario.steps, desc=scenario.name or "govsim", unit="step", file=sys.stderr)
-    with gc_for_run() as refreeze:  # the libraries and the built model are long-lived
-        compiled = kernels.loaded()
+    with gc_for_run() as after_step:  # the libraries and the built model are long-lived
         for _ in range(scenario.steps):
             model.step()
-            if not compiled and kernels.loaded():  # loaded in this step: they live as long as the process
-                compiled = True
-                refreeze()
+            after_step()
             if bar is not None:
                 bar.update(1)
     if bar is not None:
