@@ -38,6 +38,8 @@ def test_auto_mode_loads_the_kernels_after_enough_arrivals(monkeypatch):
     monkeypatch.setattr(kernels, "_mode", "auto")
     monkeypatch.setattr(kernels, "_loaded", False)
     monkeypatch.setattr(kernels, "_work", 0)
+    monkeypatch.setattr(kernels, "_next_try", 0)
+    monkeypatch.setattr(kernels, "_in_cache", lambda compiled: True)  # compiled for this machine already
     assert kernels.get() is None
     kernels.note_arrivals(kernels.AFTER - 1)
     assert kernels.get() is None
@@ -48,6 +50,92 @@ def test_auto_mode_loads_the_kernels_after_enough_arrivals(monkeypatch):
     assert kernels.get() is None
 
 
+@pytest.fixture
+def auto_mode(monkeypatch):
+    """Auto mode from a process's start, with numba's cache empty for this machine (``cache["ready"]``)
+    and compiling recorded in ``compiled`` instead of done."""
+    cache, compiled = {"ready": False}, []
+    monkeypatch.setattr(kernels, "_mode", "auto")
+    monkeypatch.setattr(kernels, "_loaded", False)
+    monkeypatch.setattr(kernels, "_work", 0)
+    monkeypatch.setattr(kernels, "_next_try", 0)
+    monkeypatch.setattr(kernels, "_in_cache", lambda k: cache["ready"])
+    monkeypatch.setattr(kernels, "prepare", lambda k: compiled.append(cache["ready"]))
+    return cache, compiled
+
+
+def test_auto_mode_compiles_the_kernels_only_after_many_arrivals(auto_mode):
+    # Compiling costs 35-55 s: a process with nothing in numba's cache runs the Python forms until
+    # AFTER_COMPILE problems have arrived in it, then compiles (once) and uses the kernels.
+    cache, compiled = auto_mode
+    kernels.note_arrivals(kernels.AFTER)
+    assert kernels.get() is None and compiled == []
+    while kernels._work + kernels.RETRY < kernels.AFTER_COMPILE:
+        kernels.note_arrivals(kernels.RETRY)
+        assert kernels.get() is None
+    assert compiled == []
+    kernels.note_arrivals(kernels.AFTER_COMPILE - kernels._work)
+    assert kernels.get() is K and compiled == [False]
+    assert kernels.get() is K and compiled == [False]  # once
+
+
+def test_auto_mode_loads_what_another_process_compiled(auto_mode):
+    # While its cache is empty, a process looks again every RETRY arrivals: once another process
+    # has compiled the kernels it loads them, long before it would have compiled them itself.
+    cache, compiled = auto_mode
+    kernels.note_arrivals(kernels.AFTER)
+    assert kernels.get() is None
+    cache["ready"] = True  # compiled elsewhere
+    kernels.note_arrivals(kernels.RETRY - 1)
+    assert kernels.get() is None and compiled == []
+    kernels.note_arrivals(1)
+    assert kernels.get() is K and compiled == [True]
+    assert kernels._work < kernels.AFTER_COMPILE
+
+
+def test_one_process_at_a_time_compiles_the_kernels(auto_mode):
+    # The lock beside numba's cache: a process that finds it held goes on with the Python forms and
+    # tries again RETRY arrivals later (a lock taken through another descriptor conflicts, as
+    # another process's would).
+    cache, compiled = auto_mode
+    kernels.note_arrivals(kernels.AFTER_COMPILE)
+    with kernels._compile_lock(K, wait=False) as held:
+        assert held
+        assert kernels.get() is None and compiled == []
+        kernels.note_arrivals(kernels.RETRY)
+        assert kernels.get() is None and compiled == []
+    kernels.note_arrivals(kernels.RETRY - 1)
+    assert kernels.get() is None  # not looked at again before RETRY arrivals
+    kernels.note_arrivals(1)
+    assert kernels.get() is K and compiled == [False]
+
+
+def test_jit_mode_waits_for_a_compile_under_way(monkeypatch):
+    # GOVSIM_JIT=1 loads the kernels at once, compiling them if need be: where another process is
+    # compiling them, it waits for it rather than compile them a second time alongside.
+    import threading
+    import time
+
+    order = []
+    monkeypatch.setattr(kernels, "_mode", "1")
+    monkeypatch.setattr(kernels, "_in_cache", lambda k: False)
+    monkeypatch.setattr(kernels, "prepare", lambda k: order.append("compiled here"))
+    ready = threading.Event()
+
+    def other():
+        with kernels._compile_lock(K, wait=True):
+            ready.set()
+            time.sleep(0.5)
+            order.append("compiled elsewhere")
+
+    t = threading.Thread(target=other)
+    t.start()
+    ready.wait(5)
+    assert kernels._load() is K
+    t.join()
+    assert order == ["compiled elsewhere", "compiled here"]
+
+
 def test_a_run_is_the_same_when_the_kernels_start_part_way(monkeypatch):
     cfg = {"paradigm": "npg", "metagovernance": "hands_off", "seed": 5, "population": {"citizens": 4000},
            "ladder": {"mix": [1, 1, 1, 1, 1, 1]}}
@@ -56,7 +144,9 @@ def test_a_run_is_the_same_when_the_kernels_start_part_way(monkeypatch):
     monkeypatch.setattr(kernels, "_mode", "auto")
     monkeypatch.setattr(kernels, "_loaded", False)
     monkeypatch.setattr(kernels, "_work", 0)
+    monkeypatch.setattr(kernels, "_next_try", 0)
     monkeypatch.setattr(kernels, "AFTER", 60)  # about 8 steps of arrivals at 4,000 citizens
+    monkeypatch.setattr(kernels, "_in_cache", lambda compiled: True)  # loaded as from the cache
     m = GovModel(validate(cfg), history=False)
     loaded_at = None
     for step in range(24):

@@ -8,11 +8,14 @@ or without kernels, and whether they start at its first step or part-way through
 each other).
 
 Loading them costs a process about a second (importing numba and its compiler, then numba's disk
-cache; only the first use on a machine compiles, once). So by default (``GOVSIM_JIT=auto``) a
-process runs the Python forms until problems worth ``AFTER`` arrivals have been handled in it (a
-long or large run, or a few runs of a sweep's worker), then loads the kernels. ``GOVSIM_JIT=1``
-loads them at the first use, ``GOVSIM_JIT=0`` never; without numba the Python forms run.
-``govsim --help`` and ``import govsim`` never import numba.
+cache). So by default (``GOVSIM_JIT=auto``) a process runs the Python forms until ``AFTER``
+problems have arrived in it (a long or large run, or a few runs of a sweep's worker), then loads
+the kernels. Compiling them, where numba's cache has nothing for this machine yet, costs 35–55 s
+once: an ``auto`` process compiles them only after ``AFTER_COMPILE`` arrivals, about as many as
+the kernels need to save that time, and one process at a time (a lock beside numba's cache; the
+others go on with the Python forms and load the kernels once they are compiled). ``GOVSIM_JIT=1``
+loads them at the first use, compiling them if need be; ``GOVSIM_JIT=0`` never loads them;
+without numba the Python forms run. ``govsim --help`` and ``import govsim`` never import numba.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from types import ModuleType
@@ -27,7 +31,17 @@ from types import ModuleType
 import numpy as np
 
 AFTER = 5000
-"""Problems arrived in a process before the kernels are loaded (``GOVSIM_JIT=auto``)."""
+"""Problems arrived in a process before the kernels are loaded from numba's cache (``GOVSIM_JIT=auto``)."""
+
+AFTER_COMPILE = 200_000
+"""Problems arrived in a process before it compiles the kernels where numba's cache has none for this
+machine (``GOVSIM_JIT=auto``). Compiling takes 35–55 s; the kernels save 0.06–0.37 ms of CPU per
+arriving problem (1k and 10k citizens, docs/performance.md), so a process that has handled this many
+is likely to handle as many more, and compiling then costs it at most about what it has spent."""
+
+RETRY = 5000
+"""Problems arrived between two looks at numba's cache while the kernels are not compiled for this
+machine (``GOVSIM_JIT=auto``): another process may have compiled them in the meantime."""
 
 _MODES = ("auto", "0", "1")
 _mode = os.environ.get("GOVSIM_JIT", "auto").strip().lower() or "auto"
@@ -36,15 +50,18 @@ if _mode not in _MODES:
     _mode = "auto"
 _loaded: ModuleType | None | bool = False  # False: not loaded yet; None: unavailable or switched off
 _work = 0
+_next_try = 0  # auto: arrivals in this process before the next attempt to load (at least AFTER)
 
 
 def get() -> ModuleType | None:
     """The compiled kernels (:mod:`govsim.kernels.compiled`), or None where the Python forms run."""
     global _loaded
     if _loaded is False:
-        if _mode == "auto" and _work < AFTER:
+        if _mode == "auto" and (_work < AFTER or _work < _next_try):
             return None
         _loaded = _load()
+        if _loaded is False:  # not yet: the Python forms run until the next attempt
+            return None
     return _loaded
 
 
@@ -64,15 +81,61 @@ def mode() -> str:
     return _mode
 
 
-def _load() -> ModuleType | None:
+def _load() -> ModuleType | None | bool:
+    """The kernels, loaded (or compiled); None where they cannot be; False for not yet (``auto`` only:
+    nothing compiled for this machine and too few arrivals, or another process compiling them)."""
+    global _next_try
     if _mode == "0":
         return None
     try:
         from govsim.kernels import compiled
     except ImportError:  # numba missing (or not working here): the Python forms run
         return None
-    prepare(compiled)
+    if _in_cache(compiled):
+        prepare(compiled)
+        return compiled
+    if _mode == "auto" and _work < AFTER_COMPILE:  # look again later: another process may compile them
+        _next_try = _work + RETRY
+        return False
+    with _compile_lock(compiled, wait=_mode != "auto") as held:
+        if not held:  # another process is compiling them: try again later, and load them then
+            _next_try = _work + RETRY
+            return False
+        prepare(compiled)  # compiles, or loads what a process that held the lock before compiled
     return compiled
+
+
+@contextmanager
+def _compile_lock(compiled: ModuleType, wait: bool):
+    """Hold the lock on compiling the kernels on this machine (a file beside numba's cache), waiting
+    for it or not: yields whether it is held. Where no lock can be taken (no ``fcntl``, a cache
+    folder that cannot be written) it yields True and the kernels compile unguarded."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield True
+        return
+    try:
+        folder = compiled.take_part._cache._cache_path
+    except Exception:  # pragma: no cover - another numba
+        folder = tempfile.gettempdir()
+    try:
+        fd = os.open(os.path.join(folder, "govsim-compile.lock"), os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        yield True
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:  # held by another process
+            held = False
+        except OSError:  # no locks on that file system: compile unguarded
+            held = True
+        else:
+            held = True
+        yield held
+    finally:
+        os.close(fd)  # lets the lock go
 
 
 def prepare(compiled: ModuleType) -> None:
