@@ -50,15 +50,23 @@ def test_auto_mode_loads_the_kernels_after_enough_arrivals(monkeypatch):
     assert kernels.get() is None
 
 
-@pytest.fixture
-def auto_mode(monkeypatch):
-    """Auto mode from a process's start, with numba's cache empty for this machine (``cache["ready"]``)
-    and compiling recorded in ``compiled`` instead of done."""
-    cache, compiled = {"ready": False}, []
+def _new_process(monkeypatch):
+    """The kernels' module as a new process in auto mode finds it."""
     monkeypatch.setattr(kernels, "_mode", "auto")
     monkeypatch.setattr(kernels, "_loaded", False)
     monkeypatch.setattr(kernels, "_work", 0)
     monkeypatch.setattr(kernels, "_next_try", 0)
+    monkeypatch.setattr(kernels, "_counted", 0)
+
+
+@pytest.fixture
+def auto_mode(monkeypatch, tmp_path):
+    """Auto mode from a process's start, with numba's cache empty for this machine (``cache["ready"]``),
+    the lock and the count of arrivals in ``tmp_path``, and compiling recorded in ``compiled`` instead
+    of done."""
+    cache, compiled = {"ready": False}, []
+    _new_process(monkeypatch)
+    monkeypatch.setattr(kernels, "_folder", lambda k: str(tmp_path))
     monkeypatch.setattr(kernels, "_in_cache", lambda k: cache["ready"])
     monkeypatch.setattr(kernels, "prepare", lambda k: compiled.append(cache["ready"]))
     return cache, compiled
@@ -77,6 +85,28 @@ def test_auto_mode_compiles_the_kernels_only_after_many_arrivals(auto_mode):
     kernels.note_arrivals(kernels.AFTER_COMPILE - kernels._work)
     assert kernels.get() is K and compiled == [False]
     assert kernels.get() is K and compiled == [False]  # once
+
+
+def test_arrivals_in_many_processes_add_up_to_a_compile(auto_mode, monkeypatch, tmp_path):
+    # Many runs in short-lived processes (separate commands, sweeps) count together: the processes
+    # add their arrivals to a count beside numba's cache each time they look at the cache.
+    cache, compiled = auto_mode
+    for process in range(3):
+        _new_process(monkeypatch)
+        while kernels._work < 60_000:
+            kernels.note_arrivals(kernels.RETRY)
+            assert kernels.get() is None
+    assert compiled == [] and int((tmp_path / "govsim-python-arrivals").read_text()) == 180_000
+    _new_process(monkeypatch)
+    kernels.note_arrivals(kernels.AFTER)
+    assert kernels.get() is None  # 185,000
+    kernels.note_arrivals(kernels.RETRY)
+    assert kernels.get() is None  # 190,000
+    kernels.note_arrivals(kernels.RETRY)
+    assert kernels.get() is None  # 195,000
+    kernels.note_arrivals(kernels.RETRY)
+    assert kernels.get() is K and compiled == [False]  # 200,000, with 20,000 of its own
+    assert kernels._work == 20_000
 
 
 def test_auto_mode_loads_what_another_process_compiled(auto_mode):

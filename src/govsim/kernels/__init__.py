@@ -11,9 +11,10 @@ Loading them costs a process about a second (importing numba and its compiler, t
 cache). So by default (``GOVSIM_JIT=auto``) a process runs the Python forms until ``AFTER``
 problems have arrived in it (a long or large run, or a few runs of a sweep's worker), then loads
 the kernels. Compiling them, where numba's cache has nothing for this machine yet, costs 35–55 s
-once: an ``auto`` process compiles them only after ``AFTER_COMPILE`` arrivals, about as many as
-the kernels need to save that time, and one process at a time (a lock beside numba's cache; the
-others go on with the Python forms and load the kernels once they are compiled). ``GOVSIM_JIT=1``
+once: ``auto`` processes compile them only once ``AFTER_COMPILE`` problems have arrived in the
+processes on the machine together (counted in a file beside numba's cache), about as many as the
+kernels need to save that time, and one process at a time (a lock beside the cache; the others go
+on with the Python forms and load the kernels once they are compiled). ``GOVSIM_JIT=1``
 loads them at the first use, compiling them if need be; ``GOVSIM_JIT=0`` never loads them;
 without numba the Python forms run. ``govsim --help`` and ``import govsim`` never import numba.
 """
@@ -30,14 +31,20 @@ from types import ModuleType
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no lock, no shared count
+    fcntl = None
+
 AFTER = 5000
 """Problems arrived in a process before the kernels are loaded from numba's cache (``GOVSIM_JIT=auto``)."""
 
 AFTER_COMPILE = 200_000
-"""Problems arrived in a process before it compiles the kernels where numba's cache has none for this
-machine (``GOVSIM_JIT=auto``). Compiling takes 35–55 s; the kernels save 0.06–0.37 ms of CPU per
-arriving problem (1k and 10k citizens, docs/performance.md), so a process that has handled this many
-is likely to handle as many more, and compiling then costs it at most about what it has spent."""
+"""Problems arrived without the kernels, in the processes on this machine together, before a process
+compiles them where numba's cache has none for this machine (``GOVSIM_JIT=auto``). Compiling takes
+35–55 s; the kernels save 0.06–0.37 ms of CPU per arriving problem (1k and 10k citizens,
+docs/performance.md), so by then the Python forms have cost about what the compile costs (the rule
+that buys once renting has cost about the price)."""
 
 RETRY = 5000
 """Problems arrived between two looks at numba's cache while the kernels are not compiled for this
@@ -94,8 +101,8 @@ def _load() -> ModuleType | None | bool:
     if _in_cache(compiled):
         prepare(compiled)
         return compiled
-    if _mode == "auto" and _work < AFTER_COMPILE:  # look again later: another process may compile them
-        _next_try = _work + RETRY
+    if _mode == "auto" and _count_arrivals(compiled) < AFTER_COMPILE:
+        _next_try = _work + RETRY  # look again later: another process may have compiled them by then
         return False
     with _compile_lock(compiled, wait=_mode != "auto") as held:
         if not held:  # another process is compiling them: try again later, and load them then
@@ -105,23 +112,60 @@ def _load() -> ModuleType | None | bool:
     return compiled
 
 
+_counted = 0  # arrivals of this process already added to the machine's count
+
+
+def _count_arrivals(compiled: ModuleType) -> int:
+    """Add this process's arrivals since its last look to the machine's count of problems handled
+    without the kernels while they were not compiled (a file beside numba's cache), and return that
+    count (at least this process's own arrivals): many runs in many processes add up to a compile
+    that pays, as one long run does. Where the file cannot be used, this process's own count."""
+    global _counted
+    new, _counted = _work - _counted, _work
+    folder = _folder(compiled)
+    try:
+        fd = os.open(os.path.join(folder, "govsim-python-arrivals"), os.O_RDWR | os.O_CREAT, 0o666)
+    except OSError:
+        return _work
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # one process at a time reads and writes it
+            except OSError:  # no locks on that file system: a lost update at worst
+                pass
+        text = os.read(fd, 64).decode("ascii", "replace").strip()
+        total = (int(text) if text.isdigit() else 0) + new
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.ftruncate(fd, 0)
+        os.write(fd, str(total).encode("ascii"))
+    except OSError:
+        return _work
+    finally:
+        os.close(fd)
+    return max(total, _work)
+
+
+def _folder(compiled: ModuleType) -> str:
+    """Numba's cache folder for the kernels (created if need be), where the compile lock and the
+    machine's count of arrivals are kept; the temporary folder where it cannot be found or made."""
+    try:
+        folder = compiled.take_part._cache._cache_path
+        os.makedirs(folder, exist_ok=True)
+        return folder
+    except Exception:  # another numba, or a folder that cannot be made
+        return tempfile.gettempdir()
+
+
 @contextmanager
 def _compile_lock(compiled: ModuleType, wait: bool):
     """Hold the lock on compiling the kernels on this machine (a file beside numba's cache), waiting
     for it or not: yields whether it is held. Where no lock can be taken (no ``fcntl``, a cache
     folder that cannot be written) it yields True and the kernels compile unguarded."""
     try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield True
-        return
-    try:
-        folder = compiled.take_part._cache._cache_path
-    except Exception:  # pragma: no cover - another numba
-        folder = tempfile.gettempdir()
-    try:
-        fd = os.open(os.path.join(folder, "govsim-compile.lock"), os.O_RDWR | os.O_CREAT, 0o666)
+        fd = os.open(os.path.join(_folder(compiled), "govsim-compile.lock"), os.O_RDWR | os.O_CREAT, 0o666)
     except OSError:
+        fd = None
+    if fcntl is None or fd is None:
         yield True
         return
     try:
