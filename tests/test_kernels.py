@@ -148,6 +148,7 @@ def test_jit_mode_waits_for_a_compile_under_way(monkeypatch):
 
     order = []
     monkeypatch.setattr(kernels, "_mode", "1")
+    monkeypatch.setattr(kernels, "_loaded", False)
     monkeypatch.setattr(kernels, "_in_cache", lambda k: False)
     monkeypatch.setattr(kernels, "prepare", lambda k: order.append("compiled here"))
     ready = threading.Event()

@@ -88,12 +88,34 @@ def mode() -> str:
     return _mode
 
 
+def load() -> ModuleType | None:
+    """Load every kernel now, compiling them if numba's cache has none for this machine (one process
+    at a time: where another is compiling them, wait for it and load what it compiled). None where
+    numba cannot be imported. Whatever ``GOVSIM_JIT`` says, this process then uses them (see
+    :mod:`govsim.kernels.preload`)."""
+    global _loaded
+    try:
+        from govsim.kernels import compiled
+    except ImportError:
+        _loaded = None
+        return None
+    if not _in_cache(compiled):
+        with _compile_lock(compiled, wait=True):
+            prepare(compiled)
+    else:
+        prepare(compiled)
+    _loaded = compiled
+    return compiled
+
+
 def _load() -> ModuleType | None | bool:
     """The kernels, loaded (or compiled); None where they cannot be; False for not yet (``auto`` only:
     nothing compiled for this machine and too few arrivals, or another process compiling them)."""
     global _next_try
     if _mode == "0":
         return None
+    if _mode == "1":
+        return load()
     try:
         from govsim.kernels import compiled
     except ImportError:  # numba missing (or not working here): the Python forms run
@@ -101,10 +123,10 @@ def _load() -> ModuleType | None | bool:
     if _in_cache(compiled):
         prepare(compiled)
         return compiled
-    if _mode == "auto" and _count_arrivals(compiled) < AFTER_COMPILE:
+    if _count_arrivals(compiled) < AFTER_COMPILE:
         _next_try = _work + RETRY  # look again later: another process may have compiled them by then
         return False
-    with _compile_lock(compiled, wait=_mode != "auto") as held:
+    with _compile_lock(compiled, wait=False) as held:
         if not held:  # another process is compiling them: try again later, and load them then
             _next_try = _work + RETRY
             return False
