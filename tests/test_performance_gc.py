@@ -76,7 +76,9 @@ def test_kernels_loaded_part_way_through_a_run_are_frozen_as_well(monkeypatch, f
     monkeypatch.setattr(kernels, "_mode", "auto")
     monkeypatch.setattr(kernels, "_loaded", False)
     monkeypatch.setattr(kernels, "_work", 0)
+    monkeypatch.setattr(kernels, "_next_try", 0)
     monkeypatch.setattr(kernels, "AFTER", 1)
+    monkeypatch.setattr(kernels, "_in_cache", lambda compiled: True)  # as where they were compiled before
     runner.simulate({**TINY, "steps": 6}, provenance=False)
     assert kernels.loaded()
     assert len(freezes) == 2  # at the start, and again once the kernels were loaded
