@@ -73,6 +73,37 @@ def test_different_seed_gives_different_frames(small):
     assert a.attrs["provenance"]["seed"] == 3 and c.attrs["provenance"]["seed"] == 4
 
 
+def test_provenance_looks_up_versions_and_the_commit_once_per_process(monkeypatch):
+    # A run's provenance names the versions and the commit; a process runs the code it imported, so
+    # they are looked up once (git and five package lookups cost about 10 ms, a share of a small run).
+    from govsim import runner
+
+    calls = {"git": 0, "version": 0}
+    run, version = runner.subprocess.run, runner._md.version
+
+    def counted_run(*a, **k):
+        calls["git"] += 1
+        return run(*a, **k)
+
+    def counted_version(pkg):
+        calls["version"] += 1
+        return version(pkg)
+
+    monkeypatch.setattr(runner.subprocess, "run", counted_run)
+    monkeypatch.setattr(runner._md, "version", counted_version)
+    runner._git_hash.cache_clear()
+    runner._version.cache_clear()
+    try:
+        scenario = prepare(None, steps=5, seed=1)
+        first, second = runner.provenance(scenario), runner.provenance(scenario)
+    finally:
+        runner._git_hash.cache_clear()
+        runner._version.cache_clear()
+    assert calls == {"git": 1, "version": 5}
+    first.pop("created"), second.pop("created")
+    assert first == second and first["numpy"] == np.__version__
+
+
 # --------------------------------------------------------------------------- common random numbers
 
 def test_common_random_numbers_across_paradigms(small_model):
