@@ -43,8 +43,8 @@ AFTER_COMPILE = 200_000
 """Problems arrived without the kernels, in the processes on this machine together, before a process
 compiles them where numba's cache has none for this machine (``GOVSIM_JIT=auto``). Compiling takes
 35–55 s; the kernels save 0.06–0.37 ms of CPU per arriving problem (1k and 10k citizens,
-docs/performance.md), so by then the Python forms have cost about what the compile costs (the rule
-that buys once renting has cost about the price)."""
+docs/performance.md), so by then running without them has cost about as much extra time as compiling
+them takes: rent until the rent paid equals the price, then buy."""
 
 RETRY = 5000
 """Problems arrived between two looks at numba's cache while the kernels are not compiled for this
@@ -183,11 +183,12 @@ def _compile_lock(compiled: ModuleType, wait: bool):
     """Hold the lock on compiling the kernels on this machine (a file beside numba's cache), waiting
     for it or not: yields whether it is held. Where no lock can be taken (no ``fcntl``, a cache
     folder that cannot be written) it yields True and the kernels compile unguarded."""
+    if fcntl is None:
+        yield True
+        return
     try:
         fd = os.open(os.path.join(_folder(compiled), "govsim-compile.lock"), os.O_RDWR | os.O_CREAT, 0o666)
     except OSError:
-        fd = None
-    if fcntl is None or fd is None:
         yield True
         return
     try:
