@@ -82,8 +82,9 @@ def gc_for_run() -> Iterator[Callable[[], None]]:
 
     The block yields a function to call after each step: it freezes again once the compiled
     kernels have been loaded part-way through the run (they live as long as the process). The
-    block's end unfreezes everything and restores the thresholds. Where the caller froze objects already, or turned the collector off, nothing is
-    changed. Results do not depend on it: the collector frees memory and never touches a number.
+    block's end unfreezes everything and restores the thresholds. Where the caller froze objects
+    already, or turned the collector off, nothing is changed. Results do not depend on it: the
+    collector frees memory and never touches a number.
     """
     if gc.get_freeze_count() or not gc.isenabled():
         yield lambda: None

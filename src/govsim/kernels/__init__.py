@@ -26,7 +26,7 @@ import os
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from types import ModuleType
 
 import numpy as np
@@ -99,10 +99,7 @@ def load() -> ModuleType | None:
     except ImportError:
         _loaded = None
         return None
-    if not _in_cache(compiled):
-        with _compile_lock(compiled, wait=True):
-            prepare(compiled)
-    else:
+    with nullcontext() if _in_cache(compiled) else _compile_lock(compiled, wait=True):
         prepare(compiled)
     _loaded = compiled
     return compiled
