@@ -484,7 +484,7 @@ def test_arena_knowledge_and_trust_are_the_same(kernels_on, setting):
 def test_warming_loads_every_kernel():
     K.warm()
     for name in ("keys_top", "choice_sorted", "select", "open_rounds", "reach", "learn", "members_best",
-                 "members_trust", "dot_rows", "logs", "chain_notice", "arena_notice", "implementation_teams",
+                 "members_trust", "dot_rows", "logs", "exponentials", "reading", "chain_notice", "arena_notice", "implementation_teams",
                  "deliver", "indicators", "citizens_respond", "citizens_willingness",
                  "take_part"):
         assert getattr(K, name).signatures, name  # compiled (or read from numba's cache) for some types
@@ -941,3 +941,66 @@ def test_the_cache_check_reads_numbas_cache(kernels_on):
     K.warm()
     assert kernels._in_cache(K)  # every kernel was compiled (or loaded) for this machine just now
     assert not kernels._in_cache(types.SimpleNamespace(take_part=numba.njit(cache=True)(_never_compiled)))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_exponential_draws_are_numpys(seed):
+    # numpy's ziggurat: most draws in a layer's box, some accepted against exp(-x), some from the tail
+    a, b, g = _pair(200 + seed)
+    a.random(3)  # start mid-buffer
+    K.random_into(g, np.empty(3))
+    want = a.standard_exponential(400_000)
+    assert np.array_equal(K.exponentials(g, 400_000), want)
+    assert (want > K._EXP_R).sum() > 100  # the tail was drawn from
+    assert K.EXPONENTIALS
+    assert _same_state(a, b)
+
+
+def _readings(rng, n):
+    """Needs, coverages and visibilities of K dimensions, with zeros, ones and clipped noise among them."""
+    for i in range(n):
+        need = rng.dirichlet(np.ones(mech.K))
+        cov = rng.random(mech.K)
+        if i % 7 == 0:
+            cov[:] = 0.0  # nothing seen: the covered need is not normalised
+        vis = np.ones(mech.K) if i % 3 else np.where(rng.random(mech.K) < 0.5, 1.0, 0.3)
+        noise, wicked = (1.5, 0.0) if i % 11 == 0 else (float(rng.random()) * 0.3, float(rng.random()))
+        yield need, cov, vis, noise, wicked
+
+
+def test_readings_are_the_python_forms(kernels_on):
+    from govsim.paradigms.base import perceived_chained
+
+    order = kernels.dot_order(K)
+    assert order in (0, 1)
+    fused = order == 1
+    rng = np.random.default_rng(11)
+    for i, (need, cov, vis, noise, wicked) in enumerate(_readings(rng, 600)):
+        links = i % 5
+        keep = 1.0 - rng.random(mech.K) * 0.4
+        rows = np.array([keep, 1.0 - keep])
+        a, b, g = _pair(300 + i)
+        x = a.standard_exponential(5 * (1 + links)).tolist()
+        want = perceived_chained(need, cov, vis.tolist(), noise, wicked, x, keep.tolist() if links else None,
+                                 (1.0 - keep).tolist() if links else None)
+        assert K.reading(g, need, cov, vis, noise, wicked, rows, links, fused, False).tolist() == want
+        assert _same_state(a, b)
+        # perceive_need (NPG): one reading, no link
+        a, b, g = _pair(900 + i)
+        want = mech.perceive_need(need, cov, vis, noise, a, wicked)
+        assert K.reading(g, need, cov, vis, noise, wicked, rows, 0, fused, True).tolist() == want.tolist()
+        assert _same_state(a, b)
+
+
+@pytest.mark.parametrize("paradigm", ["opa", "npm", "npg"])
+def test_readings_run_compiled_in_a_run(kernels_on, monkeypatch, paradigm):
+    calls = []
+    real = K.reading
+    monkeypatch.setattr(K, "reading", lambda *args: calls.append(1) or real(*args))
+    frame, table = _run({"paradigm": paradigm, "metagovernance": "hands_on", "seed": 3,
+                         "population": {"citizens": 2000}}, 10)
+    assert len(calls) > 20
+    with kernels.disabled():
+        frame0, table0 = _run({"paradigm": paradigm, "metagovernance": "hands_on", "seed": 3,
+                               "population": {"citizens": 2000}}, 10)
+    assert frame.equals(frame0) and table.equals(table0)

@@ -40,6 +40,14 @@ _ZERO = _U(0)
 _MUL0, _MUL1 = _U(0xD2E7470EE14C6C93), _U(0xCA5A826395121157)
 _BUMP0, _BUMP1 = _U(0x9E3779B97F4A7C15), _U(0xBB67AE8584CAA73B)
 _TO_DOUBLE = 1.0 / 9007199254740992.0
+try:  # numpy's ziggurat tables for standard exponentials, as numba carries them for its own Generator support
+    from numba.np.random._constants import fe_double as _FE, ke_double as _KE, we_double as _WE
+    from numba.np.random._constants import ziggurat_exp_r as _EXP_R
+    EXPONENTIALS = _FE.shape == _WE.shape == _KE.shape == (256,) and _KE.dtype == np.uint64
+except ImportError:  # pragma: no cover - another numba: the Python forms draw the exponentials
+    EXPONENTIALS = False
+if not EXPONENTIALS:  # pragma: no cover
+    _FE, _WE, _KE, _EXP_R = np.ones(256), np.zeros(256), np.zeros(256, np.uint64), 0.0
 _POS, _HAS, _HALF = 4, 14, 15  # uint32 words of numpy's philox_state
 
 
@@ -150,6 +158,44 @@ def bounded(g, top):
             m = next32(g) * excl
             left = m & _M32
     return np.int64(m >> _S32)
+
+
+@nb.njit(cache=True)
+def _exponential_rare(g, layer, x):
+    """The rest of one standard exponential draw whose 64-bit word fell outside its layer's box
+    (about one draw in a hundred): see :func:`exponentials`."""
+    while True:
+        if layer == 0:
+            return _EXP_R - math.log1p(-random(g))
+        if (_FE[layer - 1] - _FE[layer]) * random(g) + _FE[layer] < math.exp(-x):
+            return x
+        ri = next64(g) >> _U(3)
+        layer = np.int64(ri & _U(0xFF))
+        ri >>= _U(8)
+        x = np.float64(ri) * _WE[layer]
+        if ri < _KE[layer]:
+            return x
+
+
+@nb.njit(cache=True)
+def exponentials(g, n):
+    """``Generator.standard_exponential(n)``: numpy's ziggurat (Marsaglia and Tsang 2000) over numpy's
+    own tables of 256 layers. Each draw takes one 64-bit word (3 bits dropped, 8 for the layer, 53 for
+    the position in it) and is accepted where it falls in the layer's box; otherwise
+    (:func:`_exponential_rare`) it is accepted against ``exp(-x)`` with one more uniform, or, past the
+    last layer, taken from the tail as ``r - log1p(-u)``, or drawn again. Only where ``EXPONENTIALS``.
+
+    The box test is written here, in the loop, and not in a function of its own: a function taking
+    the generator ``g`` costs a reference count on each of its arrays at every call, which made a
+    draw ten times as slow as numpy's."""
+    out = np.empty(n)
+    for i in range(n):
+        ri = next64(g) >> _U(3)
+        layer = np.int64(ri & _U(0xFF))
+        ri >>= _U(8)
+        x = np.float64(ri) * _WE[layer]
+        out[i] = x if ri < _KE[layer] else _exponential_rare(g, layer, x)
+    return out
 
 
 @nb.njit(cache=True)
@@ -576,6 +622,62 @@ def dot(a, b, fused):
         for d in range(a.size):
             s += a[d] * b[d]
     return s
+
+
+@nb.njit(inline="always", cache=True)
+def _positive(x, nan_kept):
+    """A part of a reading kept where positive, else 0.0; NaN kept only where ``nan_kept``."""
+    if x > 0.0 or (nan_kept and x != x):
+        return x
+    return 0.0
+
+
+@nb.njit(inline="always", cache=True)
+def _dirichlet_mix(view, keep, lose, e, lo, nan_kept):
+    """``normalise(keep * view + lose * d)`` of one Dirichlet(1) draw ``d`` (the standard exponentials
+    ``e[lo:lo + 5]``, each multiplied by one over their sum from 0.0), written into ``view``: the sum of
+    the clipped parts is added left to right from 0.0, each part divided by it (uniform where it is
+    not positive)."""
+    e0, e1, e2, e3, e4 = e[lo], e[lo + 1], e[lo + 2], e[lo + 3], e[lo + 4]
+    inv = 1.0 / (0.0 + e0 + e1 + e2 + e3 + e4)
+    m0 = _positive(keep[0] * view[0] + lose[0] * (e0 * inv), nan_kept)
+    m1 = _positive(keep[1] * view[1] + lose[1] * (e1 * inv), nan_kept)
+    m2 = _positive(keep[2] * view[2] + lose[2] * (e2 * inv), nan_kept)
+    m3 = _positive(keep[3] * view[3] + lose[3] * (e3 * inv), nan_kept)
+    m4 = _positive(keep[4] * view[4] + lose[4] * (e4 * inv), nan_kept)
+    t = 0.0 + m0 + m1 + m2 + m3 + m4
+    if t > 0:
+        view[0], view[1], view[2], view[3], view[4] = m0 / t, m1 / t, m2 / t, m3 / t, m4 / t
+    else:
+        view[:] = 0.2
+
+
+@nb.njit(cache=True)
+def reading(g, need, coverage, visibility, noise, wickedness, fidelity, links, fused, nan_kept):
+    """A reading of a need of K = 5 dimensions, passed along ``links`` links of a chain: the numbers and
+    draws of ``govsim.mechanisms.perceive_need`` (``nan_kept``) or of
+    ``govsim.paradigms.base.perceived_chained`` (NaN parts read as 0).
+
+    ``seen = need * coverage * visibility``, normalised where its sum (from 0.0) is positive;
+    ``u = clip(noise + wickedness (1 - need . coverage), 0, 1)`` (:func:`dot`);
+    the reading is ``normalise((1 - u) seen + u d)`` with ``d`` a Dirichlet(1) draw; each link then
+    gives ``normalise(f v + (1 - f) d)`` with its own draw (``fidelity``: ``f`` and ``1 - f`` as two
+    rows). The ``5 (1 + links)`` standard exponentials are drawn first, in one call, as numpy's
+    ``standard_exponential`` draws them for the Python forms."""
+    e = exponentials(g, 5 * (1 + links))
+    view = np.empty(5)
+    for d in range(5):
+        view[d] = need[d] * coverage[d] * visibility[d]
+    total = 0.0 + view[0] + view[1] + view[2] + view[3] + view[4]
+    if total > 0:
+        for d in range(5):
+            view[d] = view[d] / total
+    u = _clip01(noise + wickedness * (1.0 - dot(need, coverage, fused)))
+    r = 1.0 - u
+    _dirichlet_mix(view, np.array((r, r, r, r, r)), np.array((u, u, u, u, u)), e, 0, nan_kept)
+    for link in range(links):
+        _dirichlet_mix(view, fidelity[0], fidelity[1], e, 5 * (1 + link), nan_kept)
+    return view
 
 
 @nb.njit(cache=True)
@@ -1290,6 +1392,8 @@ def warm() -> None:
     members_trust(values, rows, values, none, values, none, values, none)
     dot_rows(table, table, True)
     logs(values)
+    exponentials(views, 3)
+    reading(views, table[0], table[1], table[2], 0.1, 0.5, table[:2], 1, True, False)
     key = views[1]
     picked = np.zeros(1, np.int64)
     ends = rows[1:2] + 3

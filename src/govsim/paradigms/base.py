@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
+from govsim import kernels
 from govsim import mechanisms as mech
 from govsim.fields import param
 from govsim.problems import Group, Problem, Stage
@@ -134,6 +135,46 @@ def perceived(need: np.ndarray, coverage: np.ndarray, visibility: list[float] | 
     r = 1.0 - u
     e0, e1, e2, e3, e4 = e
     return normalised([r * s0 + u * e0, r * s1 + u * e1, r * s2 + u * e2, r * s3 + u * e3, r * s4 + u * e4])
+
+
+# Arguments of the compiled reading, writable as the others are (numba compiles a read-only array's type
+# apart); never written.
+_SEES_ALL = np.ones(mech.K)
+_NO_LINKS = np.zeros((2, mech.K))
+
+
+def _reading_kernel(world: World, rng: np.random.Generator) -> tuple:
+    """The compiled kernels, ``rng``'s state views and how numpy's dot adds (True: fused) where a reading
+    can be drawn compiled, else None."""
+    k = kernels.get()
+    if k is None or not k.EXPONENTIALS:
+        return None
+    views = world.streams.views_of(rng)
+    if views is None:
+        return None
+    order = kernels.dot_order(k)
+    return (k, views, order == 1) if order >= 0 else None
+
+
+def compiled_reading(world: World, rng: np.random.Generator, need: np.ndarray, coverage: np.ndarray,
+                     visibility: np.ndarray | None, noise: float, wickedness: float, fidelity: np.ndarray | None = None,
+                     links: int = 0, nan_kept: bool = False) -> np.ndarray | None:
+    """:func:`perceived_chained` (``nan_kept``: :func:`govsim.mechanisms.perceive_need`) with its
+    ``5 (1 + links)`` standard exponentials drawn from ``rng``, compiled
+    (:func:`govsim.kernels.compiled.reading`: the same draws and numbers, one call), as an array; None
+    where the Python form must run. ``visibility`` None: every dimension visible; ``fidelity``: the
+    chain's ``f_k`` and ``1 - f_k`` as two rows of an array."""
+    found = _reading_kernel(world, rng)
+    if found is None or not (_plain(need) and _plain(coverage)) or (visibility is not None and not _plain(visibility)):
+        return None
+    k, views, fused = found
+    return k.reading(views, need, coverage, _SEES_ALL if visibility is None else visibility, float(noise),
+                     float(wickedness), _NO_LINKS if fidelity is None else fidelity, links, fused, nan_kept)
+
+
+def _plain(x) -> bool:
+    """A float64 vector of K elements."""
+    return type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (mech.K,)
 
 
 def chained(view: list[float], keep: list[float], lose: list[float], draws: list[list[float]]) -> list[float]:

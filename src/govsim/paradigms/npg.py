@@ -23,7 +23,7 @@ from govsim import kernels, partners
 from govsim import mechanisms as mech
 from govsim.fields import param
 from govsim.ladder import RUNGS
-from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, normalised
+from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, compiled_reading, normalised
 from govsim.problems import EMPTY, Arena, Group, Stage
 from govsim.world import fmean, is_table_k
 
@@ -170,6 +170,16 @@ def _union(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if out.size > 1 and (out[1:] == out[:-1]).any():
         out = np.unique(out)
     return out
+
+
+def _perceived(world, problem, coverage: np.ndarray, visibility: np.ndarray, noise: float, rng) -> np.ndarray:
+    """``mech.perceive_need`` of the problem's need, compiled where the kernels are used
+    (:func:`govsim.paradigms.base.compiled_reading`)."""
+    drawn = compiled_reading(world, rng, problem.need, coverage, None if visibility is _SEES_ALL else visibility, noise,
+                             problem.wickedness, nan_kept=True)
+    if drawn is None:
+        return mech.perceive_need(problem.need, coverage, visibility, noise, rng, problem.wickedness)
+    return drawn
 
 
 class NPG(Paradigm):
@@ -457,7 +467,7 @@ class NPG(Paradigm):
         cov = best if best is not None else np.zeros(mech.K)  # _pool of the members' knowledge
         noise = world.core.definition_noise + p.dialogue_noise * (1.0 - self._trust_of(world, group))
         rng = world.streams.get("definition", problem.id, 0)
-        problem.defined = mech.perceive_need(problem.need, cov, self.visibility(world), noise, rng, problem.wickedness)
+        problem.defined = _perceived(world, problem, cov, self.visibility(world), noise, rng)
         self._meet(world, problem, group, arena, setup=True)
         filled = group.politicians.size / p.arena_politicians if p.arena_politicians else 0.0
         problem.political_ownership = min(1.0, filled)
@@ -524,8 +534,7 @@ class NPG(Paradigm):
         # What the administration sees: the best any administrator of the arena knows (one row: that row).
         admin_cov = a.knowledge[adm[0]].copy() if n == 1 else _pool(a.knowledge.take(adm, axis=0))
         rng_view = streams.get("definition", problem.id, problem.rounds)
-        admin_view = mech.perceive_need(problem.need, admin_cov, self.visibility(world), world.core.definition_noise,
-                                        rng_view, problem.wickedness)
+        admin_view = _perceived(world, problem, admin_cov, self.visibility(world), world.core.definition_noise, rng_view)
         direction = _direction(problem.defined, conflict, admin_view, influence)
         problem.influence = influence
         e = world.employees

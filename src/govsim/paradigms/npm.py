@@ -18,7 +18,7 @@ import numpy as np
 
 from govsim import mechanisms as mech
 from govsim.fields import param
-from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, normalised, perceived_chained
+from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, compiled_reading, normalised, perceived_chained
 from govsim.problems import Group
 
 _max_reduce = np.maximum.reduce  # ndarray.max(axis=0) without its wrapper (the same maxima)
@@ -110,10 +110,16 @@ class NPM(Paradigm):
             cov = _maximum(_max_reduce(world.employees.knowledge[emp], 0), world.administrators.knowledge[adm[0]])
         else:
             cov = mech.pool_knowledge(world.knowledge_of(group))
-        _, _, _, _, visibility, measured = self._views()
-        x = world.streams.get("definition", problem.id, 0).standard_exponential(5).tolist()  # dirichlet_rows(rng, 1)
-        defined = perceived_chained(problem.need, cov, visibility, world.core.definition_noise, problem.wickedness, x)
-        problem.defined = np.array(defined)
+        _, _, _, seen, visibility, measured = self._views()
+        rng = world.streams.get("definition", problem.id, 0)
+        drawn = compiled_reading(world, rng, problem.need, cov, seen, world.core.definition_noise, problem.wickedness)
+        if drawn is None:
+            x = rng.standard_exponential(5).tolist()  # dirichlet_rows(rng, 1)
+            defined = perceived_chained(problem.need, cov, visibility, world.core.definition_noise, problem.wickedness, x)
+            drawn = np.array(defined)
+        else:
+            defined = drawn.tolist()
+        problem.defined = drawn
         problem.group = group
         # Politicians own what their targets count: the defined problem's overlap with the measured dimensions
         # (mechanisms.overlap, added from the first dimension to the last).

@@ -16,8 +16,8 @@ import numpy as np
 from govsim import kernels
 from govsim import mechanisms as mech
 from govsim.fields import param
-from govsim.paradigms.base import (Paradigm, ParadigmParams, Steering, chained_drawn, fit_of, log_coverage, normalised,
-                                   perceived_chained)
+from govsim.paradigms.base import (Paradigm, ParadigmParams, Steering, chained_drawn, compiled_reading,
+                                   fit_of, log_coverage, normalised, perceived_chained)
 from govsim.problems import Group, Stage
 from govsim.world import fmean, is_table_k
 
@@ -53,7 +53,7 @@ class OPA(Paradigm):
     theory = ("T1", "T6", "T7", "T20", "T27")
     Params = OPAParams
 
-    _chain: tuple | None = None  # (config, params, f_k, 1 - f_k): see _fidelity
+    _chain: tuple | None = None  # (config, params, f_k, 1 - f_k, both as rows): see _fidelity
 
     def visibility(self, world):
         return np.ones(mech.K)
@@ -66,8 +66,14 @@ class OPA(Paradigm):
         cached = self._chain
         if cached is None or cached[0] is not world.config or cached[1] is not self.params:
             keep = 1.0 - (1.0 - self.params.chain_fidelity) * (1.0 - world.codified())
-            cached = self._chain = (world.config, self.params, keep.tolist(), (1.0 - keep).tolist())
+            rows = np.array([keep, 1.0 - keep])  # never written (writable, as the compiled reading's other arrays)
+            cached = self._chain = (world.config, self.params, keep.tolist(), (1.0 - keep).tolist(), rows)
         return cached[2], cached[3]
+
+    def _fidelity_rows(self, world) -> np.ndarray:
+        """:meth:`_fidelity` as the two rows of one array, for the compiled reading."""
+        self._fidelity(world)
+        return self._chain[4]
 
     def notice(self, world, problem, rng):
         # Noticed at the front of the chain: a front-line employee and a case officer.
@@ -116,10 +122,14 @@ class OPA(Paradigm):
         front = knowledge[emp[0]] if emp.size == 1 else mech.pool_knowledge(knowledge[emp])
         # The front-line reading and every link's own reading, from the "chain" stream in that order:
         # chained(perceived(..., rows[0]), keep, lose, rows[1:]) of dirichlet_rows(rng, 1 + links), in one pass.
-        keep, lose = self._fidelity(world)
-        x = rng.standard_exponential(5 * (1 + p.chain_links)).tolist()
-        problem.defined = _array(perceived_chained(problem.need, front, None, world.core.definition_noise,
-                                                   problem.wickedness, x, keep, lose))
+        defined = compiled_reading(world, rng, problem.need, front, None, world.core.definition_noise,
+                                   problem.wickedness, self._fidelity_rows(world), p.chain_links)
+        if defined is None:
+            keep, lose = self._fidelity(world)
+            x = rng.standard_exponential(5 * (1 + p.chain_links)).tolist()
+            defined = _array(perceived_chained(problem.need, front, None, world.core.definition_noise,
+                                               problem.wickedness, x, keep, lose))
+        problem.defined = defined
         world.spend("administrators", adm, p.link_hours * p.chain_links, problem)
         # The top of the chain defines the problem: policy work, owned as far as the politician had time for it.
         given = world.spend_politicians(pol, p.case_hours, problem, policy=True)
@@ -161,8 +171,13 @@ class OPA(Paradigm):
             # Hearing on an almost-finished proposal: tokenistic participation (T7).
             influence = fmean(world.politicians.openness[pol]) * (1.0 - p.hearing_completeness)
             cov = _max_reduce(world.citizens.knowledge[heard], 0) if heard.size else np.zeros(mech.K)  # ndarray.max(axis=0)
-            view = perceived_chained(problem.need, cov, None, world.core.definition_noise, problem.wickedness,
-                                     rng.standard_exponential(5).tolist())  # perceived with dirichlet_rows(rng, 1)[0]
+            view = compiled_reading(world, rng, problem.need, cov, None, world.core.definition_noise,
+                                    problem.wickedness)
+            if view is None:
+                view = perceived_chained(problem.need, cov, None, world.core.definition_noise, problem.wickedness,
+                                         rng.standard_exponential(5).tolist())  # perceived with dirichlet_rows(rng, 1)[0]
+            else:
+                view = view.tolist()
             rest = 1.0 - influence
             direction = normalised([rest * a + influence * b for a, b in zip(problem.direction.tolist(), view)])
             problem.direction = np.array(direction)
