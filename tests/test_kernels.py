@@ -1004,3 +1004,43 @@ def test_readings_run_compiled_in_a_run(kernels_on, monkeypatch, paradigm):
         frame0, table0 = _run({"paradigm": paradigm, "metagovernance": "hands_on", "seed": 3,
                                "population": {"citizens": 2000}}, 10)
     assert frame.equals(frame0) and table.equals(table0)
+
+
+def test_numpys_own_loops_give_numpys_logarithms_and_exponentials(kernels_on):
+    loops = kernels.numpy_loops(K)
+    assert loops is not None
+    log, exp = loops
+    rng = np.random.default_rng(5)
+    x = rng.random((3000, mech.K)) * 10.0 ** rng.integers(-4, 1, size=(3000, 1))
+    out = np.empty(mech.K)
+    for row in x:
+        K.numpy_unary(log, row, out, mech.K)
+        assert np.array_equal(out, np.log(row))
+    for v in ((rng.random(3000) - 0.9) * 8).tolist():
+        K.numpy_unary(exp, np.array([v]), out, 1)
+        assert out[0] == float(np.exp(v))
+    # each ufunc's own loop, and none for a signature the ufunc does not have
+    assert kernels._inner_loop(np.log, "d->d") != kernels._inner_loop(np.exp, "d->d")
+    assert kernels._inner_loop(np.add, "dd->d") is not None and kernels._inner_loop(np.log, "q->q") is None
+
+
+@pytest.mark.parametrize("paradigm, extra", [
+    ("opa", {}),
+    ("npm", {"npm": {"standardisation": 1.0}}),
+    ("npg", {"npg": {"standardisation": 0.5}, "core": {"novelty_spread": 0.0}}),  # no width: the Python form
+    ("npg", {"npg": {"standardisation": 0.0}, "citizens": {"learning_rate": 0.0}}),
+    ("npg", {"ladder": {"mix": [1, 1, 1, 1, 1, 1]}, "firms": {"count": 4, "seats": 2}}),
+])
+def test_designs_run_compiled_and_the_same(kernels_on, monkeypatch, paradigm, extra):
+    calls = _count_calls(monkeypatch, "design_from_best")
+    for seed, citizens in ((3, 2000), (6, 5000)):
+        cfg = {"paradigm": paradigm, "metagovernance": "hands_on", "seed": seed, "population": {"citizens": citizens},
+               **extra}
+        frame, table = _run(cfg, 15)
+        with kernels.disabled():
+            frame0, table0 = _run(cfg, 15)
+        assert frame.equals(frame0) and table.equals(table0)
+    if extra.get("core", {}).get("novelty_spread") == 0.0:
+        assert calls["n"] == 0
+    else:
+        assert calls["n"] > 30

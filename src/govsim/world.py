@@ -852,6 +852,27 @@ class World:
     def main_provider(self, p: Problem) -> int:
         return int(np.bincount(self.citizens.provider[p.affected], minlength=self.providers.n).argmax())
 
+    def learning_pairs(self, g: Group) -> tuple | None:
+        """What :meth:`learn` works on, as the compiled design takes it: five (knowledge table, rows) pairs
+        (the members' kinds in the world's order, then empty ones) followed by the number of kinds; None
+        where a table is not a C-ordered float64 table of K columns."""
+        d = g.__dict__
+        pairs: list = []
+        for kind in _MEMBER_KINDS:
+            rows = d[kind]
+            if rows.size:
+                table = getattr(self, kind).knowledge
+                if not is_table_k(table):
+                    return None
+                pairs += (table, rows)
+        n = len(pairs) // 2
+        pad = pairs[0] if n else self.citizens.knowledge
+        if not n and not is_table_k(pad):
+            return None
+        pairs += (pad, _NO_ROWS) * (5 - n)
+        pairs.append(n)
+        return tuple(pairs)
+
     def learn(self, g: Group, coverage: np.ndarray, share: float = 1.0) -> float:
         """Mutual learning: members move towards the group's pooled knowledge (T8).
 

@@ -69,6 +69,21 @@ def _fma(typingctx, a, b, c):
     return types.float64(types.float64, types.float64, types.float64), codegen
 
 
+@intrinsic
+def _ufunc_loop(typingctx, fn, args, dims, steps):
+    """Call one of numpy's ufunc inner loops (``void loop(char **args, npy_intp *dimensions, npy_intp
+    *steps, void *data)``) at address ``fn``, its pointer arrays given by address, its data NULL."""
+    def codegen(context, builder, signature, a):
+        byte_p = ir.IntType(8).as_pointer()
+        int_p = ir.IntType(64).as_pointer()
+        fnty = ir.FunctionType(ir.VoidType(), [byte_p.as_pointer(), int_p, int_p, byte_p])
+        loop = builder.inttoptr(a[0], fnty.as_pointer())
+        builder.call(loop, [builder.inttoptr(a[1], byte_p.as_pointer()), builder.inttoptr(a[2], int_p),
+                            builder.inttoptr(a[3], int_p), ir.Constant(byte_p, None)])
+        return context.get_dummy_value()
+    return types.void(types.int64, types.int64, types.int64, types.int64), codegen
+
+
 @nb.njit(inline="always", cache=True)
 def _mulhilo(a, b):
     return _mulhi(a, b), a * b
@@ -678,6 +693,97 @@ def reading(g, need, coverage, visibility, noise, wickedness, fidelity, links, f
     for link in range(links):
         _dirichlet_mix(view, fidelity[0], fidelity[1], e, 5 * (1 + link), nan_kept)
     return view
+
+
+@nb.njit(cache=True)
+def numpy_unary(fn, x, out, n):
+    """numpy's unary float64 ufunc whose inner loop is at address ``fn`` (``govsim.kernels.numpy_loops``)
+    on ``x[:n]``, into ``out[:n]`` (both contiguous): the very code numpy runs for an array of ``n``
+    numbers, so the same numbers on every CPU numpy dispatches for (its AVX-512 logarithm, say)."""
+    frame = np.empty(5, np.int64)  # the two data pointers, the count, the two strides
+    frame[0] = x.ctypes.data
+    frame[1] = out.ctypes.data
+    frame[2] = n
+    frame[3] = 8
+    frame[4] = 8
+    at = frame.ctypes.data
+    _ufunc_loop(fn, at, at + 16, at + 24)
+
+
+@nb.njit(inline="always", cache=True)
+def _numpy_scalar(fn, v, scratch):
+    """numpy's unary ufunc at ``fn`` of one number (as ``np.exp(v)`` of a float computes it)."""
+    scratch[0] = v
+    numpy_unary(fn, scratch, scratch[1:], 1)
+    return scratch[1]
+
+
+@nb.njit(cache=True)
+def design_from_best(best, has_best, sharing, scaled, need, aim, log_fn, exp_fn, g_nov, g_std, pid, rounds, low,
+                     width, slack, constraint, share, defined, has_defined, codified, k0, r0, k1, r1, k2, r2, k3,
+                     r3, k4, r4, n_kinds, lr, learning):
+    """``Paradigm._design_from_best`` once the members' best knowledge on each dimension is known
+    (``best``; ``has_best`` False for a group without members): coverage (``best`` scaled by
+    ``sharing`` where ``scaled``), diversity, fit, novelty (a uniform of the ``novelty`` stream at
+    ``(pid, rounds)`` over ``[low, low + width)``), a look in the rulebook (a uniform of the
+    ``standard`` stream at the same key where ``0 < share < 1``) and mutual learning (:func:`learn`
+    on the ``n_kinds`` (table, rows) pairs given, with ``lr``, where ``learning > 0``).
+
+    Returns ``(coverage, fit, diversity, novelty, standard, learned)``: ``standard`` is the dimension
+    of the standard solution taken (its fit and a novelty of 0 returned), or -1. The logarithms and
+    the exponential are numpy's (``log_fn``, ``exp_fn``), the sums Python's, left to right."""
+    scratch = np.empty(10)
+    if has_best:
+        diversity = (best[0] + best[1] + best[2] + best[3] + best[4]) / 5.0
+        coverage = best * sharing if scaled else best
+        for d in range(5):  # clip(coverage, 1e-3, 1): np.maximum, then np.minimum, of each (NaN kept)
+            x = coverage[d]
+            x = 1e-3 if x < 1e-3 else x
+            scratch[d] = 1.0 if x > 1.0 else x
+    else:
+        diversity = 0.0
+        coverage = np.zeros(5)
+        scratch[:5] = 1e-3
+    numpy_unary(log_fn, scratch, scratch[5:], 5)
+    weighted = (need[0] * scratch[5] + need[1] * scratch[6] + need[2] * scratch[7] + need[3] * scratch[8]
+                + need[4] * scratch[9])
+    capability = _numpy_scalar(exp_fn, weighted, scratch)
+    overlap = aim[0] if aim[0] < need[0] else need[0]
+    for d in range(1, 5):
+        overlap += aim[d] if aim[d] < need[d] else need[d]
+    fit = overlap * capability
+    _rekey(g_nov, pid, rounds, 0)
+    u = low + width * random(g_nov)
+    novelty = diversity * slack * (1.0 - constraint) * u
+    novelty = 0.0 if 0.0 > novelty else novelty  # max(x, 0.0), then min(x, 1.0), as Python's built-ins compare
+    novelty = 1.0 if 1.0 < novelty else novelty
+    standard = -1
+    looks = False
+    if share > 0.0:
+        if share >= 1.0:
+            looks = True
+        else:
+            _rekey(g_std, pid, rounds, 0)
+            looks = random(g_std) < share
+    if looks and has_defined:
+        t = 0  # np.argmax: the first largest (the first NaN, if any)
+        m = defined[0]
+        if m == m:
+            for d in range(1, 5):
+                x = defined[d]
+                if x != x:
+                    t = d
+                    break
+                if x > m:
+                    m = x
+                    t = d
+        standard_fit = need[t] * codified[t]
+        if standard_fit > fit:
+            standard, fit, novelty = t, standard_fit, 0.0
+    learned = 0.0
+    if learning > 0.0 and n_kinds > 0:
+        learned = learn(k0, r0, k1, r1, k2, r2, k3, r3, k4, r4, coverage, lr, learning)
+    return coverage, fit, diversity, novelty, standard, learned
 
 
 @nb.njit(cache=True)
@@ -1393,6 +1499,15 @@ def warm() -> None:
     dot_rows(table, table, True)
     logs(values)
     exponentials(views, 3)
+    import sys
+
+    from govsim.kernels import numpy_loops
+
+    loops = numpy_loops(sys.modules[__name__])  # compiles numpy_unary while checking numpy's loops
+    if loops is not None:
+        v = np.ones(5)
+        design_from_best(v, True, 0.5, True, v, v, loops[0], loops[1], views, views, 1, 1, 0.5, 1.0, 0.5, 0.5, 0.5, v,
+                         True, v, table, rows, table, none, table, none, table, none, table, none, 1, 0.1, 1.0)
     reading(views, table[0], table[1], table[2], 0.1, 0.5, table[:2], 1, True, False)
     key = views[1]
     picked = np.zeros(1, np.int64)

@@ -172,6 +172,10 @@ def compiled_reading(world: World, rng: np.random.Generator, need: np.ndarray, c
                      float(wickedness), _NO_LINKS if fidelity is None else fidelity, links, fused, nan_kept)
 
 
+_ZEROS_K = np.zeros(mech.K)  # a stand-in the compiled design does not read (writable, as its other arrays)
+_NO_PAIRS = (_ZEROS_K.reshape(1, mech.K), np.zeros(0, np.int64)) * 5 + (0,)
+
+
 def _plain(x) -> bool:
     """A float64 vector of K elements."""
     return type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (mech.K,)
@@ -421,6 +425,8 @@ class Paradigm(ABC):
                           learning: float) -> None:
         """:meth:`design_with` once the members' best knowledge on each dimension is known (``best``, a
         new float64 vector the design keeps; None when the group has no members)."""
+        if self._design_compiled(world, problem, group, direction, slack, constraint, sharing, best, learning):
+            return
         # The mechanisms' formulas (pool_knowledge, knowledge_diversity, solution_fit, recombine_novelty,
         # standard_fit), with the members' best knowledge found once for coverage and diversity.
         if best is not None:
@@ -459,6 +465,65 @@ class Paradigm(ABC):
         problem.learning = world.learn(group, coverage, learning) if learning > 0 else 0.0
         problem.designed_at = world.now
         world.designs.append(problem)
+
+    def _design_compiled(self, world: World, problem: Problem, group: Group, direction, slack: float,
+                         constraint: float, sharing: float, best: np.ndarray | None, learning: float) -> bool:
+        """:meth:`_design_from_best` in one compiled call (:func:`govsim.kernels.compiled.design_from_best`:
+        the same draws and numbers, numpy's own logarithm and exponential included); False where the
+        Python form must run."""
+        k = kernels.get()
+        if k is None:
+            return False
+        loops = kernels.numpy_loops(k)
+        streams = world.streams
+        views = self._design_views
+        if views is None or views[0] is not streams:
+            views = self._design_views = (streams, streams.views_of(streams.get("novelty", 0)),
+                                          streams.views_of(streams.get("standard", 0)))
+        need, defined = problem.need, problem.defined
+        spread = world.core.novelty_spread
+        low = 1.0 - spread
+        width = (1.0 + spread) - low
+        if (loops is None or views[1] is None or views[2] is None or not _plain(need) or not _plain(direction)
+                or not (best is None or _plain(best)) or not (defined is None or _plain(defined))
+                or not 0.0 < width < _INF):  # (a width of 0, or none, is left to the Python form's uniform_draw)
+            return False
+        learns = learning > 0
+        pairs = world.learning_pairs(group) if learns else _NO_PAIRS
+        if pairs is None:
+            return False
+        lr = world.config.citizens.learning_rate * learning if learns else 0.0
+        scaled = not (type(sharing) is float and sharing == 1.0)
+        coverage, fit, diversity, novelty, standard, learned = k.design_from_best(
+            _ZEROS_K if best is None else best, best is not None, float(sharing), scaled, need, direction, loops[0],
+            loops[1], views[1], views[2], problem.id, problem.rounds, low, width, float(slack), float(constraint),
+            float(self.params.standardisation), _ZEROS_K if defined is None else defined, defined is not None,
+            self._codified_array(world), *pairs, float(lr), float(learning))
+        problem.coverage = coverage
+        problem.diversity = diversity
+        if standard >= 0:
+            direction = _zeros(mech.K)
+            direction[standard] = 1.0
+        problem.direction = direction
+        problem.fit = fit
+        problem.novelty = novelty
+        problem.standard = standard >= 0
+        problem.learning = learned if learns else 0.0
+        problem.designed_at = world.now
+        world.designs.append(problem)
+        return True
+
+    _design_views: tuple | None = None  # (streams, novelty's state views, standard's): see _design_compiled
+
+    def _codified_array(self, world: World) -> np.ndarray:
+        """:meth:`_codified` as an array."""
+        kept = self._codified_kept
+        if kept is None or kept[0] is not world.config:
+            self._codified(world)
+            kept = self._codified_kept
+        if len(kept) == 2:
+            kept = self._codified_kept = (*kept, np.array(kept[1]))
+        return kept[2]
 
     _codified_kept: tuple | None = None  # (config, world.codified() as a list): see _codified
 
