@@ -786,6 +786,81 @@ def design_from_best(best, has_best, sharing, scaled, need, aim, log_fn, exp_fn,
     return coverage, fit, diversity, novelty, standard, learned
 
 
+@nb.njit(inline="always", cache=True)
+def _normalised(v0, v1, v2, v3, v4, out):
+    """``govsim.paradigms.base.normalised`` of five numbers, into ``out``: each kept where positive
+    (else 0, NaN too), divided by their sum added left to right; 0.2 each where that sum is not positive."""
+    v0 = v0 if v0 > 0.0 else 0.0
+    v1 = v1 if v1 > 0.0 else 0.0
+    v2 = v2 if v2 > 0.0 else 0.0
+    v3 = v3 if v3 > 0.0 else 0.0
+    v4 = v4 if v4 > 0.0 else 0.0
+    t = v0 + v1 + v2 + v3 + v4
+    if t > 0:
+        out[0], out[1], out[2], out[3], out[4] = v0 / t, v1 / t, v2 / t, v3 / t, v4 / t
+    else:
+        out[:] = 0.2
+
+
+@nb.njit(cache=True)
+def arena_design(g_def, g_nov, g_std, pid, rounds, need, defined, conflict, noise, wickedness, fused, adm, pols,
+                 control, openness, autonomy, depth, cap, open_arena, ck, crows, will, efficacy, passivity, held,
+                 activation, ek, emp, discretion, motivation, ak, members_adm, facilitation, pk, fk, frows, firm_share,
+                 constraint, sharing, scaled, log_fn, exp_fn, low, width, share, codified, k0, r0, k1, r1, k2, r2, k3,
+                 r3, k4, r4, n_kinds, lr, learning):
+    """The rest of ``NPG.design`` once an arena has met and gone on past deadlock: the arena's influence
+    (politicians' openness, or the administration's restraint, times autonomy, depth and the tokenism
+    cap, for an open arena with citizens), the administration's view (the best its members know, read
+    with the ``definition`` stream at ``(pid, rounds)``: :func:`reading`), the direction
+    (``NPG._direction``), the slack of the designers (employees' discretion x motivation, citizens'
+    efficacy lifted by activation, administrators' facilitation: their mean), the members' best
+    knowledge (:func:`members_best`) and the design itself (:func:`design_from_best`).
+
+    Returns ``(direction, influence, coverage, fit, diversity, novelty, standard, learned)``, each as
+    the Python form computes it, number for number."""
+    n_adm = adm.size
+    tmp = np.empty(max(n_adm, pols.size) + emp.size + crows.size + n_adm + 1)
+    if n_adm == 0:
+        ctrl = 0.5
+    elif n_adm == 1:
+        ctrl = control[adm[0]]
+    else:
+        ctrl = _gathered_mean(control, adm, 0, n_adm, tmp)
+    power = _gathered_mean(openness, pols, 0, pols.size, tmp) if pols.size else 1.0 - ctrl
+    influence = power * autonomy * depth * cap if open_arena else 0.0
+    admin_cov = np.zeros(5)
+    _rows_max(admin_cov, ak, adm, True)
+    _rekey(g_def, pid, rounds, 0)
+    view = reading(g_def, need, admin_cov, np.ones(5), noise, wickedness, np.zeros((2, 5)), 0, fused, True)
+    keep, spread = 1.0 - conflict, conflict * 0.2
+    arena = np.empty(5)
+    _normalised(keep * defined[0] + spread, keep * defined[1] + spread, keep * defined[2] + spread,
+                keep * defined[3] + spread, keep * defined[4] + spread, arena)
+    rest = 1.0 - influence
+    direction = np.empty(5)
+    _normalised(influence * arena[0] + rest * view[0], influence * arena[1] + rest * view[1],
+                influence * arena[2] + rest * view[2], influence * arena[3] + rest * view[3],
+                influence * arena[4] + rest * view[4], direction)
+    n = 0
+    for r in emp:
+        tmp[n] = discretion[r] * motivation[r]
+        n += 1
+    for r in crows:
+        eff = efficacy[r]
+        tmp[n] = (1.0 - eff) * activation + eff
+        n += 1
+    for r in adm:
+        tmp[n] = facilitation[r]
+        n += 1
+    slack = _sum(tmp, 0, n) / n if n else 0.0
+    best, any_row = members_best(ck, crows, will, passivity, held, ek, emp, ak, members_adm, pk, pols, fk, frows,
+                                 firm_share)
+    coverage, fit, diversity, novelty, standard, learned = design_from_best(
+        best, any_row, sharing, scaled, need, direction, log_fn, exp_fn, g_nov, g_std, pid, rounds, low, width, slack,
+        constraint, share, defined, True, codified, k0, r0, k1, r1, k2, r2, k3, r3, k4, r4, n_kinds, lr, learning)
+    return direction, influence, coverage, fit, diversity, novelty, standard, learned
+
+
 @nb.njit(cache=True)
 def logs(x):
     """The natural logarithm of each of ``x``, as the kernels take it (the C library's;
@@ -1508,6 +1583,10 @@ def warm() -> None:
         v = np.ones(5)
         design_from_best(v, True, 0.5, True, v, v, loops[0], loops[1], views, views, 1, 1, 0.5, 1.0, 0.5, 0.5, 0.5, v,
                          True, v, table, rows, table, none, table, none, table, none, table, none, 1, 0.1, 1.0)
+        arena_design(views, views, views, 1, 1, v, v, 0.2, 0.1, 0.5, True, rows[:1], rows[:2], values, values, 1.0,
+                     1.0, 1.0, True, table, rows, values, values, 0.3, 0.5, 0.5, table, rows, values, values, table,
+                     rows[:1], values, table, table, none, 1.0, 0.5, 0.8, True, loops[0], loops[1], 0.5, 1.0, 0.5, v,
+                     table, rows, table, none, table, none, table, none, table, none, 1, 0.1, 1.0)
     reading(views, table[0], table[1], table[2], 0.1, 0.5, table[:2], 1, True, False)
     key = views[1]
     picked = np.zeros(1, np.int64)

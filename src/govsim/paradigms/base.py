@@ -165,7 +165,7 @@ def compiled_reading(world: World, rng: np.random.Generator, need: np.ndarray, c
     where the Python form must run. ``visibility`` None: every dimension visible; ``fidelity``: the
     chain's ``f_k`` and ``1 - f_k`` as two rows of an array."""
     found = _reading_kernel(world, rng)
-    if found is None or not (_plain(need) and _plain(coverage)) or (visibility is not None and not _plain(visibility)):
+    if found is None or not (plain_k(need) and plain_k(coverage)) or (visibility is not None and not plain_k(visibility)):
         return None
     k, views, fused = found
     return k.reading(views, need, coverage, _SEES_ALL if visibility is None else visibility, float(noise),
@@ -173,11 +173,12 @@ def compiled_reading(world: World, rng: np.random.Generator, need: np.ndarray, c
 
 
 _ZEROS_K = np.zeros(mech.K)  # a stand-in the compiled design does not read (writable, as its other arrays)
-_NO_PAIRS = (_ZEROS_K.reshape(1, mech.K), np.zeros(0, np.int64)) * 5 + (0,)
+NO_LEARNING = (_ZEROS_K.reshape(1, mech.K), np.zeros(0, np.int64)) * 5 + (0,)
+"""The compiled design's learning arguments where nobody learns (``World.learning_pairs``' form)."""
 
 
-def _plain(x) -> bool:
-    """A float64 vector of K elements."""
+def plain_k(x) -> bool:
+    """A float64 vector of K elements (what the compiled readings and designs take)."""
     return type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (mech.K,)
 
 
@@ -484,12 +485,12 @@ class Paradigm(ABC):
         spread = world.core.novelty_spread
         low = 1.0 - spread
         width = (1.0 + spread) - low
-        if (loops is None or views[1] is None or views[2] is None or not _plain(need) or not _plain(direction)
-                or not (best is None or _plain(best)) or not (defined is None or _plain(defined))
+        if (loops is None or views[1] is None or views[2] is None or not plain_k(need) or not plain_k(direction)
+                or not (best is None or plain_k(best)) or not (defined is None or plain_k(defined))
                 or not 0.0 < width < _INF):  # (a width of 0, or none, is left to the Python form's uniform_draw)
             return False
         learns = learning > 0
-        pairs = world.learning_pairs(group) if learns else _NO_PAIRS
+        pairs = world.learning_pairs(group) if learns else NO_LEARNING
         if pairs is None:
             return False
         lr = world.config.citizens.learning_rate * learning if learns else 0.0

@@ -23,7 +23,8 @@ from govsim import kernels, partners
 from govsim import mechanisms as mech
 from govsim.fields import param
 from govsim.ladder import RUNGS
-from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, compiled_reading, normalised
+from govsim.paradigms.base import (NO_LEARNING, Paradigm, ParadigmParams, Steering, compiled_reading, normalised,
+                                   plain_k)
 from govsim.problems import EMPTY, Arena, Group, Stage
 from govsim.world import fmean, is_table_k
 
@@ -519,6 +520,9 @@ class NPG(Paradigm):
                 return False
             arena.imposed = True  # the mandate's deadline: the metagovernor decides (hierarchy creeps back)
         problem.muddy = conflict > p.muddy_threshold
+        if self._design_compiled_arena(world, problem, group, arena, rung, conflict, n_members):
+            problem.ready_at = world.now + p.meeting_interval
+            return True
         # Power sharing: politicians' openness (or the administration's restraint) gives the arena
         # its influence, within the rung's depth, the members' autonomy (T16) and tokenism (T7).
         a = world.administrators
@@ -557,6 +561,70 @@ class NPG(Paradigm):
             self.design_with(world, problem, group, direction, slack, constraint, sharing=sharing,
                              knowledge=knowledge, learning=rung.learning)
         problem.ready_at = world.now + p.meeting_interval
+        return True
+
+    _arena_views: tuple | None = None  # (streams, the definition, novelty and standard streams' state views)
+
+    def _design_compiled_arena(self, world, problem, group: Group, arena: Arena, rung, conflict: float,
+                               n_members: int) -> bool:
+        """The rest of :meth:`design` from power sharing on, in one compiled call
+        (:func:`govsim.kernels.compiled.arena_design`: the same draws and numbers); False where the Python
+        form must run (no kernels, a table or vector not of the plain kind, no room for the novelty draw)."""
+        k = kernels.get()
+        if k is None:
+            return False
+        loops, order = kernels.numpy_loops(k), kernels.dot_order(k)
+        streams = world.streams
+        views = self._arena_views
+        if views is None or views[0] is not streams:
+            views = self._arena_views = (streams, *(streams.views_of(streams.get(name, 0))
+                                                    for name in ("definition", "novelty", "standard")))
+        need, defined = problem.need, problem.defined
+        c, e, a, pol, f = world.citizens, world.employees, world.administrators, world.politicians, world.firms
+        core = world.core
+        spread = core.novelty_spread
+        low = 1.0 - spread
+        width = (1.0 + spread) - low
+        firms = group.firms if f.n else EMPTY
+        if (loops is None or order < 0 or views[1] is None or views[2] is None or views[3] is None
+                or not plain_k(need) or not plain_k(defined) or not 0.0 < width < float("inf")
+                or not (is_table_k(c.knowledge) and is_table_k(e.knowledge) and is_table_k(a.knowledge)
+                        and is_table_k(pol.knowledge) and (not f.n or is_table_k(f.knowledge)))):
+            return False
+        learning = rung.learning
+        pairs = world.learning_pairs(group) if learning > 0 else NO_LEARNING
+        if pairs is None:
+            return False
+        p = self.params
+        adm = group.administrators
+        cap = 1.0 - world.config.ladder.completeness if arena.tokenistic else 1.0
+        sharing = (1.0 - conflict) / mech.coordination_factor(n_members, core.coordination)
+        direction, influence, coverage, fit, diversity, novelty, standard, learned = k.arena_design(
+            views[1], views[2], views[3], problem.id, problem.rounds, need, defined, float(conflict),
+            float(core.definition_noise), float(problem.wickedness), order == 1, adm, group.politicians, a.control,
+            pol.openness, float(arena.autonomy), float(rung.depth), float(cap),
+            bool(group.citizens.size and not arena.imposed), c.knowledge, group.citizens, c.willingness, c.efficacy,
+            float(p.passivity), 1.0 - arena.activation, float(arena.activation), e.knowledge, group.employees,
+            e.discretion, e.motivation, a.knowledge, adm if p.administrators_as_members else EMPTY, a.facilitation,
+            pol.knowledge, f.knowledge if f.n else c.knowledge, firms,
+            float(partners.sharing(world)) if firms.size else 1.0,
+            1.0 - (1.0 - arena.premises) * (1.0 - arena.inside), float(sharing),
+            not (type(sharing) is float and sharing == 1.0), loops[0], loops[1], low, width, float(p.standardisation),
+            self._codified_array(world), *pairs, float(world.config.citizens.learning_rate * learning if learning > 0
+                                                       else 0.0), float(learning))
+        problem.influence = influence
+        problem.coverage = coverage
+        problem.diversity = diversity
+        if standard >= 0:
+            direction = np.zeros(mech.K)
+            direction[standard] = 1.0
+        problem.direction = direction
+        problem.fit = fit
+        problem.novelty = novelty
+        problem.standard = standard >= 0
+        problem.learning = learned if learning > 0 else 0.0
+        problem.designed_at = world.now
+        world.designs.append(problem)
         return True
 
     def decide(self, world, problem):
