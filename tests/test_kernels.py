@@ -992,7 +992,7 @@ def test_readings_are_the_python_forms(kernels_on):
         assert _same_state(a, b)
 
 
-@pytest.mark.parametrize("paradigm", ["opa", "npm", "npg"])
+@pytest.mark.parametrize("paradigm", ["opa", "npm"])  # (NPG's arenas read within arena_definition and arena_design)
 def test_readings_run_compiled_in_a_run(kernels_on, monkeypatch, paradigm):
     calls = []
     real = K.reading
@@ -1036,8 +1036,10 @@ def test_numpys_own_loops_give_numpys_logarithms_and_exponentials(kernels_on):
              "firms": {"count": 4, "seats": 2, "partnership": "contract"}, "ladder": {"tokenism": 0.7}}),
 ])
 def test_designs_run_compiled_and_the_same(kernels_on, monkeypatch, paradigm, extra):
-    # NPG's arenas design through arena_design (which calls design_from_best inside), the others directly
+    # NPG's arenas define through arena_definition and design through arena_design (which calls
+    # design_from_best inside), the others design through design_from_best directly
     calls = _count_calls(monkeypatch, "arena_design" if paradigm == "npg" else "design_from_best")
+    defines = _count_calls(monkeypatch, "arena_definition")
     for seed, citizens in ((3, 2000), (6, 5000)):
         cfg = {"paradigm": paradigm, "metagovernance": "hands_on", "seed": seed, "population": {"citizens": citizens},
                **extra}
@@ -1049,3 +1051,4 @@ def test_designs_run_compiled_and_the_same(kernels_on, monkeypatch, paradigm, ex
         assert calls["n"] == 0
     else:
         assert calls["n"] > 30
+    assert (defines["n"] > 30) == (paradigm == "npg")

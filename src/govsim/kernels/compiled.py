@@ -803,6 +803,22 @@ def _normalised(v0, v1, v2, v3, v4, out):
 
 
 @nb.njit(cache=True)
+def arena_definition(g_def, pid, need, wickedness, base_noise, dialogue_noise, fused, ck, crows, will, passivity, held,
+                     ek, erows, ak, members_adm, pk, prows, fk, frows, firm_share, ct, po, em, ft):
+    """How an NPG arena defines its problem (``NPG.define`` from its members on): the members' best
+    knowledge (:func:`members_best`) as the coverage, noise lowered by their trust
+    (:func:`members_trust`), the need read with the ``definition`` stream at ``(pid, 0)``
+    (:func:`reading`, as ``perceive_need``)."""
+    best, any_row = members_best(ck, crows, will, passivity, held, ek, erows, ak, members_adm, pk, prows, fk, frows,
+                                 firm_share)
+    if not any_row:
+        best[:] = 0.0
+    noise = base_noise + dialogue_noise * (1.0 - members_trust(ct, crows, po, prows, em, erows, ft, frows))
+    _rekey(g_def, pid, 0, 0)
+    return reading(g_def, need, best, np.ones(5), noise, wickedness, np.zeros((2, 5)), 0, fused, True)
+
+
+@nb.njit(cache=True)
 def arena_design(g_def, g_nov, g_std, pid, rounds, need, defined, conflict, noise, wickedness, fused, adm, pols,
                  control, openness, autonomy, depth, cap, open_arena, ck, crows, will, efficacy, passivity, held,
                  activation, ek, emp, discretion, motivation, ak, members_adm, facilitation, pk, fk, frows, firm_share,
@@ -1583,6 +1599,8 @@ def warm() -> None:
         v = np.ones(5)
         design_from_best(v, True, 0.5, True, v, v, loops[0], loops[1], views, views, 1, 1, 0.5, 1.0, 0.5, 0.5, 0.5, v,
                          True, v, table, rows, table, none, table, none, table, none, table, none, 1, 0.1, 1.0)
+        arena_definition(views, 1, v, 0.5, 0.1, 0.2, True, table, rows, values, 0.3, 0.5, table, rows, table, rows[:1],
+                         table, rows[:2], table, none, 1.0, values, values, values, values)
         arena_design(views, views, views, 1, 1, v, v, 0.2, 0.1, 0.5, True, rows[:1], rows[:2], values, values, 1.0,
                      1.0, 1.0, True, table, rows, values, values, 0.3, 0.5, 0.5, table, rows, values, values, table,
                      rows[:1], values, table, table, none, 1.0, 0.5, 0.8, True, loops[0], loops[1], 0.5, 1.0, 0.5, v,

@@ -456,6 +456,34 @@ class NPG(Paradigm):
             return parts[0]
         return np.concatenate(parts) if parts else np.zeros((0, mech.K))
 
+    def _define_compiled(self, world, problem, group: Group, arena: Arena) -> np.ndarray | None:
+        """The defined need as :meth:`define` reads it from the members (best knowledge, trust, the
+        ``definition`` stream), in one compiled call (:func:`govsim.kernels.compiled.arena_definition`);
+        None where the Python form must run."""
+        k = kernels.get()
+        if k is None:
+            return None
+        order = kernels.dot_order(k)
+        streams = world.streams
+        views = self._arena_views
+        if views is None or views[0] is not streams:
+            views = self._arena_views = (streams, *(streams.views_of(streams.get(name, 0))
+                                                    for name in ("definition", "novelty", "standard")))
+        c, e, a, pol, f = world.citizens, world.employees, world.administrators, world.politicians, world.firms
+        if (order < 0 or views[1] is None or not plain_k(problem.need)
+                or not (is_table_k(c.knowledge) and is_table_k(e.knowledge) and is_table_k(a.knowledge)
+                        and is_table_k(pol.knowledge) and (not f.n or is_table_k(f.knowledge)))):
+            return None
+        p = self.params
+        firms = group.firms if f.n else EMPTY
+        return k.arena_definition(
+            views[1], problem.id, problem.need, float(problem.wickedness), float(world.core.definition_noise),
+            float(p.dialogue_noise), order == 1, c.knowledge, group.citizens, c.willingness, float(p.passivity),
+            1.0 - arena.activation, e.knowledge, group.employees, a.knowledge,
+            group.administrators if p.administrators_as_members else EMPTY, pol.knowledge, group.politicians,
+            f.knowledge if f.n else c.knowledge, firms, float(partners.sharing(world)) if firms.size else 1.0,
+            c.trust, pol.openness, e.motivation, f.trust if f.n else _NO_VALUES)
+
     def define(self, world, problem):
         p = self.params
         arena = self._arena(world, problem)
@@ -464,11 +492,14 @@ class NPG(Paradigm):
         world.meta.apply(world, problem, arena)
         group = self._recruit(world, problem, arena)
         problem.group = group
-        best, _ = self._best_known(world, group, arena)
-        cov = best if best is not None else np.zeros(mech.K)  # _pool of the members' knowledge
-        noise = world.core.definition_noise + p.dialogue_noise * (1.0 - self._trust_of(world, group))
-        rng = world.streams.get("definition", problem.id, 0)
-        problem.defined = _perceived(world, problem, cov, self.visibility(world), noise, rng)
+        defined = self._define_compiled(world, problem, group, arena)
+        if defined is None:
+            best, _ = self._best_known(world, group, arena)
+            cov = best if best is not None else np.zeros(mech.K)  # _pool of the members' knowledge
+            noise = world.core.definition_noise + p.dialogue_noise * (1.0 - self._trust_of(world, group))
+            rng = world.streams.get("definition", problem.id, 0)
+            defined = _perceived(world, problem, cov, self.visibility(world), noise, rng)
+        problem.defined = defined
         self._meet(world, problem, group, arena, setup=True)
         filled = group.politicians.size / p.arena_politicians if p.arena_politicians else 0.0
         problem.political_ownership = min(1.0, filled)
