@@ -514,7 +514,7 @@ class Paradigm(ABC):
         world.designs.append(problem)
         return True
 
-    _design_views: tuple | None = None  # (streams, novelty's state views, standard's): see _design_compiled
+    _design_views: tuple | None = None  # (streams, novelty's and standard's state views): see _design_compiled
 
     def _codified_array(self, world: World) -> np.ndarray:
         """:meth:`_codified` as an array."""

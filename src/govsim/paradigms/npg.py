@@ -123,6 +123,7 @@ def _pool(knowledge: np.ndarray) -> np.ndarray:
 
 
 _F64 = np.dtype(np.float64)
+_INF = float("inf")
 _SHAPE_K = (mech.K,)
 _UNIFORM_SHARE = 1.0 / mech.K  # each element of mech.UNIFORM
 
@@ -456,33 +457,64 @@ class NPG(Paradigm):
             return parts[0]
         return np.concatenate(parts) if parts else np.zeros((0, mech.K))
 
+    _arena_kept: tuple | None = None  # (world, step, what the compiled arena kernels take): see _arena_kernels
+
+    def _arena_kernels(self, world) -> tuple | None:
+        """What the compiled definition and design of arenas take that stays the same within a step (the
+        state views of the ``definition``, ``novelty`` and ``standard`` streams, how numpy
+        adds dot products, numpy's logarithm and exponential loops, the populations' tables and values,
+        the parameters), worked out once a step; None where the Python forms must run (no kernels, a
+        table not of the plain kind)."""
+        k = kernels.get()
+        if k is None:
+            return None
+        kept = self._arena_kept
+        streams = world.streams
+        if kept is not None and kept[0] is world and kept[1] == world.now and kept[3] is self.params:
+            # (in a copy of the model the views kept are copies, not its generators' state: the same
+            # draws all the same, since each use sets the key's block first and Philox's numbers
+            # follow from its key and counter alone)
+            return kept[2]
+        found = None
+        views = [streams.views_of(streams.get(name, 0)) for name in ("definition", "novelty", "standard")]
+        order, loops = kernels.dot_order(k), kernels.numpy_loops(k)
+        c, e, a, pol, f = world.citizens, world.employees, world.administrators, world.politicians, world.firms
+        if (order >= 0 and None not in views
+                and is_table_k(c.knowledge) and is_table_k(e.knowledge) and is_table_k(a.knowledge)
+                and is_table_k(pol.knowledge) and (not f.n or is_table_k(f.knowledge))):
+            p, core = self.params, world.core
+            spread = core.novelty_spread
+            low = 1.0 - spread
+            firms = f.n > 0
+            found = {
+                "views": views, "fused": order == 1, "loops": loops, "low": low,
+                "width": (1.0 + spread) - low, "noise": float(core.definition_noise),
+                "dialogue": float(p.dialogue_noise), "passivity": float(p.passivity),
+                "members_adm": p.administrators_as_members, "firms": firms,
+                "firm_table": f.knowledge if firms else c.knowledge, "firm_share": float(partners.sharing(world)),
+                "firm_trust": f.trust if firms else _NO_VALUES, "completeness": world.config.ladder.completeness,
+                "coordination": core.coordination, "standardisation": float(p.standardisation),
+                "codified": self._codified_array(world), "learning_rate": world.config.citizens.learning_rate,
+                "c": c, "e": e, "a": a, "pol": pol,
+            }
+        self._arena_kept = (world, world.now, found, self.params)
+        return found
+
     def _define_compiled(self, world, problem, group: Group, arena: Arena) -> np.ndarray | None:
         """The defined need as :meth:`define` reads it from the members (best knowledge, trust, the
         ``definition`` stream), in one compiled call (:func:`govsim.kernels.compiled.arena_definition`);
         None where the Python form must run."""
-        k = kernels.get()
-        if k is None:
+        s = self._arena_kernels(world)
+        if s is None or not plain_k(problem.need):
             return None
-        order = kernels.dot_order(k)
-        streams = world.streams
-        views = self._arena_views
-        if views is None or views[0] is not streams:
-            views = self._arena_views = (streams, *(streams.views_of(streams.get(name, 0))
-                                                    for name in ("definition", "novelty", "standard")))
-        c, e, a, pol, f = world.citizens, world.employees, world.administrators, world.politicians, world.firms
-        if (order < 0 or views[1] is None or not plain_k(problem.need)
-                or not (is_table_k(c.knowledge) and is_table_k(e.knowledge) and is_table_k(a.knowledge)
-                        and is_table_k(pol.knowledge) and (not f.n or is_table_k(f.knowledge)))):
-            return None
-        p = self.params
-        firms = group.firms if f.n else EMPTY
-        return k.arena_definition(
-            views[1], problem.id, problem.need, float(problem.wickedness), float(world.core.definition_noise),
-            float(p.dialogue_noise), order == 1, c.knowledge, group.citizens, c.willingness, float(p.passivity),
-            1.0 - arena.activation, e.knowledge, group.employees, a.knowledge,
-            group.administrators if p.administrators_as_members else EMPTY, pol.knowledge, group.politicians,
-            f.knowledge if f.n else c.knowledge, firms, float(partners.sharing(world)) if firms.size else 1.0,
-            c.trust, pol.openness, e.motivation, f.trust if f.n else _NO_VALUES)
+        c, e, a, pol = s["c"], s["e"], s["a"], s["pol"]
+        firms = group.firms if s["firms"] else EMPTY
+        return kernels.get().arena_definition(
+            s["views"][0], problem.id, problem.need, float(problem.wickedness), s["noise"], s["dialogue"], s["fused"],
+            c.knowledge, group.citizens, c.willingness, s["passivity"], 1.0 - arena.activation, e.knowledge,
+            group.employees, a.knowledge, group.administrators if s["members_adm"] else EMPTY, pol.knowledge,
+            group.politicians, s["firm_table"], firms, s["firm_share"] if firms.size else 1.0, c.trust, pol.openness,
+            e.motivation, s["firm_trust"])
 
     def define(self, world, problem):
         p = self.params
@@ -594,55 +626,36 @@ class NPG(Paradigm):
         problem.ready_at = world.now + p.meeting_interval
         return True
 
-    _arena_views: tuple | None = None  # (streams, the definition, novelty and standard streams' state views)
-
     def _design_compiled_arena(self, world, problem, group: Group, arena: Arena, rung, conflict: float,
                                n_members: int) -> bool:
         """The rest of :meth:`design` from power sharing on, in one compiled call
         (:func:`govsim.kernels.compiled.arena_design`: the same draws and numbers); False where the Python
         form must run (no kernels, a table or vector not of the plain kind, no room for the novelty draw)."""
-        k = kernels.get()
-        if k is None:
-            return False
-        loops, order = kernels.numpy_loops(k), kernels.dot_order(k)
-        streams = world.streams
-        views = self._arena_views
-        if views is None or views[0] is not streams:
-            views = self._arena_views = (streams, *(streams.views_of(streams.get(name, 0))
-                                                    for name in ("definition", "novelty", "standard")))
+        s = self._arena_kernels(world)
         need, defined = problem.need, problem.defined
-        c, e, a, pol, f = world.citizens, world.employees, world.administrators, world.politicians, world.firms
-        core = world.core
-        spread = core.novelty_spread
-        low = 1.0 - spread
-        width = (1.0 + spread) - low
-        firms = group.firms if f.n else EMPTY
-        if (loops is None or order < 0 or views[1] is None or views[2] is None or views[3] is None
-                or not plain_k(need) or not plain_k(defined) or not 0.0 < width < float("inf")
-                or not (is_table_k(c.knowledge) and is_table_k(e.knowledge) and is_table_k(a.knowledge)
-                        and is_table_k(pol.knowledge) and (not f.n or is_table_k(f.knowledge)))):
+        if (s is None or s["loops"] is None or not plain_k(need) or not plain_k(defined)
+                or not 0.0 < s["width"] < _INF):
             return False
         learning = rung.learning
         pairs = world.learning_pairs(group) if learning > 0 else NO_LEARNING
         if pairs is None:
             return False
-        p = self.params
-        adm = group.administrators
-        cap = 1.0 - world.config.ladder.completeness if arena.tokenistic else 1.0
-        sharing = (1.0 - conflict) / mech.coordination_factor(n_members, core.coordination)
-        direction, influence, coverage, fit, diversity, novelty, standard, learned = k.arena_design(
-            views[1], views[2], views[3], problem.id, problem.rounds, need, defined, float(conflict),
-            float(core.definition_noise), float(problem.wickedness), order == 1, adm, group.politicians, a.control,
-            pol.openness, float(arena.autonomy), float(rung.depth), float(cap),
-            bool(group.citizens.size and not arena.imposed), c.knowledge, group.citizens, c.willingness, c.efficacy,
-            float(p.passivity), 1.0 - arena.activation, float(arena.activation), e.knowledge, group.employees,
-            e.discretion, e.motivation, a.knowledge, adm if p.administrators_as_members else EMPTY, a.facilitation,
-            pol.knowledge, f.knowledge if f.n else c.knowledge, firms,
-            float(partners.sharing(world)) if firms.size else 1.0,
-            1.0 - (1.0 - arena.premises) * (1.0 - arena.inside), float(sharing),
-            not (type(sharing) is float and sharing == 1.0), loops[0], loops[1], low, width, float(p.standardisation),
-            self._codified_array(world), *pairs, float(world.config.citizens.learning_rate * learning if learning > 0
-                                                       else 0.0), float(learning))
+        c, e, a, pol = s["c"], s["e"], s["a"], s["pol"]
+        adm, views, loops = group.administrators, s["views"], s["loops"]
+        firms = group.firms if s["firms"] else EMPTY
+        cap = 1.0 - s["completeness"] if arena.tokenistic else 1.0
+        sharing = (1.0 - conflict) / mech.coordination_factor(n_members, s["coordination"])
+        direction, influence, coverage, fit, diversity, novelty, standard, learned = kernels.get().arena_design(
+            views[0], views[1], views[2], problem.id, problem.rounds, need, defined, float(conflict), s["noise"],
+            float(problem.wickedness), s["fused"], adm, group.politicians, a.control, pol.openness,
+            float(arena.autonomy), float(rung.depth), float(cap), bool(group.citizens.size and not arena.imposed),
+            c.knowledge, group.citizens, c.willingness, c.efficacy, s["passivity"], 1.0 - arena.activation,
+            float(arena.activation), e.knowledge, group.employees, e.discretion, e.motivation, a.knowledge,
+            adm if s["members_adm"] else EMPTY, a.facilitation, pol.knowledge, s["firm_table"], firms,
+            s["firm_share"] if firms.size else 1.0, 1.0 - (1.0 - arena.premises) * (1.0 - arena.inside),
+            float(sharing), not (type(sharing) is float and sharing == 1.0), loops[0], loops[1], s["low"],
+            s["width"], s["standardisation"], s["codified"], *pairs,
+            float(s["learning_rate"] * learning if learning > 0 else 0.0), float(learning))
         problem.influence = influence
         problem.coverage = coverage
         problem.diversity = diversity
