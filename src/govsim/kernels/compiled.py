@@ -656,23 +656,31 @@ def _positive(x, nan_kept):
 
 
 @nb.njit(inline="always", cache=True)
+def _normalise_into(v, nan_kept):
+    """``normalise`` of the five numbers in ``v``, in place: each kept where positive, else 0 (NaN kept
+    only where ``nan_kept``, as ``govsim.mechanisms.normalise``; read as 0 otherwise, as
+    ``govsim.paradigms.base.normalised``), each divided by their sum added left to right from 0.0;
+    0.2 each where that sum is not positive."""
+    t = 0.0
+    for d in range(5):
+        x = _positive(v[d], nan_kept)
+        v[d] = x
+        t += x
+    if t > 0:
+        for d in range(5):
+            v[d] = v[d] / t
+    else:
+        v[:] = 0.2
+
+
+@nb.njit(inline="always", cache=True)
 def _dirichlet_mix(view, keep, lose, e, lo, nan_kept):
     """``normalise(keep * view + lose * d)`` of one Dirichlet(1) draw ``d`` (the standard exponentials
-    ``e[lo:lo + 5]``, each multiplied by one over their sum from 0.0), written into ``view``: the sum of
-    the clipped parts is added left to right from 0.0, each part divided by it (uniform where it is
-    not positive)."""
-    e0, e1, e2, e3, e4 = e[lo], e[lo + 1], e[lo + 2], e[lo + 3], e[lo + 4]
-    inv = 1.0 / (0.0 + e0 + e1 + e2 + e3 + e4)
-    m0 = _positive(keep[0] * view[0] + lose[0] * (e0 * inv), nan_kept)
-    m1 = _positive(keep[1] * view[1] + lose[1] * (e1 * inv), nan_kept)
-    m2 = _positive(keep[2] * view[2] + lose[2] * (e2 * inv), nan_kept)
-    m3 = _positive(keep[3] * view[3] + lose[3] * (e3 * inv), nan_kept)
-    m4 = _positive(keep[4] * view[4] + lose[4] * (e4 * inv), nan_kept)
-    t = 0.0 + m0 + m1 + m2 + m3 + m4
-    if t > 0:
-        view[0], view[1], view[2], view[3], view[4] = m0 / t, m1 / t, m2 / t, m3 / t, m4 / t
-    else:
-        view[:] = 0.2
+    ``e[lo:lo + 5]``, each multiplied by one over their sum from 0.0), written into ``view``."""
+    inv = 1.0 / (0.0 + e[lo] + e[lo + 1] + e[lo + 2] + e[lo + 3] + e[lo + 4])
+    for d in range(5):
+        view[d] = keep[d] * view[d] + lose[d] * (e[lo + d] * inv)
+    _normalise_into(view, nan_kept)
 
 
 @nb.njit(cache=True)
@@ -794,22 +802,6 @@ def design_from_best(best, has_best, sharing, scaled, need, aim, log_fn, exp_fn,
     return coverage, fit, diversity, novelty, standard, learned
 
 
-@nb.njit(inline="always", cache=True)
-def _normalised(v0, v1, v2, v3, v4, out):
-    """``govsim.paradigms.base.normalised`` of five numbers, into ``out``: each kept where positive
-    (else 0, NaN too), divided by their sum added left to right; 0.2 each where that sum is not positive."""
-    v0 = v0 if v0 > 0.0 else 0.0
-    v1 = v1 if v1 > 0.0 else 0.0
-    v2 = v2 if v2 > 0.0 else 0.0
-    v3 = v3 if v3 > 0.0 else 0.0
-    v4 = v4 if v4 > 0.0 else 0.0
-    t = v0 + v1 + v2 + v3 + v4
-    if t > 0:
-        out[0], out[1], out[2], out[3], out[4] = v0 / t, v1 / t, v2 / t, v3 / t, v4 / t
-    else:
-        out[:] = 0.2
-
-
 @nb.njit(cache=True)
 def arena_definition(g_def, pid, need, wickedness, base_noise, dialogue_noise, fused, ck, crows, will, passivity, held,
                      ek, erows, ak, members_adm, pk, prows, fk, frows, firm_share, ct, po, em, ft):
@@ -858,13 +850,14 @@ def arena_design(g_def, g_nov, g_std, pid, rounds, need, defined, conflict, nois
     view = reading(g_def, need, admin_cov, np.ones(5), noise, wickedness, np.zeros((2, 5)), 0, fused, True)
     keep, spread = 1.0 - conflict, conflict * 0.2
     arena = np.empty(5)
-    _normalised(keep * defined[0] + spread, keep * defined[1] + spread, keep * defined[2] + spread,
-                keep * defined[3] + spread, keep * defined[4] + spread, arena)
+    for d in range(5):
+        arena[d] = keep * defined[d] + spread
+    _normalise_into(arena, False)
     rest = 1.0 - influence
     direction = np.empty(5)
-    _normalised(influence * arena[0] + rest * view[0], influence * arena[1] + rest * view[1],
-                influence * arena[2] + rest * view[2], influence * arena[3] + rest * view[3],
-                influence * arena[4] + rest * view[4], direction)
+    for d in range(5):
+        direction[d] = influence * arena[d] + rest * view[d]
+    _normalise_into(direction, False)
     n = 0
     for r in emp:
         tmp[n] = discretion[r] * motivation[r]
