@@ -177,6 +177,24 @@ NO_LEARNING = (_ZEROS_K.reshape(1, mech.K), np.zeros(0, np.int64)) * 5 + (0,)
 """The compiled design's learning arguments where nobody learns (``World.learning_pairs``' form)."""
 
 
+def record_design(world: World, problem: Problem, direction: np.ndarray, coverage: np.ndarray, fit: float,
+                  diversity: float, novelty: float, standard: int, learning: float) -> None:
+    """Keep what a compiled design found on ``problem`` and record the design: ``standard`` is the dimension of
+    the standard solution taken in place of ``direction`` (-1 for none)."""
+    problem.coverage = coverage
+    problem.diversity = diversity
+    if standard >= 0:
+        direction = _zeros(mech.K)
+        direction[standard] = 1.0
+    problem.direction = direction
+    problem.fit = fit
+    problem.novelty = novelty
+    problem.standard = standard >= 0
+    problem.learning = learning
+    problem.designed_at = world.now
+    world.designs.append(problem)
+
+
 def plain_k(x) -> bool:
     """A float64 vector of K elements (what the compiled readings and designs take)."""
     return type(x) is np.ndarray and x.dtype == np.float64 and x.shape == (mech.K,)
@@ -500,18 +518,7 @@ class Paradigm(ABC):
             loops[1], views[1], views[2], problem.id, problem.rounds, low, width, float(slack), float(constraint),
             float(self.params.standardisation), _ZEROS_K if defined is None else defined, defined is not None,
             self._codified_array(world), *pairs, float(lr), float(learning))
-        problem.coverage = coverage
-        problem.diversity = diversity
-        if standard >= 0:
-            direction = _zeros(mech.K)
-            direction[standard] = 1.0
-        problem.direction = direction
-        problem.fit = fit
-        problem.novelty = novelty
-        problem.standard = standard >= 0
-        problem.learning = learned if learns else 0.0
-        problem.designed_at = world.now
-        world.designs.append(problem)
+        record_design(world, problem, direction, coverage, fit, diversity, novelty, standard, learned if learns else 0.0)
         return True
 
     _design_views: tuple | None = None  # (streams, novelty's and standard's state views): see _design_compiled

@@ -24,7 +24,7 @@ from govsim import mechanisms as mech
 from govsim.fields import param
 from govsim.ladder import RUNGS
 from govsim.paradigms.base import (NO_LEARNING, Paradigm, ParadigmParams, Steering, compiled_reading, normalised,
-                                   plain_k)
+                                   plain_k, record_design)
 from govsim.problems import EMPTY, Arena, Group, Stage
 from govsim.world import fmean, is_table_k
 
@@ -457,16 +457,16 @@ class NPG(Paradigm):
             return parts[0]
         return np.concatenate(parts) if parts else np.zeros((0, mech.K))
 
-    _arena_kept: tuple | None = None  # (world, step, what the compiled arena kernels take): see _arena_kernels
+    _arena_kept: tuple | None = None  # (world, step, what the arena kernels take, params): see _arena_kernels
 
-    def _arena_kernels(self, world) -> tuple | None:
+    def _arena_kernels(self, world) -> dict | None:
         """What the compiled definition and design of arenas take that stays the same within a step (the
-        state views of the ``definition``, ``novelty`` and ``standard`` streams, how numpy
-        adds dot products, numpy's logarithm and exponential loops, the populations' tables and values,
-        the parameters), worked out once a step; None where the Python forms must run (no kernels, a
-        table not of the plain kind)."""
+        state views of the ``definition``, ``novelty`` and ``standard`` streams, how numpy adds dot
+        products, numpy's logarithm and exponential loops, the populations' tables and values, the
+        parameters), worked out once a step; None where the Python forms must run (no kernels, a table
+        not of the plain kind)."""
         k = kernels.get()
-        if k is None:
+        if k is None or not k.EXPONENTIALS:  # (the readings draw numpy's exponentials)
             return None
         kept = self._arena_kept
         streams = world.streams
@@ -657,18 +657,8 @@ class NPG(Paradigm):
             s["width"], s["standardisation"], s["codified"], *pairs,
             float(s["learning_rate"] * learning if learning > 0 else 0.0), float(learning))
         problem.influence = influence
-        problem.coverage = coverage
-        problem.diversity = diversity
-        if standard >= 0:
-            direction = np.zeros(mech.K)
-            direction[standard] = 1.0
-        problem.direction = direction
-        problem.fit = fit
-        problem.novelty = novelty
-        problem.standard = standard >= 0
-        problem.learning = learned if learning > 0 else 0.0
-        problem.designed_at = world.now
-        world.designs.append(problem)
+        record_design(world, problem, direction, coverage, fit, diversity, novelty, standard,
+                      learned if learning > 0 else 0.0)
         return True
 
     def decide(self, world, problem):
