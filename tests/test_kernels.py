@@ -484,9 +484,9 @@ def test_arena_knowledge_and_trust_are_the_same(kernels_on, setting):
 def test_warming_loads_every_kernel():
     K.warm()
     for name in ("keys_top", "choice_sorted", "select", "open_rounds", "reach", "learn", "members_best",
-                 "members_trust", "dot_rows", "logs", "exponentials", "reading", "chain_notice", "arena_notice", "implementation_teams",
-                 "deliver", "indicators", "citizens_respond", "citizens_willingness",
-                 "take_part"):
+                 "members_trust", "dot_rows", "logs", "exponentials", "reading", "numpy_unary", "design_from_best",
+                 "arena_definition", "arena_design", "chain_notice", "arena_notice", "implementation_teams",
+                 "deliver", "indicators", "citizens_respond", "citizens_willingness", "take_part"):
         assert getattr(K, name).signatures, name  # compiled (or read from numba's cache) for some types
 
 

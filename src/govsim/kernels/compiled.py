@@ -8,15 +8,15 @@ compiled code.
 Draws.
 
 Each function reads and advances a generator's own state (through ``Streams.views_of``), so a draw
-taken here and a draw taken through the ``numpy.random.Generator`` continue one another:
-``random`` is ``Generator.random``, ``integer`` one value of ``Generator.integers(0, n)``,
-``choice_sorted`` ``np.sort(Generator.choice(n, m, replace=False))``, ``exponentials``
-``Generator.standard_exponential(n)`` (numpy's ziggurat over numpy's own tables, which numba
-carries for its own support of numpy's generators), each number for number and leaving the
-generator in the same state (``tests/test_kernels.py`` checks them against numpy). The algorithms are numpy's: Philox4x64-10 (Salmon et al. 2011) with numpy's buffer of
-four words and its half-word for 32-bit draws, Lemire's bounded integers on 32-bit words,
-Floyd's sampling without replacement (or a partial Fisher-Yates shuffle for a large share of a
-large population) followed by a shuffle of the sample.
+taken here and a draw taken through the ``numpy.random.Generator`` continue one another: ``random``
+is ``Generator.random``, ``integer`` one value of ``Generator.integers(0, n)``, ``choice_sorted``
+``np.sort(Generator.choice(n, m, replace=False))``, ``exponentials``
+``Generator.standard_exponential(n)`` (numpy's ziggurat over numpy's own tables, which numba carries
+for its own support of numpy's generators), each number for number and leaving the generator in the
+same state (``tests/test_kernels.py`` checks them against numpy). The algorithms are numpy's:
+Philox4x64-10 (Salmon et al. 2011) with numpy's buffer of four words and its half-word for 32-bit
+draws, Lemire's bounded integers on 32-bit words, Floyd's sampling without replacement (or a partial
+Fisher-Yates shuffle for a large share of a large population) followed by a shuffle of the sample.
 
 Arithmetic. Sums are added in numpy's order (left to right for a few numbers, numpy's pairwise sum
 for more, dot products as ``govsim.kernels.dot_order`` finds numpy adding them). Logarithms and

@@ -165,7 +165,8 @@ def compiled_reading(world: World, rng: np.random.Generator, need: np.ndarray, c
     where the Python form must run. ``visibility`` None: every dimension visible; ``fidelity``: the
     chain's ``f_k`` and ``1 - f_k`` as two rows of an array."""
     found = _reading_kernel(world, rng)
-    if found is None or not (plain_k(need) and plain_k(coverage)) or (visibility is not None and not plain_k(visibility)):
+    if (found is None or not (plain_k(need) and plain_k(coverage))
+            or (visibility is not None and not plain_k(visibility))):
         return None
     k, views, fused = found
     return k.reading(views, need, coverage, _SEES_ALL if visibility is None else visibility, float(noise),
@@ -518,7 +519,8 @@ class Paradigm(ABC):
             loops[1], views[1], views[2], problem.id, problem.rounds, low, width, float(slack), float(constraint),
             float(self.params.standardisation), _ZEROS_K if defined is None else defined, defined is not None,
             self._codified_array(world), *pairs, float(lr), float(learning))
-        record_design(world, problem, direction, coverage, fit, diversity, novelty, standard, learned if learns else 0.0)
+        record_design(world, problem, direction, coverage, fit, diversity, novelty, standard,
+                      learned if learns else 0.0)
         return True
 
     _design_views: tuple | None = None  # (streams, novelty's and standard's state views): see _design_compiled

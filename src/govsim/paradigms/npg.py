@@ -601,7 +601,8 @@ class NPG(Paradigm):
         # What the administration sees: the best any administrator of the arena knows (one row: that row).
         admin_cov = a.knowledge[adm[0]].copy() if n == 1 else _pool(a.knowledge.take(adm, axis=0))
         rng_view = streams.get("definition", problem.id, problem.rounds)
-        admin_view = _perceived(world, problem, admin_cov, self.visibility(world), world.core.definition_noise, rng_view)
+        admin_view = _perceived(world, problem, admin_cov, self.visibility(world), world.core.definition_noise,
+                                rng_view)
         direction = _direction(problem.defined, conflict, admin_view, influence)
         problem.influence = influence
         e = world.employees

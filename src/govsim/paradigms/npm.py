@@ -115,7 +115,8 @@ class NPM(Paradigm):
         drawn = compiled_reading(world, rng, problem.need, cov, seen, world.core.definition_noise, problem.wickedness)
         if drawn is None:
             x = rng.standard_exponential(5).tolist()  # dirichlet_rows(rng, 1)
-            defined = perceived_chained(problem.need, cov, visibility, world.core.definition_noise, problem.wickedness, x)
+            defined = perceived_chained(problem.need, cov, visibility, world.core.definition_noise, problem.wickedness,
+                                        x)
             drawn = np.array(defined)
         else:
             defined = drawn.tolist()

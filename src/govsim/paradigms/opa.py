@@ -174,8 +174,8 @@ class OPA(Paradigm):
             view = compiled_reading(world, rng, problem.need, cov, None, world.core.definition_noise,
                                     problem.wickedness)
             if view is None:
-                view = perceived_chained(problem.need, cov, None, world.core.definition_noise, problem.wickedness,
-                                         rng.standard_exponential(5).tolist())  # perceived with dirichlet_rows(rng, 1)[0]
+                x = rng.standard_exponential(5).tolist()  # perceived with dirichlet_rows(rng, 1)[0]
+                view = perceived_chained(problem.need, cov, None, world.core.definition_noise, problem.wickedness, x)
             else:
                 view = view.tolist()
             rest = 1.0 - influence
