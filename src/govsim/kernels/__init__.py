@@ -10,7 +10,7 @@ each other).
 Loading them costs a process about a second (importing numba and its compiler, then numba's disk
 cache). So by default (``GOVSIM_JIT=auto``) a process runs the Python forms until ``AFTER``
 problems have arrived in it (a long or large run, or a few runs of a sweep's worker), then loads
-the kernels. Compiling them, where numba's cache has nothing for this machine yet, costs 35–65 s
+the kernels. Compiling them, where numba's cache has nothing for this machine yet, costs 35–70 s
 once: ``auto`` processes compile them only once ``AFTER_COMPILE`` problems have arrived in the
 processes on the machine together (counted in a file beside numba's cache), about as many as the
 kernels need to save that time, and one process at a time (a lock beside the cache; the others go
@@ -42,7 +42,7 @@ AFTER = 5000
 AFTER_COMPILE = 200_000
 """Problems arrived without the kernels, in the processes on this machine together, before a process
 compiles them where numba's cache has none for this machine (``GOVSIM_JIT=auto``). Compiling takes
-35–65 s; the kernels save 0.06–0.37 ms of CPU per arriving problem (1k and 10k citizens,
+35–70 s; the kernels save 0.06–0.37 ms of CPU per arriving problem (1k and 10k citizens,
 docs/performance.md), so by then running without them has cost about as much extra time as compiling
 them takes: rent until the rent paid equals the price, then buy."""
 
