@@ -889,12 +889,9 @@ class World:
         if not kinds:
             return 0.0
         k = kernels.get()
-        if k is not None and _is_row_k(coverage) and all(is_table_k(t) for t, _ in kinds):
-            args = []  # the kernel's five (table, rows) pairs: the members' kinds, then empty ones
-            for table, rows in kinds:
-                args += (table, rows)
-            args += (kinds[0][0], _NO_ROWS) * (5 - len(kinds))
-            return k.learn(*args, coverage, float(lr), float(share))
+        pairs = self.learning_pairs(g) if k is not None and _is_row_k(coverage) else None
+        if pairs is not None:  # the kernel's five (table, rows) pairs: the members' kinds, then empty ones
+            return k.learn(*pairs[:10], coverage, float(lr), float(share))
         # All members' rows at once (each number computed as in a pass per kind of member):
         # gap = max(c - k, 0), k += lr gap, written back per kind; the mean gain is the mean of
         # gap x share over the stacked rows, as np.mean computes it (one sum over the block, over its size).
