@@ -320,8 +320,12 @@ def test_views_are_given_for_the_streams_own_generators_only():
     assert Streams(np.random.SeedSequence(5)).views_of(gen) is None
 
 
-def test_the_kernels_are_used_in_a_run(kernels_on, monkeypatch):
-    calls = {"select": 0, "staff_top": 0, "open_rounds": 0}
+@pytest.mark.parametrize("bias, kernels_called", [
+    (1.5, ("arena_recruit",)),  # an arena's recruitment in one call
+    (0.5, ("select", "staff_top", "open_rounds")),  # numpy's power hands 0.5 to its square root: call by call
+])
+def test_the_kernels_are_used_in_a_run(kernels_on, monkeypatch, bias, kernels_called):
+    calls = {name: 0 for name in ("arena_recruit", "select", "staff_top", "open_rounds")}
     for name in calls:
         real = getattr(K, name)
 
@@ -331,10 +335,12 @@ def test_the_kernels_are_used_in_a_run(kernels_on, monkeypatch):
 
         monkeypatch.setattr(K, name, counted)
     m = GovModel(validate({"paradigm": "npg", "metagovernance": "hands_off", "seed": 2,
-                           "population": {"citizens": 3000}}), history=False)
+                           "population": {"citizens": 3000}, "citizens": {"participation_bias": bias}}), history=False)
     for _ in range(8):
         m.step()
-    assert min(calls.values()) > 10, calls
+    assert min(calls[name] for name in kernels_called) > 10, calls
+    if bias == 0.5:
+        assert calls["arena_recruit"] == 0
 
 
 def _run(cfg: dict, steps: int):
@@ -1052,3 +1058,89 @@ def test_designs_run_compiled_and_the_same(kernels_on, monkeypatch, paradigm, ex
     else:
         assert calls["n"] > 30
     assert (defines["n"] > 30) == (paradigm == "npg")
+
+
+def test_numpys_power_loop_gives_numpys_powers(kernels_on):
+    # an array to a number's power, as `x **= e` computes it, for the exponents numpy computes by its
+    # power loop; none for those it turns into another ufunc (-1, 0, 0.5, 1, 2)
+    rng = np.random.default_rng(12)
+    for e in (1.5, 0.3, 2.7, 3.0, -0.8):
+        fn = kernels.numpy_power_loop(K, e)
+        assert fn is not None, e
+        for size in (1, 2, 5, 17, 64, 300):
+            x = rng.random(size) * 3.0
+            want = x.copy()
+            want **= e
+            K.numpy_power(fn, x, np.array([e]), size)
+            assert np.array_equal(x, want), (e, size)
+    for e in (-1.0, 0.0, 0.5, 1.0, 2.0, float("nan")):
+        assert kernels.numpy_power_loop(K, e) is None
+
+
+def _recruit_cases(m: GovModel):
+    """Arenas for the problems waiting in ``m``: each rung, with and without outreach, competence profiles
+    and broad advertisement (metagovernance's design tool), one or no facilitator."""
+    from govsim.ladder import RUNGS
+    from govsim.problems import Arena
+    from govsim.world import Group
+
+    w = m.world
+    problems = w.open[:24]
+    for i, p in enumerate(problems):
+        rung = 1 + i % 6
+        arena = Arena(rung=rung, outreach=0.4 * (i % 2), profile=0.7 * ((i // 2) % 2), broad=0.5 * ((i // 4) % 2))
+        admins = w.pick_administrators(1) if i % 5 else np.zeros(0, dtype=np.int64)
+        p.group = Group(administrators=admins)
+        seats = int(round(m.paradigm.params.arena_citizens * RUNGS[rung].seats))
+        yield p, arena, RUNGS[rung], seats, int(round(seats * arena.broad)), admins
+
+
+@pytest.mark.parametrize("cfg", [
+    {"seed": 3, "population": {"citizens": 3000}},
+    {"seed": 5, "population": {"citizens": 20000}, "citizens": {"participation_bias": 2.5},
+     "npg": {"arena_politicians": 3, "broad_reach": 40}},
+    {"seed": 8, "population": {"citizens": 1500, "politicians": 60}, "npg": {"arena_politicians": 4, "broad_reach": 800}},
+])
+def test_arena_recruitment_compiled_is_the_python_form(kernels_on, cfg):
+    # arena_recruit (staff, citizens of an open call or the affected, a broad advertisement's pool,
+    # politicians who join) against NPG._recruit_group's Python form, from the same state, arena by arena
+    m = GovModel(validate({"paradigm": "npg", "metagovernance": "hands_on", **cfg}), history=False)
+    for _ in range(6):
+        m.step()
+    npg, w = m.paradigm, m.world
+    w.reset_hours()
+    hours = w.politicians.hours_left
+    if hours.size > 40:  # few with the time: the rounds look at 4 n + 16 in vain, then one pass over the rest
+        hours[np.random.default_rng(1).random(hours.size) < 0.85] = 0.0
+    seen = {"broad": 0, "profile": 0, "pols": 0, "all": 0, "none": 0}
+    for p, arena, rung, seats, n_broad, admins in _recruit_cases(m):
+        got = npg._recruit_compiled(w, p, arena, rung, seats, n_broad, admins)
+        if arena.profile > 0 and admins.size == 0 and got is None:
+            seen["none"] += 1  # no public member to weigh competence against: the Python form's case
+            continue
+        assert got is not None
+        with kernels.disabled():
+            want = npg._recruit_group(w, p, arena, rung, seats, n_broad, admins)
+        for kind in ("citizens", "employees", "administrators", "politicians"):
+            a, b = getattr(got, kind), getattr(want, kind)
+            assert a.dtype == b.dtype and np.array_equal(a, b), (kind, rung.number, a, b)
+        seen["broad"] += n_broad > 0 and want.citizens.size > 0
+        seen["profile"] += arena.profile > 0 and want.citizens.size > 0
+        seen["pols"] += want.politicians.size
+        seen["all"] += 1
+    assert seen["all"] >= 18 and seen["broad"] > 0 and seen["profile"] > 0 and seen["pols"] > 0
+
+
+@pytest.mark.parametrize("bias, compiled", [(1.5, True), (0.5, False)])
+def test_arenas_recruit_compiled_in_runs(kernels_on, monkeypatch, bias, compiled):
+    # whole runs recruit through arena_recruit (every rung, partner firms joining after it) and give what the
+    # Python forms give; an exponent numpy's power hands to its square root leaves recruitment to them
+    calls = _count_calls(monkeypatch, "arena_recruit")
+    cfg = {"paradigm": "npg", "metagovernance": "hands_on", "seed": 4, "population": {"citizens": 3000},
+           "ladder": {"mix": [1, 1, 1, 1, 1, 1]}, "firms": {"count": 4, "seats": 2},
+           "citizens": {"participation_bias": bias}}
+    frame, table = _run(cfg, 15)
+    with kernels.disabled():
+        frame0, table0 = _run(cfg, 15)
+    assert frame.equals(frame0) and table.equals(table0)
+    assert (calls["n"] > 30) == compiled

@@ -384,6 +384,45 @@ def _loops_match(k: ModuleType, log: int, exp: int) -> bool:
     return True
 
 
+_POWER_SPECIAL = frozenset((-1.0, 0.0, 0.5, 1.0, 2.0))  # exponents numpy's ``**`` hands to other ufuncs
+_powers: dict[float, int | None] = {}
+
+
+def numpy_power_loop(k: ModuleType, exponent: float) -> int | None:
+    """The address of numpy's own power loop for float64 (``dd->d``), for kernels that raise arrays to
+    ``exponent`` as ``x **= exponent`` does (:func:`govsim.kernels.compiled.numpy_power`), or None where
+    it cannot be used (the Python form runs).
+
+    numpy computes an array to a number's power by that loop, except for the exponents it turns into
+    another ufunc (-1, 0, 0.5, 1 and 2: a reciprocal, ones, a square root, a copy, a square): for them
+    None. Checked once per process and exponent: on 3,000 arrays of 1 to 300 numbers, the loop must give
+    what ``x **= exponent`` gives.
+    """
+    exponent = float(exponent)
+    if exponent in _POWER_SPECIAL or exponent != exponent:
+        return None
+    if exponent not in _powers:
+        if len(_powers) > 64:  # a sweep over many exponents: keep the check's cost bounded
+            _powers.clear()
+        fn = _inner_loop(np.power, "dd->d")
+        _powers[exponent] = fn if fn and _power_matches(k, fn, exponent) else None
+    return _powers[exponent]
+
+
+def _power_matches(k: ModuleType, fn: int, exponent: float) -> bool:
+    rng = np.random.default_rng(20261130)
+    e = np.array([exponent])
+    for size in rng.integers(1, 301, size=3000).tolist():
+        x = rng.random(size)
+        x[0] = 1.0
+        want = x.copy()
+        want **= exponent
+        k.numpy_power(fn, x, e, size)
+        if not np.array_equal(x, want, equal_nan=True):
+            return False
+    return True
+
+
 _close_log: bool | None = None
 
 

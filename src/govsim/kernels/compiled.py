@@ -397,6 +397,155 @@ def open_rounds(g, hours, openness, need, n):
     return chosen[:n_chosen].copy(), seen, n_seen
 
 
+@nb.njit(cache=True)
+def open_politicians(g, hours, openness, need, n):
+    """``World.pick_open_politicians(need, n, rng)``: :func:`open_rounds`, then, if fewer than ``n`` joined
+    and not everyone was looked at, one pass over the rest with the time (a uniform for openness each,
+    then a key each; the open ones with the largest keys, the lowest rows among equals, fill the seats
+    left). The rows in increasing order."""
+    total = hours.size
+    if n <= 0 or total == 0:
+        return np.zeros(0, np.int64)
+    joined, looked, n_seen = open_rounds(g, hours, openness, need, n)
+    got = joined.size
+    if got >= n or n_seen >= total:
+        out = joined.copy()
+        out.sort()
+        return out
+    rows = np.empty(total, np.int64)
+    m = 0
+    for r in range(total):
+        if hours[r] >= need and not looked[r]:
+            rows[m] = r
+            m += 1
+    u = np.empty(m)
+    keys = np.empty(m)
+    random_into(g, u)
+    random_into(g, keys)
+    willing = 0
+    for i in range(m):  # the open ones, their keys moved to the front in row order
+        if u[i] < openness[rows[i]]:
+            rows[willing] = rows[i]
+            keys[willing] = keys[i]
+            willing += 1
+    want = min(n - got, willing)
+    out = np.empty(got + want, np.int64)
+    out[:got] = joined
+    taken = np.zeros(willing, np.bool_)
+    for j in range(want):
+        best = _best_left(keys[:willing], taken)
+        taken[best] = True
+        out[got + j] = rows[best]
+    out.sort()
+    return out
+
+
+@nb.njit(cache=True)
+def numpy_power(fn, x, e, n):
+    """``x[:n] **= e[0]`` (``x`` contiguous) by numpy's own power loop at address ``fn`` (``d,d->d``,
+    ``govsim.kernels.numpy_power_loop``), called as numpy calls it for an array and a number: in place,
+    the exponent's stride 0."""
+    frame = np.empty(7, np.int64)  # three data pointers, the count, three strides
+    frame[0] = x.ctypes.data
+    frame[1] = e.ctypes.data
+    frame[2] = x.ctypes.data
+    frame[3] = n
+    frame[4] = 8
+    frame[5] = 0
+    frame[6] = 8
+    at = frame.ctypes.data
+    _ufunc_loop(fn, at, at + 24, at + 32)
+
+
+@nb.njit(inline="always", cache=True)
+def _powered_into(out, resources, rows, power_fn, bias):
+    """``(r / max(max r, 1e-9)) ** bias`` of ``resources[rows]``, into ``out[:rows.size]``
+    (``NPG._powered``: the maximum, a division by it, numpy's power)."""
+    m = rows.size
+    if m == 0:
+        return
+    top = resources[rows[0]]
+    for i in range(m):
+        v = resources[rows[i]]
+        out[i] = v
+        if not (top >= v or top != top):
+            top = v
+    if top < 1e-9:  # max(float(top), 1e-9): the first unless the second is larger
+        top = 1e-9
+    for i in range(m):
+        out[i] = out[i] / top
+    numpy_power(power_fn, out, bias, m)
+
+
+@nb.njit(cache=True)
+def _union_sorted(a, b):
+    """``np.union1d`` of two sorted arrays of distinct rows."""
+    out = np.empty(a.size + b.size, np.int64)
+    i = j = k = 0
+    while i < a.size or j < b.size:
+        if j >= b.size or (i < a.size and a[i] < b[j]):
+            v = a[i]
+            i += 1
+        elif i >= a.size or b[j] < a[i]:
+            v = b[j]
+            j += 1
+        else:
+            v = a[i]
+            i += 1
+            j += 1
+        out[k] = v
+        k += 1
+    return out[:k].copy()
+
+
+@nb.njit(cache=True)
+def arena_recruit(g_rec, g_staff, pid, aff, cprov, order, bounds, n_emp, n_employees, flag, provs, bits, pool,
+                  admins, ek, ak, affected_only, n_citizens, broad_reach, seats, n_broad, will, resources, ck,
+                  power_fn, bias, outreach, profile, politicians, need, hours, openness):
+    """``NPG._recruit`` without firms, in one call: the staff (the ``staffing`` stream at ``(pid, 0)``,
+    :func:`staff_top`), the citizens (the ``recruitment`` stream at ``pid``: an open call's candidates
+    drawn by :func:`choice_sorted` unless only the ``aff``-ected take part, :func:`select` of them, and
+    of a broad advertisement's pool for ``n_broad`` seats), then the politicians who join
+    (:func:`open_politicians`, ``politicians`` of them at most, from the same stream). Competence
+    profiles (``profile > 0``) weigh what candidates know beyond the most the employees and
+    ``admins`` know. Returns the employees, the citizens, the politicians and whether it went (False
+    where competence counts and there are no public members to weigh it against: the Python form runs)."""
+    _rekey(g_staff, pid, 0, 0)
+    employees = staff_top(g_staff, aff, cprov, order, bounds, n_emp, n_employees, flag, provs, bits, pool)
+    top = np.zeros(ck.shape[1])
+    if profile > 0.0:
+        if employees.size + admins.size == 0:
+            return employees, employees, employees, False
+        first = _rows_max(top, ek, employees, True)
+        _rows_max(top, ak, admins, first)
+    _rekey(g_rec, pid, 0, 0)
+    if affected_only:
+        local = aff
+    else:
+        m = broad_reach * (seats - n_broad)
+        local = np.arange(n_citizens) if m >= n_citizens else choice_sorted(g_rec, n_citizens, m)
+    scratch = np.empty(local.size)
+    _powered_into(scratch, resources, local, power_fn, bias)
+    w = np.empty(local.size)
+    for i in range(local.size):
+        w[i] = will[local[i]]
+    citizens = select(g_rec, local, w, scratch, outreach, seats - n_broad, ck, top, profile, local[:0])
+    if n_broad > 0:
+        pool_c = choice_sorted(g_rec, n_citizens, min(n_citizens, broad_reach * n_broad))
+        scratch = np.empty(pool_c.size)
+        _powered_into(scratch, resources, pool_c, power_fn, bias)
+        w = np.empty(pool_c.size)
+        for i in range(pool_c.size):
+            w[i] = will[pool_c[i]]
+        extra = select(g_rec, pool_c, w, scratch, outreach, n_broad, ck, top, profile, citizens)
+        citizens = _union_sorted(citizens, extra)
+    if politicians >= 0:
+        joined = open_politicians(g_rec, hours, openness, need, politicians)
+    else:
+        joined = employees[:0].copy()
+    return employees, citizens, joined, True
+
+
 # --------------------------------------------------------------------------- the network
 
 
@@ -1593,7 +1742,7 @@ def warm() -> None:
     exponentials(views, 3)
     import sys
 
-    from govsim.kernels import numpy_loops
+    from govsim.kernels import numpy_loops, numpy_power_loop
 
     loops = numpy_loops(sys.modules[__name__])  # compiles numpy_unary while checking numpy's loops
     if loops is not None:
@@ -1607,6 +1756,11 @@ def warm() -> None:
                      rows[:1], values, table, table, none, 1.0, 0.5, 0.8, True, loops[0], loops[1], 0.5, 1.0, 0.5, v,
                      table, rows, table, none, table, none, table, none, table, none, 1, 0.1, 1.0)
     reading(views, table[0], table[1], table[2], 0.1, 0.5, table[:2], 1, True, False)
+    power = numpy_power_loop(sys.modules[__name__], 1.5)  # compiles numpy_power while checking numpy's loop
+    if power is not None:
+        arena_recruit(views, views, 1, rows, rows * 0, rows, np.array([0, 4]), 4, 2, np.zeros(1, np.bool_),
+                      rows[:1].copy(), np.zeros(1, np.uint64), rows.copy(), rows[:1], table, table, False, 6, 2, 2, 1,
+                      values, values, table, power, np.array([1.5]), 0.1, 0.5, 2, 1.0, values, values)
     key = views[1]
     picked = np.zeros(1, np.int64)
     ends = rows[1:2] + 3

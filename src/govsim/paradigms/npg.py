@@ -152,6 +152,7 @@ def _members_of(pool: np.ndarray, rows: np.ndarray) -> np.ndarray:
 
 
 _NO_VALUES = np.zeros(0)
+_ARRIVED = int(Stage.ARRIVED)
 _NO_PUBLIC = np.zeros(mech.K)  # what the compiled selection gets when competence does not count
 
 
@@ -194,7 +195,6 @@ class NPG(Paradigm):
     theory = ("T5", "T7", "T8", "T9", "T10", "T11", "T12", "T13", "T14", "T15", "T16", "T17", "T22", "T27", "T28")
     Params = NPGParams
 
-    _salience: tuple | None = None  # (problems waiting, each one's salience to each kind): see next_noticed
 
     def visibility(self, world):
         return _SEES_ALL
@@ -252,29 +252,17 @@ class NPG(Paradigm):
         close to theirs: the same draws and numbers (where a logarithm's last bits could change who
         watches, the Python form takes over from that problem)."""
         k = kernels.get()
-        c, e, a, pol = world.citizens, world.employees, world.administrators, world.politicians
-        if (k is None or start >= len(waiting) or not all(is_table_k(x.knowledge) for x in (c, e, a, pol))
-                or kernels.dot_order(k) < 0 or not kernels.close_log(k)):
+        if k is None or start >= len(waiting):
             return super().next_noticed(world, waiting, start, uses)
-        scan = self._noticing_arrays(world, waiting, k)
-        if scan is None:
+        kept = self._notice_kept
+        if kept is None or kept[0] is not waiting or kept[1] is not world or kept[2] != world.now:
+            kept = self._notice_kept = (waiting, world, world.now, self._notice_args(world, waiting, k))
+        args = kept[3]
+        if args is None:
             return super().next_noticed(world, waiting, start, uses)
-        ids, needs, aff, aff_end, g_notice, g_cong, picked = scan
-        p, config = self.params, world.config
-        salience = self._salience
-        if salience is None or salience[0] is not waiting:
-            other = p.other_salience
-            by_driver = {d: [1.0 if kind in first else other for kind in KINDS] for d, first in FIRST_FELT_BY.items()}
-            salience = self._salience = (waiting, np.array([by_driver[q.driver] for q in waiting], dtype=float))
-        order, bounds = world.staff_index()
+        head, tail, picked = args
         total, congestion, floor = world.admission()
-        i, floor = k.arena_notice(start, ids, needs, salience[1], aff, aff_end, c.willingness, p.watchers,
-                                  c.provider, order, bounds, e.n, c.knowledge, c.efficacy, e.knowledge, e.motivation,
-                                  e.discretion, a.knowledge, a.hours_left, float(config.administrators.hours),
-                                  pol.knowledge, pol.hours_left, float(config.politicians.hours),
-                                  p.initiative_floor, uses, floor, total, congestion, world.now, int(Stage.ARRIVED),
-                                  g_notice, g_cong, *world.staff_scratch(), picked, kernels.dot_order(k) == 1,
-                                  kernels.LOG_MARGIN)
+        i, floor = k.arena_notice(start, *head, uses, floor, total, congestion, world.now, _ARRIVED, *tail)
         world.set_admission_floor(floor)
         if i == -3:  # watchers too close to call with the kernel's logarithm: the Python form goes on from there
             found = super().next_noticed(world, waiting, int(picked[0]), uses)
@@ -283,9 +271,35 @@ class NPG(Paradigm):
             i = -1
         if i < 0:  # none left to notice: the phase's arrays are let go
             self._scan_done()
-            self._salience = None
+            self._notice_kept = None
             return None
         return i, KINDS[int(picked[0])]
+
+    _notice_kept: tuple | None = None  # (problems waiting, world, step, _notice_args): see next_noticed
+
+    def _notice_args(self, world, waiting, k) -> tuple | None:
+        """What :func:`govsim.kernels.compiled.arena_notice` takes that stays the same while one list of
+        waiting problems is scanned (in two parts, before and after the few numbers that change, and
+        where it puts who noticed); None where the Python form must run."""
+        c, e, a, pol = world.citizens, world.employees, world.administrators, world.politicians
+        if (not all(is_table_k(x.knowledge) for x in (c, e, a, pol)) or kernels.dot_order(k) < 0
+                or not kernels.close_log(k)):
+            return None
+        scan = self._noticing_arrays(world, waiting, k)
+        if scan is None:
+            return None
+        ids, needs, aff, aff_end, g_notice, g_cong, picked = scan
+        p, config = self.params, world.config
+        other = p.other_salience
+        by_driver = {d: [1.0 if kind in first else other for kind in KINDS] for d, first in FIRST_FELT_BY.items()}
+        salience = np.array([by_driver[q.driver] for q in waiting], dtype=float)
+        order, bounds = world.staff_index()
+        head = (ids, needs, salience, aff, aff_end, c.willingness, p.watchers, c.provider, order, bounds, e.n,
+                c.knowledge, c.efficacy, e.knowledge, e.motivation, e.discretion, a.knowledge, a.hours_left,
+                float(config.administrators.hours), pol.knowledge, pol.hours_left, float(config.politicians.hours),
+                p.initiative_floor)
+        tail = (g_notice, g_cong, *world.staff_scratch(), picked, kernels.dot_order(k) == 1, kernels.LOG_MARGIN)
+        return head, tail, picked
 
     # ------------------------------------------------------------------ forming the arena
     def _arena(self, world, problem) -> Arena:
@@ -298,12 +312,52 @@ class NPG(Paradigm):
 
     def _recruit(self, world, problem, arena: Arena) -> Group:
         """Recruit the arena (T15 hard recruitment, T17 network design, T22, T26 bias, T28 firms)."""
-        p, c, rung = self.params, world.citizens, RUNGS[arena.rung]
-        streams = world.streams
-        rng = streams.get("recruitment", problem.id)
+        p, rung = self.params, RUNGS[arena.rung]
         seats = int(round(p.arena_citizens * rung.seats))
         arena.seats = seats
         admins = problem.group.administrators
+        n_broad = int(round(seats * arena.broad))
+        group = self._recruit_compiled(world, problem, arena, rung, seats, n_broad, admins)
+        if group is None:
+            group = self._recruit_group(world, problem, arena, rung, seats, n_broad, admins)
+        if rung.public_members and world.firms.n:
+            problem.group = group
+            group = group.replace(firms=partners.join(world, problem, world.streams.get("firms", problem.id)))
+        return group
+
+    def _recruit_compiled(self, world, problem, arena: Arena, rung, seats: int, n_broad: int,
+                          admins: np.ndarray) -> Group | None:
+        """The staff, citizens and politicians :meth:`_recruit_group` recruits, in one compiled call
+        (:func:`govsim.kernels.compiled.arena_recruit`: the same draws and rows); None where the Python
+        form must run (no kernels, numpy's power not callable for this exponent, see
+        :func:`govsim.kernels.numpy_power_loop`)."""
+        s = self._arena_kernels(world)
+        if s is None:
+            return None
+        bias = world.config.citizens.participation_bias
+        k = kernels.get()
+        power = kernels.numpy_power_loop(k, bias)
+        if power is None:
+            return None
+        p, c, e, a, pol = self.params, s["c"], s["e"], s["a"], s["pol"]
+        order, bounds = world.staff_index()
+        g_rec, g_staff = s["recruit"]
+        employees, citizens, join, ok = k.arena_recruit(
+            g_rec, g_staff, problem.id, problem.affected, c.provider, order, bounds, e.n, p.arena_employees,
+            *world.staff_scratch(), admins, e.knowledge, a.knowledge, rung.affected_only, c.n, p.broad_reach, seats,
+            n_broad, c.willingness, c.resources, c.knowledge, power, np.array([float(bias)]), arena.outreach,
+            arena.profile, p.arena_politicians if rung.public_members else -1, p.meeting_hours * rung.hours,
+            pol.hours_left, pol.openness)
+        if not ok:
+            return None
+        return Group(citizens=citizens, employees=employees, administrators=admins, politicians=join)
+
+    def _recruit_group(self, world, problem, arena: Arena, rung, seats: int, n_broad: int,
+                       admins: np.ndarray) -> Group:
+        """The staff, citizens and politicians of :meth:`_recruit` (firms join after them)."""
+        p, c = self.params, world.citizens
+        streams = world.streams
+        rng = streams.get("recruitment", problem.id)
         employees = world.pick_employees(problem, p.arena_employees, streams.get("staffing", problem.id, 0))
         bias, outreach, profile = world.config.citizens.participation_bias, arena.outreach, arena.profile
         knowledge, willingness, resources = c.knowledge, c.willingness, c.resources
@@ -317,7 +371,6 @@ class NPG(Paradigm):
         else:
             public = _max_reduce(world.knowledge_of(Group(employees=employees, administrators=admins)), 0)
 
-        n_broad = int(round(seats * arena.broad))
         k = kernels.get()
         views = streams.views_of(rng) if k is not None else None
         if views is not None:  # the same draws and rows, compiled (govsim.kernels)
@@ -341,11 +394,7 @@ class NPG(Paradigm):
             join = world.pick_open_politicians(p.meeting_hours * rung.hours, p.arena_politicians, rng)
         else:
             join = EMPTY
-        group = Group(citizens=citizens, employees=employees, administrators=admins, politicians=join)
-        if rung.public_members and world.firms.n:
-            problem.group = group
-            group = group.replace(firms=partners.join(world, problem, streams.get("firms", problem.id)))
-        return group
+        return Group(citizens=citizens, employees=employees, administrators=admins, politicians=join)
 
     def _recruit_citizens(self, world, problem, rung, rng, seats: int, n_broad: int, public, outreach: float,
                           profile: float) -> np.ndarray:
@@ -496,7 +545,10 @@ class NPG(Paradigm):
                 "coordination": core.coordination, "standardisation": float(p.standardisation),
                 "codified": self._codified_array(world), "learning_rate": world.config.citizens.learning_rate,
                 "c": c, "e": e, "a": a, "pol": pol,
+                "recruit": [streams.views_of(streams.get(name, 0)) for name in ("recruitment", "staffing")],
             }
+            if None in found["recruit"]:
+                found = None
         self._arena_kept = (world, world.now, found, self.params)
         return found
 
