@@ -23,7 +23,8 @@ for more, dot products as ``govsim.kernels.dot_order`` finds numpy adding them).
 exponentials that must be numpy's are computed by numpy's own inner loops, called at the address
 the ufunc object holds (``numpy_unary``; ``govsim.kernels.numpy_loops`` finds and checks them): on
 CPUs where numpy has vector code of its own (AVX-512), the C library's ``log`` and ``exp`` differ
-from numpy's in the last bit for a share of numbers.
+from numpy's in the last bit for a share of numbers. An array raised to a number's power is
+computed by numpy's power loop in the same way (``numpy_power``; ``govsim.kernels.numpy_power_loop``).
 
 A generator's state is a tuple of four views into its C struct: the counter (4 uint64), the key
 (2 uint64), the buffer (4 uint64) and the struct as 16 uint32 words, of which word 4 is the
