@@ -1144,3 +1144,72 @@ def test_arenas_recruit_compiled_in_runs(kernels_on, monkeypatch, bias, compiled
         frame0, table0 = _run(cfg, 15)
     assert frame.equals(frame0) and table.equals(table0)
     assert (calls["n"] > 30) == compiled
+
+
+@pytest.mark.parametrize("actor", ["administrators", "politicians", "other"])
+def test_meetings_booked_compiled_are_the_python_form(kernels_on, monkeypatch, actor):
+    # World.book_meeting compiled against its Python form (spend, spend_politicians, citizen_hours,
+    # pay_metagovernor) from the same state: hours left and booked, the world's and the problem's public
+    # hours, the citizens' hours and the admission floor, for groups of 0 to 10 politicians (numpy's
+    # pairwise sum from 8 on), politicians short of time or out of it, no metagovernor's hours, an admission
+    # floor kept or not, and groups without administrators or politicians (the metagovernor falls back)
+    import copy
+
+    from govsim.problems import Group
+
+    m = GovModel(validate({"paradigm": "npg", "metagovernance": "hands_on", "seed": 2,
+                           "population": {"citizens": 1500, "politicians": 30},
+                           "metagovernor": {"actor": actor}}), history=False)
+    m.step()
+    rng = np.random.default_rng(5)
+    calls = _count_calls(monkeypatch, "book_meeting")
+    seen = {"short": 0, "pairwise": 0, "no_pol": 0, "no_adm": 0, "floor": 0}
+    for case in range(300):
+        w = m.world
+        pol, adm = w.politicians, w.administrators
+        pol.hours_left[:] = rng.choice([0.0, 0.5, 3.0, 20.0], size=pol.n) * rng.random(pol.n)
+        adm.hours_left[:] = rng.random(adm.n) * 40.0
+        w._admin_floor = None if case % 3 == 0 else float(rng.random())
+        n_pol = int(rng.integers(0, 11))
+        pols = np.sort(rng.choice(pol.n, size=n_pol, replace=False)).astype(np.int64)
+        admins = np.zeros(0, np.int64) if case % 7 == 0 else np.array([int(rng.integers(adm.n))], dtype=np.int64)
+        group = Group(citizens=np.arange(int(rng.integers(0, 12)), dtype=np.int64),
+                      employees=np.arange(int(rng.integers(0, 5)), dtype=np.int64), administrators=admins,
+                      politicians=pols)
+        hours = float(rng.random() * 6.0)
+        extra = 0.0 if case % 5 == 0 else float(rng.random() * 4.0)
+        results = []
+        for on in (True, False):
+            w2 = copy.deepcopy(w)
+            p = copy.deepcopy(w.open[0])
+            p.group = group
+            p.public_hours, p.citizen_hours = 3.25, 1.5
+            w2.public_hours = 101.125
+            if on:
+                w2.book_meeting(p, group, hours, extra)
+            else:
+                with kernels.disabled():
+                    w2.book_meeting(p, group, hours, extra)
+            results.append((w2.politicians.hours_left.tolist(), w2.politicians.policy_hours.tolist(),
+                            w2.administrators.hours_left.tolist(), w2.public_hours, p.public_hours, p.citizen_hours,
+                            w2._admin_floor))
+        assert results[0] == results[1], case
+        seen["short"] += bool(n_pol and (pol.hours_left[pols] < hours).any())
+        seen["pairwise"] += n_pol >= 8
+        seen["no_pol"] += n_pol == 0 and extra > 0
+        seen["no_adm"] += admins.size == 0 and extra > 0
+        seen["floor"] += w._admin_floor is not None
+    assert min(seen.values()) > 5, seen
+    assert calls["n"] == 300
+
+
+def test_meetings_are_booked_compiled_in_runs(kernels_on, monkeypatch):
+    calls = _count_calls(monkeypatch, "book_meeting")
+    for actor in ("administrators", "politicians"):
+        cfg = {"paradigm": "npg", "metagovernance": "hands_on", "seed": 5, "population": {"citizens": 3000},
+               "metagovernor": {"actor": actor}}
+        frame, table = _run(cfg, 15)
+        with kernels.disabled():
+            frame0, table0 = _run(cfg, 15)
+        assert frame.equals(frame0) and table.equals(table0)
+    assert calls["n"] > 100

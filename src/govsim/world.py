@@ -929,6 +929,34 @@ class World:
         adm = p.group.administrators
         return fmean(self.administrators.facilitation[adm]) if adm.size else 0.0
 
+    _ACTORS = {"administrators": 0, "politicians": 1}  # book_meeting's codes for the metagovernor (2: outside)
+
+    def book_meeting(self, p: Problem, group: Group, hours: float, extra: float) -> None:
+        """Book a meeting of ``group`` about ``p``: ``hours`` for each employee, administrator and
+        politician (policy time, as far as they have it) and citizen, then ``extra`` hours for the
+        metagovernor (:meth:`pay_metagovernor`). Compiled where the kernels are used
+        (:func:`govsim.kernels.compiled.book_meeting`: the same numbers, added in the same order)."""
+        k = kernels.get()
+        pol, adm = self.politicians, self.administrators
+        if k is not None and p.group is group and type(hours) is float and type(extra) is float:
+            floor = self._admin_floor
+            ok, public, p_public, floor = k.book_meeting(
+                hours, group.employees.size, group.administrators, adm.hours_left, group.politicians, pol.hours_left,
+                pol.policy_hours, self.public_hours, p.public_hours, float("nan") if floor is None else floor,
+                float(adm.n * self.config.administrators.hours), extra,
+                self._ACTORS.get(self.config.metagovernor.actor, 2))
+            if ok:
+                self.public_hours = public
+                p.public_hours = p_public
+                self._admin_floor = None if floor != floor else floor
+                p.citizen_hours += hours * group.citizens.size
+                return
+        self.spend("employees", group.employees, hours, p)
+        self.spend("administrators", group.administrators, hours, p)
+        self.spend_politicians(group.politicians, hours, p, policy=True)
+        self.citizen_hours(p, group.citizens, hours)
+        self.pay_metagovernor(p, extra)
+
     def pay_metagovernor(self, p: Problem, hours: float) -> None:
         """Book the metagovernor's hours for ``p``: administrators', politicians' (policy) or an outside actor's."""
         if hours <= 0:

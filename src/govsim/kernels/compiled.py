@@ -547,6 +547,101 @@ def arena_recruit(g_rec, g_staff, pid, aff, cprov, order, bounds, n_emp, n_emplo
     return employees, citizens, joined, True
 
 
+# --------------------------------------------------------------------------- hours
+
+
+@nb.njit(inline="always", cache=True)
+def _increasing(rows, n):
+    """Whether ``rows`` are distinct rows of ``n``, in increasing order (the groups' rows are)."""
+    last = -1
+    for r in rows:
+        if r <= last or r >= n:
+            return False
+        last = r
+    return True
+
+
+@nb.njit(cache=True)
+def _give_politicians(rows, hours, left, booked):
+    """``World.spend_politicians(rows, hours, p, policy=...)``'s booking: each gives ``min(hours, max(left,
+    0))`` (numpy's rules: NaN kept, the second on a tie), ``left -= given``, ``booked += given``; the hours
+    given, summed as ``np.add.reduce`` sums them."""
+    n = rows.size
+    given = np.empty(n)
+    for i in range(n):
+        r = rows[i]
+        h = left[r]
+        m = h if (h > 0.0 or h != h) else 0.0
+        g = hours if (hours < m or hours != hours) else m
+        left[r] = h - g
+        booked[r] = booked[r] + g
+        given[i] = g
+    return pairwise_sum(given, 0, n)
+
+
+@nb.njit(cache=True)
+def book_meeting(hours, n_employees, adm, adm_left, pols, pol_left, pol_policy, public, p_public, floor, budget,
+                 extra, actor):
+    """``NPG._meet``'s booking after its hours are worked out: ``hours`` for each of ``n_employees``
+    employees, the administrators ``adm`` and the politicians ``pols`` (policy time, as far as they have
+    it), then ``extra`` hours for the metagovernor (``actor`` 0: the first administrator, else the
+    outside; 1: the first politician, or the one with most time left; 2: an outside actor), as
+    ``World.spend``, ``World.spend_politicians`` and ``World.pay_metagovernor`` book them. ``public`` and
+    ``p_public`` are the world's and the problem's public hours, ``floor`` the admission floor (NaN for
+    none), ``budget`` all administrators' hours. Returns whether it went (False, with nothing changed,
+    where the rows are not distinct and increasing: the Python form runs), and the three numbers after."""
+    if not _increasing(adm, adm_left.size) or not _increasing(pols, pol_left.size):
+        return False, public, p_public, floor
+    total = hours * n_employees
+    public += total
+    p_public += total
+    n = adm.size
+    for r in adm:
+        adm_left[r] = adm_left[r] - hours
+    total = hours * n
+    if floor == floor:
+        floor = floor - total / budget if hours >= 0 and budget > 0 else np.nan
+    public += total
+    p_public += total
+    total = _give_politicians(pols, hours, pol_left, pol_policy)
+    public += total
+    p_public += total
+    if extra <= 0.0:
+        return True, public, p_public, floor
+    if actor == 0 and n > 0:
+        r = adm[0]
+        adm_left[r] = adm_left[r] - extra
+        if floor == floor:
+            floor = floor - extra / budget if extra >= 0 and budget > 0 else np.nan
+        public += extra
+        p_public += extra
+    elif actor == 1:
+        one = np.empty(1, np.int64)
+        if pols.size:
+            one[0] = pols[0]
+        else:  # the politician with most time left (the first among equals; a NaN first, as argmax)
+            if pol_left.size == 0:
+                public += 0.0
+                p_public += 0.0
+                return True, public, p_public, floor
+            best = 0
+            for i in range(pol_left.size):
+                v = pol_left[i]
+                if v != v:
+                    best = i
+                    break
+                if v > pol_left[best]:
+                    best = i
+            one[0] = best
+        total = _give_politicians(one, extra, pol_left, pol_policy)
+        public += total
+        p_public += total
+    else:
+        public += extra
+        p_public += extra
+    return True, public, p_public, floor
+
+
 # --------------------------------------------------------------------------- the network
 
 
@@ -1757,6 +1852,7 @@ def warm() -> None:
                      rows[:1], values, table, table, none, 1.0, 0.5, 0.8, True, loops[0], loops[1], 0.5, 1.0, 0.5, v,
                      table, rows, table, none, table, none, table, none, table, none, 1, 0.1, 1.0)
     reading(views, table[0], table[1], table[2], 0.1, 0.5, table[:2], 1, True, False)
+    book_meeting(1.5, 3, rows[:1], values.copy(), rows[:2], values.copy(), values.copy(), 0.0, 0.0, 0.5, 60.0, 1.0, 1)
     power = numpy_power_loop(sys.modules[__name__], 1.5)  # compiles numpy_power while checking numpy's loop
     if power is not None:
         arena_recruit(views, views, 1, rows, rows * 0, rows, np.array([0, 4]), 4, 2, np.zeros(1, np.bool_),

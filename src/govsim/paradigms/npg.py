@@ -195,7 +195,6 @@ class NPG(Paradigm):
     theory = ("T5", "T7", "T8", "T9", "T10", "T11", "T12", "T13", "T14", "T15", "T16", "T17", "T22", "T27", "T28")
     Params = NPGParams
 
-
     def visibility(self, world):
         return _SEES_ALL
 
@@ -431,12 +430,8 @@ class NPG(Paradigm):
         """Book a meeting: every member's hours grow with the arena's size (coordination, T15, T24)."""
         rung, size = RUNGS[arena.rung], group.size()
         hours = self.params.meeting_hours * rung.hours * mech.coordination_factor(size, world.core.coordination)
-        world.spend("employees", group.employees, hours, problem)
-        world.spend("administrators", group.administrators, hours, problem)
-        world.spend_politicians(group.politicians, hours, problem, policy=True)
-        world.citizen_hours(problem, group.citizens, hours)
         extra = arena.round_hours + arena.servicing * size + (arena.setup_hours if setup else 0.0)
-        world.pay_metagovernor(problem, extra)
+        world.book_meeting(problem, group, hours, extra)
 
     def _trust(self, world, group: Group) -> float:
         firms = group.firms
