@@ -1213,3 +1213,60 @@ def test_meetings_are_booked_compiled_in_runs(kernels_on, monkeypatch):
             frame0, table0 = _run(cfg, 15)
         assert frame.equals(frame0) and table.equals(table0)
     assert calls["n"] > 100
+
+
+@pytest.mark.parametrize("cfg", [
+    {"seed": 3, "population": {"citizens": 2000}},
+    {"seed": 6, "population": {"citizens": 2000}, "firms": {"count": 4, "seats": 2},
+     "npg": {"administrators_as_members": False}},
+])
+def test_deliberation_compiled_is_the_python_form(kernels_on, cfg):
+    # arena_deliberation (positions pulled towards the goal, alignment, trust, conflict) against
+    # NPG._deliberation from the same state, for groups of 0 to 30 members of every kind, pulls and
+    # process management from none to full, rungs that deliberate and rungs that do not
+    from govsim.ladder import RUNGS
+    from govsim.problems import Arena
+    from govsim.world import Group
+
+    m = GovModel(validate({"paradigm": "npg", "metagovernance": "hands_on", **cfg}), history=False)
+    for _ in range(4):
+        m.step()
+    npg, w = m.paradigm, m.world
+    rng = np.random.default_rng(9)
+    seen = {"none": 0, "one": 0, "many": 0, "conflict": 0, "quiet": 0}
+
+    def rows(n, size):
+        return np.sort(rng.choice(n, size=min(n, size), replace=False)).astype(np.int64)
+
+    for case in range(400):
+        group = Group(citizens=rows(w.citizens.n, int(rng.integers(0, 15)) * (case % 5 != 0)),
+                      employees=rows(w.employees.n, int(rng.integers(0, 4)) * (case % 5 != 0)),
+                      administrators=rows(w.administrators.n, int(rng.integers(0, 2)) * (case % 5 != 0)),
+                      politicians=rows(w.politicians.n, int(rng.integers(0, 4)) * (case % 5 != 0)),
+                      firms=rows(w.firms.n, int(rng.integers(0, 3))) if w.firms.n else np.zeros(0, np.int64))
+        if case % 10 == 1:  # one member
+            group = Group(citizens=rows(w.citizens.n, 1))
+        arena = Arena(rung=1 + case % 6, pull=float(rng.choice([0.0, 0.3, 1.0])),
+                      management=float(rng.choice([0.0, 0.4, 1.0])))
+        rung = RUNGS[arena.rung]
+        goal = w.political_goal()
+        got = npg._deliberation_compiled(w, group, arena, rung, goal)
+        want = npg._deliberation(w, group, arena, rung, goal)
+        assert got is not None and got == want, (case, got, want)
+        seen["none"] += want[1] == 0
+        seen["one"] += want[1] == 1
+        seen["many"] += want[1] > 8
+        seen["conflict"] += want[2] > 0
+        seen["quiet"] += want[1] > 1 and want[2] == 0
+    assert min(seen.values()) > 5, seen
+
+
+def test_deliberation_runs_compiled(kernels_on, monkeypatch):
+    calls = _count_calls(monkeypatch, "arena_deliberation")
+    cfg = {"paradigm": "npg", "metagovernance": "hands_on", "seed": 8, "population": {"citizens": 3000},
+           "ladder": {"mix": [1, 1, 1, 1, 1, 1]}, "firms": {"count": 3, "seats": 2}}
+    frame, table = _run(cfg, 15)
+    with kernels.disabled():
+        frame0, table0 = _run(cfg, 15)
+    assert frame.equals(frame0) and table.equals(table0)
+    assert calls["n"] > 60

@@ -841,6 +841,41 @@ def members_trust(ct, crows, po, prows, em, erows, ft, frows):
     return (0.0 + pairwise_sum(vals, 0, n)) / n
 
 
+@nb.njit(cache=True)
+def arena_deliberation(goal, pull, deliberates, softening, management, cp, crows, ep, erows, ap, arows, pp, prows, fp,
+                       frows, ct, po, em, ft):
+    """The start of ``NPG.design``: the members' positions (citizens, employees, administrators,
+    politicians, firms: ``World.positions_of``) pulled towards the political ``goal``, ``(goal - x) pull +
+    x``; the alignment ``1 - |mean - goal|`` (0 without members); the members' trust
+    (:func:`members_trust`); and where the rung ``deliberates``, ``mech.conflict_level`` of the pulled
+    positions. Returns the alignment, how many members' positions there are, and the conflict."""
+    n = crows.size + erows.size + arows.size + prows.size + frows.size
+    x = np.empty(n)
+    at = _gather(x, 0, cp, crows)
+    at = _gather(x, at, ep, erows)
+    at = _gather(x, at, ap, arows)
+    at = _gather(x, at, pp, prows)
+    _gather(x, at, fp, frows)
+    for i in range(n):
+        x[i] = (goal - x[i]) * pull + x[i]
+    alignment = 1.0 - abs(pairwise_sum(x, 0, n) / n - goal) if n else 0.0
+    trust = members_trust(ct, crows, po, prows, em, erows, ft, frows)
+    if not deliberates or n < 2:
+        return alignment, n, 0.0
+    mean = pairwise_sum(x, 0, n) / n
+    for i in range(n):
+        d = x[i] - mean
+        x[i] = d * d
+    v = 2.0 * math.sqrt(pairwise_sum(x, 0, n) / n)
+    spread = v if v < 1.0 else 1.0
+    c = spread * (1.0 - softening * trust) * (1.0 - management)
+    if c < 0.0:
+        c = 0.0
+    elif c > 1.0:
+        c = 1.0
+    return alignment, n, c
+
+
 @nb.njit(inline="always", cache=True)
 def _gather(out, at, values, rows):
     for r in rows:
@@ -1852,6 +1887,8 @@ def warm() -> None:
                      rows[:1], values, table, table, none, 1.0, 0.5, 0.8, True, loops[0], loops[1], 0.5, 1.0, 0.5, v,
                      table, rows, table, none, table, none, table, none, table, none, 1, 0.1, 1.0)
     reading(views, table[0], table[1], table[2], 0.1, 0.5, table[:2], 1, True, False)
+    arena_deliberation(0.5, 0.2, True, 0.5, 0.1, values, rows, values, rows[:1], values, none, values, rows[:2], values,
+                       none, values, values, values, values)
     book_meeting(1.5, 3, rows[:1], values.copy(), rows[:2], values.copy(), values.copy(), 0.0, 0.0, 0.5, 60.0, 1.0, 1)
     power = numpy_power_loop(sys.modules[__name__], 1.5)  # compiles numpy_power while checking numpy's loop
     if power is not None:

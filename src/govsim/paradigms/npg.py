@@ -601,19 +601,9 @@ class NPG(Paradigm):
         p, arena, group = self.params, self._adopt(world, problem), problem.group
         rung = RUNGS[arena.rung]
         goal = world.political_goal()
-        positions, n_members = self._positions(world, group)
-        if positions.size:
-            # positions + pull (goal - positions), on the gathered copy: (goal - x) pull + x, element by element
-            pulled = goal - positions
-            pulled *= arena.pull
-            pulled += positions
-            positions = pulled
-            problem.alignment = 1.0 - abs(fmean(positions) - goal)
-        else:
-            problem.alignment = 0.0
-        trust = self._trust_of(world, group)
-        conflict = (mech.conflict_level(positions, trust, arena.management, world.core.trust_softening)
-                    if rung.deliberates else 0.0)
+        found = self._deliberation_compiled(world, group, arena, rung, goal)
+        problem.alignment, n_members, conflict = found if found is not None else self._deliberation(
+            world, group, arena, rung, goal)
         problem.conflict = conflict
         problem.rounds += 1
         self._meet(world, problem, group, arena)
@@ -673,6 +663,42 @@ class NPG(Paradigm):
                              knowledge=knowledge, learning=rung.learning)
         problem.ready_at = world.now + p.meeting_interval
         return True
+
+    def _deliberation(self, world, group: Group, arena: Arena, rung, goal: float) -> tuple:
+        """Where :meth:`design` starts: the members' positions pulled towards the political ``goal`` (framing,
+        T16), how well they align with it, and the conflict among them where the rung deliberates (T15):
+        ``(alignment, members' positions, conflict)``."""
+        positions, n_members = self._positions(world, group)
+        if positions.size:
+            # positions + pull (goal - positions), on the gathered copy: (goal - x) pull + x, element by element
+            pulled = goal - positions
+            pulled *= arena.pull
+            pulled += positions
+            positions = pulled
+            alignment = 1.0 - abs(fmean(positions) - goal)
+        else:
+            alignment = 0.0
+        trust = self._trust_of(world, group)
+        conflict = (mech.conflict_level(positions, trust, arena.management, world.core.trust_softening)
+                    if rung.deliberates else 0.0)
+        return alignment, n_members, conflict
+
+    def _deliberation_compiled(self, world, group: Group, arena: Arena, rung, goal: float) -> tuple | None:
+        """The members' positions pulled towards the political goal, the alignment, and the conflict
+        :meth:`design` starts from (:meth:`_deliberation`), in one compiled call
+        (:func:`govsim.kernels.compiled.arena_deliberation`: the same numbers); None where the Python form
+        must run."""
+        s = self._arena_kernels(world)
+        if s is None:
+            return None
+        c, e, a, pol, f = s["c"], s["e"], s["a"], s["pol"], world.firms
+        firms = s["firms"]
+        return kernels.get().arena_deliberation(
+            float(goal), float(arena.pull), rung.deliberates, float(world.core.trust_softening),
+            float(arena.management), c.position, group.citizens, e.position, group.employees, a.position,
+            group.administrators if s["members_adm"] else EMPTY, pol.position, group.politicians,
+            f.position if firms else _NO_VALUES, group.firms if firms else EMPTY, c.trust, pol.openness, e.motivation,
+            s["firm_trust"])
 
     def _design_compiled_arena(self, world, problem, group: Group, arena: Arena, rung, conflict: float,
                                n_members: int) -> bool:
