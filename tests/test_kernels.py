@@ -1270,3 +1270,4 @@ def test_deliberation_runs_compiled(kernels_on, monkeypatch):
         frame0, table0 = _run(cfg, 15)
     assert frame.equals(frame0) and table.equals(table0)
     assert calls["n"] > 60
+

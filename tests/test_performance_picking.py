@@ -187,3 +187,18 @@ def test_admit_does_not_add_up_all_hours_while_far_from_congestion():
     w.reset_hours()
     w.administrators.hours_left[:] = 0.0
     assert not w.admit(p, 0, True)
+
+
+def test_top_row_is_top_rows_of_one():
+    # the row the compiled noticing scans are given for the administrator and the politician with most
+    # hours left: top_rows(values, 1) as an int, ties to the first, the first NaN, -1 for no rows
+    from govsim.world import top_row
+
+    rng = np.random.default_rng(3)
+    assert top_row(np.zeros(0)) == -1
+    for case in range(500):
+        n = int(rng.integers(1, 400))
+        x = rng.choice([0.0, -0.0, 2.5, 40.0], size=n) if case % 2 else rng.random(n)
+        if case % 9 == 0:
+            x[rng.integers(n)] = np.nan
+        assert top_row(x) == int(top_rows(x, 1)[0])

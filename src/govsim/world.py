@@ -98,6 +98,12 @@ def top_rows(values: np.ndarray, n: int) -> np.ndarray:
     return rows
 
 
+def top_row(values: np.ndarray) -> int:
+    """The row :func:`top_rows` gives for ``n = 1`` (numpy's argmax: the first largest value, the first NaN),
+    as an int; -1 for no rows."""
+    return int(values.argmax()) if values.size else -1
+
+
 class CoreParams(BaseModel):
     """Constants of the model core (T3, T6, T8, T11, T15, T21, T26)."""
 

@@ -1178,42 +1178,32 @@ def dot_rows(a, b, fused):
 
 
 @nb.njit(cache=True)
-def _first_max(values):
-    """``top_rows(values, 1)``: the row of the first largest value (the first NaN, as argmax); -1 if none."""
-    if values.size == 0:
-        return -1
-    best = 0
-    for r in range(values.size):
-        h = values[r]
-        if h != h:
-            return r
-        if h > values[best]:
-            best = r
-    return best
-
-
-@nb.njit(cache=True)
-def _admit(hours, floor, total, congestion, g_cong, pid, now, stage):
+def _admit(hours, floor, total, congestion, g_cong, pid, now, stage, exact):
     """``World.admit`` for a stage that uses administrators' time, from the floor it keeps on their share
-    of hours left (NaN for none): whether the stage goes ahead, and the floor as it then stands."""
+    of hours left (NaN for none): whether the stage goes ahead, the floor as it then stands, and whether
+    that floor is the share itself. ``exact``: the floor is the share, worked out earlier in the same scan
+    (nobody's hours change within a scan), so it is not added up again."""
     if floor == floor and floor > max(congestion, 0.0) + 1e-9:
-        return True, floor
-    if total > 0:
+        return True, floor, exact
+    if exact:
+        left = floor
+    elif total > 0:
         kept = np.empty(hours.size)
         for r in range(hours.size):  # np.maximum(hours, 0.0), NaN kept
             h = hours[r]
             kept[r] = h if (h >= 0.0 or h != h) else 0.0
         left = (0.0 + pairwise_sum(kept, 0, kept.size)) / total
         floor = left
+        exact = True
     else:
         left = 0.0
         floor = np.nan
     if left <= 0.0:
-        return False, floor
+        return False, floor, exact
     if congestion <= 0.0 or left >= congestion:
-        return True, floor
+        return True, floor, exact
     _rekey(g_cong, pid, now, stage)
-    return random(g_cong) < left / congestion, floor
+    return random(g_cong) < left / congestion, floor, exact
 
 
 @nb.njit(cache=True)
@@ -1269,16 +1259,16 @@ def _first_key(g, size):
 
 
 @nb.njit(cache=True)
-def _look(uses, hours, floor, total, congestion, g_cong, g_notice, pid, now, stage):
+def _look(uses, hours, floor, total, congestion, g_cong, g_notice, pid, now, stage, exact):
     """A scan's look at one waiting problem: admission (:func:`_admit`, where the stage uses
     administrators' time), then, if admitted, the first draw of its ``noticing`` block. Returns
-    whether it was admitted, the floor as it then stands and that draw."""
+    whether it was admitted, the floor as it then stands, whether it is the share itself, and that draw."""
     if uses:
-        admitted, floor = _admit(hours, floor, total, congestion, g_cong, pid, now, stage)
+        admitted, floor, exact = _admit(hours, floor, total, congestion, g_cong, pid, now, stage, exact)
         if not admitted:
-            return False, floor, 0.0
+            return False, floor, exact, 0.0
     _rekey(g_notice, pid, now, 0)
-    return True, floor, random(g_notice)
+    return True, floor, exact, random(g_notice)
 
 
 @nb.njit(cache=True)
@@ -1291,7 +1281,7 @@ def staff_top(g, aff, cprov, order, bounds, n_emp, n, flag, provs, bits, pool):
 
 @nb.njit(cache=True)
 def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, ek, ak, hours, uses, floor,
-                 total, congestion, now, stage, g_notice, g_cong, flag, provs, bits, pool, picked, fused):
+                 total, congestion, now, stage, adm, g_notice, g_cong, flag, provs, bits, pool, picked, fused):
     """OPA's noticing (``Paradigm.next_noticed`` with ``OPA.notice``) over the problems ``start, ...``
     waiting to be noticed, up to the first one noticed.
 
@@ -1302,15 +1292,17 @@ def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, e
     Administrators' hours do not change while no problem is noticed. Returns the index of the
     problem noticed (-1 if none, -2 where there is no employee or administrator) and the floor as
     it stands (NaN for none); the employee who noticed goes into ``picked[0]``. ``fused``: how the
-    dot product is added (:func:`dot`).
+    dot product is added (:func:`dot`). ``adm``: the administrator with most hours left
+    (``World.pick_administrators(1)``, found by numpy's argmax; -1 for none).
     """
     width = ek.shape[1]
-    adm = _first_max(hours) if ak.shape[0] else -1
     cov = np.empty(width)
     lo = aff_end[start - 1] if start > 0 else 0
+    exact = False  # whether the floor is the share of hours left itself (see _admit)
     for i in range(start, ids.size):
         hi = aff_end[i]
-        admitted, floor, u = _look(uses, hours, floor, total, congestion, g_cong, g_notice, ids[i], now, stage)
+        admitted, floor, exact, u = _look(uses, hours, floor, total, congestion, g_cong, g_notice, ids[i], now,
+                                           stage, exact)
         if not admitted:
             lo = hi
             continue
@@ -1367,8 +1359,8 @@ def _seen_share(need, table, row, one, best, hours, budget, fused):
 @nb.njit(cache=True)
 def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cprov, order, bounds, n_emp,
                  ck, eff, ek, motivation, discretion, ak, a_hours, a_budget, pk, p_hours, p_budget, floor_share,
-                 uses, floor, total, congestion, now, stage, g_notice, g_cong, flag, provs, bits, pool, picked,
-                 fused, margin):
+                 uses, floor, total, congestion, now, stage, adm, pol, g_notice, g_cong, flag, provs, bits, pool,
+                 picked, fused, margin):
     """NPG's noticing (``Paradigm.next_noticed`` with ``NPG.notice``) over the problems ``start, ...``
     waiting to be noticed, up to the first one noticed.
 
@@ -1388,21 +1380,23 @@ def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cpro
     the last place is all numpy's can move them; ``govsim.kernels.LOG_MARGIN`` allows far more).
     There the kernel stops before that problem and returns -3, with the floor as it stood before
     it and the problem's index in ``picked[0]``: the Python form takes over from that problem.
-    ``fused``: how dot products are added (:func:`dot`).
+    ``fused``: how dot products are added (:func:`dot`). ``adm`` and ``pol``: the administrator and the
+    politician with most hours left (``World.pick_administrators(1)`` and ``pick_politicians(1)``, found
+    by numpy's argmax, which is several times faster on the thousands of a large population; -1 for none).
     """
     width = ck.shape[1]
-    adm = _first_max(a_hours)
-    pol = _first_max(p_hours)
     best = np.empty(width)
     felt = np.empty(4)
     wc = np.empty(max(watchers, 1), np.int64)
     one = np.empty(1, np.int64)
     rest = 1.0 - floor_share
     lo = aff_end[start - 1] if start > 0 else 0
+    exact = False  # whether the floor is the share of hours left itself (see _admit)
     for i in range(start, ids.size):
         hi = aff_end[i]
         before = floor
-        admitted, floor, u = _look(uses, a_hours, floor, total, congestion, g_cong, g_notice, ids[i], now, stage)
+        admitted, floor, exact, u = _look(uses, a_hours, floor, total, congestion, g_cong, g_notice, ids[i], now,
+                                           stage, exact)
         if not admitted:
             lo = hi
             continue
@@ -1901,10 +1895,10 @@ def warm() -> None:
     scratch = (np.zeros(1, np.bool_), rows[:1].copy(), np.zeros(1, np.uint64), rows.copy())
     staff_top(views, rows, rows * 0, rows, np.array([0, 4]), 4, 2, *scratch)
     chain_notice(0, rows[:1], table[:1], rows, ends, rows * 0, rows, np.array([0, 4]), 4, table, table,
-                 values, True, np.nan, 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), *scratch, picked, False)
+                 values, True, np.nan, 6.0, 0.5, 1, 0, 0, stream_state(key), stream_state(key), *scratch, picked, False)
     arena_notice(0, rows[:1], table[:1], table[:1, :4], rows, ends, values, 3, rows * 0, rows, np.array([0, 4]), 4,
                  table, values, table, values, values, table, values, 40.0, table, values, 20.0, 0.5, True, np.nan,
-                 6.0, 0.5, 1, 0, stream_state(key), stream_state(key), *scratch, picked, False, 2.0 ** -40)
+                 6.0, 0.5, 1, 0, 0, 0, stream_state(key), stream_state(key), *scratch, picked, False, 2.0 ** -40)
     two = np.array([2, 4])  # two problems, of two affected citizens each
     us, teams, t_end = implementation_teams(rows[:2], rows[:2], rows, two, 2, rows * 0, rows, np.array([0, 4]), 4,
                                             *scratch, stream_state(key))

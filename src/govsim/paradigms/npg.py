@@ -26,7 +26,7 @@ from govsim.ladder import RUNGS
 from govsim.paradigms.base import (NO_LEARNING, Paradigm, ParadigmParams, Steering, compiled_reading, normalised,
                                    plain_k, record_design)
 from govsim.problems import EMPTY, Arena, Group, Stage
-from govsim.world import fmean, is_table_k
+from govsim.world import fmean, is_table_k, top_row
 
 KINDS = ("citizen", "employee", "administrator", "politician")
 FIRST_FELT_BY = {"problem": ("citizen", "employee"), "challenge": ("administrator",), "ambition": ("politician",)}
@@ -259,9 +259,10 @@ class NPG(Paradigm):
         args = kept[3]
         if args is None:
             return super().next_noticed(world, waiting, start, uses)
-        head, tail, picked = args
+        head, tail, picked, a_hours, p_hours = args
         total, congestion, floor = world.admission()
-        i, floor = k.arena_notice(start, *head, uses, floor, total, congestion, world.now, _ARRIVED, *tail)
+        i, floor = k.arena_notice(start, *head, uses, floor, total, congestion, world.now, _ARRIVED,
+                                  top_row(a_hours), top_row(p_hours), *tail)
         world.set_admission_floor(floor)
         if i == -3:  # watchers too close to call with the kernel's logarithm: the Python form goes on from there
             found = super().next_noticed(world, waiting, int(picked[0]), uses)
@@ -278,8 +279,9 @@ class NPG(Paradigm):
 
     def _notice_args(self, world, waiting, k) -> tuple | None:
         """What :func:`govsim.kernels.compiled.arena_notice` takes that stays the same while one list of
-        waiting problems is scanned (in two parts, before and after the few numbers that change, and
-        where it puts who noticed); None where the Python form must run."""
+        waiting problems is scanned (in two parts, before and after the few numbers that change, where
+        it puts who noticed, and the administrators' and politicians' hours, whose top rows change);
+        None where the Python form must run."""
         c, e, a, pol = world.citizens, world.employees, world.administrators, world.politicians
         if (not all(is_table_k(x.knowledge) for x in (c, e, a, pol)) or kernels.dot_order(k) < 0
                 or not kernels.close_log(k)):
@@ -298,7 +300,7 @@ class NPG(Paradigm):
                 float(config.administrators.hours), pol.knowledge, pol.hours_left, float(config.politicians.hours),
                 p.initiative_floor)
         tail = (g_notice, g_cong, *world.staff_scratch(), picked, kernels.dot_order(k) == 1, kernels.LOG_MARGIN)
-        return head, tail, picked
+        return head, tail, picked, a.hours_left, pol.hours_left
 
     # ------------------------------------------------------------------ forming the arena
     def _arena(self, world, problem) -> Arena:

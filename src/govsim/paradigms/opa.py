@@ -19,7 +19,7 @@ from govsim.fields import param
 from govsim.paradigms.base import (Paradigm, ParadigmParams, Steering, chained_drawn, compiled_reading,
                                    fit_of, log_coverage, normalised, perceived_chained)
 from govsim.problems import Group, Stage
-from govsim.world import fmean, is_table_k
+from govsim.world import fmean, is_table_k, top_row
 
 _maximum, _max_reduce, _array = np.maximum, np.maximum.reduce, np.array
 
@@ -101,8 +101,8 @@ class OPA(Paradigm):
         total, congestion, floor = world.admission()
         i, floor = k.chain_notice(start, ids, needs, aff, aff_end, world.citizens.provider, order, bounds, e.n,
                                   e.knowledge, a.knowledge, a.hours_left, uses, floor, total, congestion,
-                                  world.now, int(Stage.ARRIVED), g_notice, g_cong, *world.staff_scratch(), picked,
-                                  kernels.dot_order(k) == 1)
+                                  world.now, int(Stage.ARRIVED), top_row(a.hours_left), g_notice, g_cong,
+                                  *world.staff_scratch(), picked, kernels.dot_order(k) == 1)
         world.set_admission_floor(floor)
         if i == -1:  # none left to notice: the phase's arrays are let go
             self._scan_done()
