@@ -1099,7 +1099,8 @@ def _recruit_cases(m: GovModel):
     {"seed": 3, "population": {"citizens": 3000}},
     {"seed": 5, "population": {"citizens": 20000}, "citizens": {"participation_bias": 2.5},
      "npg": {"arena_politicians": 3, "broad_reach": 40}},
-    {"seed": 8, "population": {"citizens": 1500, "politicians": 60}, "npg": {"arena_politicians": 4, "broad_reach": 800}},
+    {"seed": 8, "population": {"citizens": 1500, "politicians": 60},
+     "npg": {"arena_politicians": 4, "broad_reach": 800}},
 ])
 def test_arena_recruitment_compiled_is_the_python_form(kernels_on, cfg):
     # arena_recruit (staff, citizens of an open call or the affected, a broad advertisement's pool,
