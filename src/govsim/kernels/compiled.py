@@ -858,11 +858,11 @@ def arena_deliberation(goal, pull, deliberates, softening, management, cp, crows
     _gather(x, at, fp, frows)
     for i in range(n):
         x[i] = (goal - x[i]) * pull + x[i]
-    alignment = 1.0 - abs(pairwise_sum(x, 0, n) / n - goal) if n else 0.0
+    mean = pairwise_sum(x, 0, n) / n if n else 0.0
+    alignment = 1.0 - abs(mean - goal) if n else 0.0
     trust = members_trust(ct, crows, po, prows, em, erows, ft, frows)
     if not deliberates or n < 2:
         return alignment, n, 0.0
-    mean = pairwise_sum(x, 0, n) / n
     for i in range(n):
         d = x[i] - mean
         x[i] = d * d

@@ -330,23 +330,19 @@ class NPG(Paradigm):
                           admins: np.ndarray) -> Group | None:
         """The staff, citizens and politicians :meth:`_recruit_group` recruits, in one compiled call
         (:func:`govsim.kernels.compiled.arena_recruit`: the same draws and rows); None where the Python
-        form must run (no kernels, numpy's power not callable for this exponent, see
+        form must run (no kernels, numpy's power not callable for the self-selection bias, see
         :func:`govsim.kernels.numpy_power_loop`)."""
         s = self._arena_kernels(world)
-        if s is None:
+        if s is None or s["power"] is None:
             return None
-        bias = world.config.citizens.participation_bias
         k = kernels.get()
-        power = kernels.numpy_power_loop(k, bias)
-        if power is None:
-            return None
         p, c, e, a, pol = self.params, s["c"], s["e"], s["a"], s["pol"]
         order, bounds = world.staff_index()
         g_rec, g_staff = s["recruit"]
         employees, citizens, join, ok = k.arena_recruit(
             g_rec, g_staff, problem.id, problem.affected, c.provider, order, bounds, e.n, p.arena_employees,
             *world.staff_scratch(), admins, e.knowledge, a.knowledge, rung.affected_only, c.n, p.broad_reach, seats,
-            n_broad, c.willingness, c.resources, c.knowledge, power, np.array([float(bias)]), arena.outreach,
+            n_broad, c.willingness, c.resources, c.knowledge, s["power"], s["bias"], arena.outreach,
             arena.profile, p.arena_politicians if rung.public_members else -1, p.meeting_hours * rung.hours,
             pol.hours_left, pol.openness)
         if not ok:
@@ -506,10 +502,11 @@ class NPG(Paradigm):
     _arena_kept: tuple | None = None  # (world, step, what the arena kernels take, params): see _arena_kernels
 
     def _arena_kernels(self, world) -> dict | None:
-        """What the compiled definition and design of arenas take that stays the same within a step (the
-        state views of the ``definition``, ``novelty`` and ``standard`` streams, how numpy adds dot
-        products, numpy's logarithm and exponential loops, the populations' tables and values, the
-        parameters), worked out once a step; None where the Python forms must run (no kernels, a table
+        """What the compiled recruitment, definition, deliberation and design of arenas take that stays the
+        same within a step (the state views of the ``definition``, ``novelty``, ``standard``,
+        ``recruitment`` and ``staffing`` streams, how numpy adds dot products, numpy's logarithm,
+        exponential and power loops, the populations' tables and values, the parameters), worked out once
+        a step; None where the Python forms must run (no kernels, a table
         not of the plain kind)."""
         k = kernels.get()
         if k is None or not k.EXPONENTIALS:  # (the readings draw numpy's exponentials)
@@ -522,13 +519,15 @@ class NPG(Paradigm):
             # follow from its key and counter alone)
             return kept[2]
         found = None
-        views = [streams.views_of(streams.get(name, 0)) for name in ("definition", "novelty", "standard")]
+        views = [streams.views_of(streams.get(name, 0))
+                 for name in ("definition", "novelty", "standard", "recruitment", "staffing")]
         order, loops = kernels.dot_order(k), kernels.numpy_loops(k)
         c, e, a, pol, f = world.citizens, world.employees, world.administrators, world.politicians, world.firms
         if (order >= 0 and None not in views
                 and is_table_k(c.knowledge) and is_table_k(e.knowledge) and is_table_k(a.knowledge)
                 and is_table_k(pol.knowledge) and (not f.n or is_table_k(f.knowledge))):
             p, core = self.params, world.core
+            bias = world.config.citizens.participation_bias
             spread = core.novelty_spread
             low = 1.0 - spread
             firms = f.n > 0
@@ -541,11 +540,9 @@ class NPG(Paradigm):
                 "firm_trust": f.trust if firms else _NO_VALUES, "completeness": world.config.ladder.completeness,
                 "coordination": core.coordination, "standardisation": float(p.standardisation),
                 "codified": self._codified_array(world), "learning_rate": world.config.citizens.learning_rate,
-                "c": c, "e": e, "a": a, "pol": pol,
-                "recruit": [streams.views_of(streams.get(name, 0)) for name in ("recruitment", "staffing")],
+                "c": c, "e": e, "a": a, "pol": pol, "recruit": views[3:],
+                "power": kernels.numpy_power_loop(k, bias), "bias": np.array([float(bias)]),
             }
-            if None in found["recruit"]:
-                found = None
         self._arena_kept = (world, world.now, found, self.params)
         return found
 
