@@ -11,7 +11,7 @@ one compact row of :class:`ProblemRecords`.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from operator import attrgetter
 
 import numpy as np
@@ -103,6 +103,18 @@ class Arena:
 
     def intrude(self, tool: str, x: float) -> None:
         self.intrusions[tool] = self.intrusions.get(tool, 0.0) + float(x)
+
+    @classmethod
+    def formed(cls, rung: int, tokenistic: bool = False) -> Arena:
+        """``Arena(rung=rung, tokenistic=tokenistic)`` (an equal arena), made without the generated
+        ``__init__``'s overhead: an arena forms for every problem NPG defines."""
+        arena = object.__new__(cls)
+        arena.__dict__.update(_ARENA_START, rung=rung, tokenistic=tokenistic, intrusions={}, strengths={})
+        return arena
+
+
+_ARENA_START = {f.name: f.default for f in fields(Arena) if f.default is not MISSING}
+"""The fields of a new :class:`Arena` that have a plain default (the two dicts are made fresh by :meth:`Arena.formed`)."""
 
 
 @dataclass(eq=False)

@@ -858,17 +858,18 @@ class World:
     def main_provider(self, p: Problem) -> int:
         return int(np.bincount(self.citizens.provider[p.affected], minlength=self.providers.n).argmax())
 
-    def learning_pairs(self, g: Group) -> tuple | None:
+    def learning_pairs(self, g: Group, checked: bool = False) -> tuple | None:
         """What :meth:`learn` works on, as the compiled design takes it: five (knowledge table, rows) pairs
         (the members' kinds in the world's order, then empty ones) followed by the number of kinds; None
-        where a table is not a C-ordered float64 table of K columns."""
+        where a table is not a C-ordered float64 table of K columns (not looked at again where the caller
+        has ``checked`` every kind's table this step)."""
         d = g.__dict__
         pairs: list = []
         for kind in _MEMBER_KINDS:
             rows = d[kind]
             if rows.size:
                 table = getattr(self, kind).knowledge
-                if not is_table_k(table):
+                if not checked and not is_table_k(table):
                     return None
                 pairs += (table, rows)
         n = len(pairs) // 2
@@ -923,6 +924,8 @@ class World:
         actor = self.config.metagovernor.actor
         if actor == "administrators":
             adm = p.group.administrators
+            if adm.size == 1:  # (the mean of one number is that number)
+                return float(self.administrators.control[adm[0]])
             return fmean(self.administrators.control[adm]) if adm.size else 0.5
         if actor == "politicians":
             pol = p.group.politicians
@@ -933,6 +936,8 @@ class World:
     def facilitation(self, p: Problem) -> float:
         """Skill of the arena's facilitator (an administrator) (T25)."""
         adm = p.group.administrators
+        if adm.size == 1:  # one facilitator, as arenas have (the mean of one number is that number)
+            return float(self.administrators.facilitation[adm[0]])
         return fmean(self.administrators.facilitation[adm]) if adm.size else 0.0
 
     _ACTORS = {"administrators": 0, "politicians": 1}  # book_meeting's codes for the metagovernor (2: outside)

@@ -306,10 +306,9 @@ class NPG(Paradigm):
     def _arena(self, world, problem) -> Arena:
         """Draw the arena's rung from the ladder mix, and whether it is run tokenistically (T7, T9)."""
         lad = world.config.ladder
-        rng = world.streams.get("ladder", problem.id)
-        u, v = rng.random(), rng.random()
+        u, v = world.streams.get("ladder", problem.id).random(2).tolist()  # (the two numbers random() draws in turn)
         rung = 1 + bisect_right(_ladder_steps(lad.mix), u)
-        return Arena(rung=min(rung, 6), tokenistic=bool(v < lad.tokenism))
+        return Arena.formed(min(rung, 6), v < lad.tokenism)
 
     def _recruit(self, world, problem, arena: Arena) -> Group:
         """Recruit the arena (T15 hard recruitment, T17 network design, T22, T26 bias, T28 firms)."""
@@ -587,7 +586,7 @@ class NPG(Paradigm):
     def _adopt(self, world, problem) -> Arena:
         """A problem defined under another rule set (before a reform) gets a governance network as it is."""
         if problem.arena is None:
-            problem.arena = Arena(rung=6)
+            problem.arena = Arena.formed(6)
             world.meta.apply(world, problem, problem.arena)
         return problem.arena
 
@@ -710,7 +709,8 @@ class NPG(Paradigm):
                 or not 0.0 < s["width"] < _INF):
             return False
         learning = rung.learning
-        pairs = world.learning_pairs(group) if learning > 0 else NO_LEARNING
+        # (every kind's knowledge table was checked for this step's arena kernels)
+        pairs = world.learning_pairs(group, checked=True) if learning > 0 else NO_LEARNING
         if pairs is None:
             return False
         c, e, a, pol = s["c"], s["e"], s["a"], s["pol"]
