@@ -22,7 +22,7 @@ from govsim.ladder import RUNGS
 from govsim.metagovernance import HOOKS, Tool, resources, strength_factor
 from govsim.model import GovModel
 from govsim.paradigms.npg import FIRST_FELT_BY, KINDS, NPG, _members_of, _union
-from govsim.problems import EMPTY, Arena, Group
+from govsim.problems import EMPTY, Arena, Group, Problem
 from govsim.world import fmean
 
 
@@ -365,3 +365,34 @@ def test_tool_strengths_follow_legitimacy_intensities_and_the_metagovernor():
     w.meta.intensity["process"] = 0.0
     w.config = w.config.model_copy(update={"metagovernor": w.config.metagovernor.model_copy(update={"actor": "other"})})
     assert both().strengths != framed.strengths
+
+
+def test_arenas_formed_equal_the_generated_init_and_share_no_dicts():
+    for rung in range(1, 7):
+        for tokenistic in (False, True):
+            a, b = Arena.formed(rung, tokenistic), Arena(rung=rung, tokenistic=tokenistic)
+            assert a == b and type(a.tokenistic) is bool
+    a, b = Arena.formed(6), Arena.formed(6)
+    a.intrude("process", 0.3)
+    a.strengths["process"] = 0.5
+    assert b.intrusions == {} and b.strengths == {} and Arena.formed(6).intrusions == {}
+    assert a.autonomy == pytest.approx(0.7) and b.autonomy == 1.0
+
+
+@pytest.mark.parametrize("actor", ["administrators", "politicians"])
+def test_one_facilitators_skill_and_control_are_their_mean(actor):
+    m = GovModel(validate({"paradigm": "npg", "seed": 3, "population": {"citizens": 500},
+                           "metagovernor": {"actor": actor}}), history=False)
+    w = m.world
+    p = Problem(id=0, arrived=0, driver="need", wickedness=0.5, need=np.full(5, 0.2), affected=EMPTY)
+    a = w.administrators
+    a.facilitation[:] = np.linspace(-0.0, 1.0, a.n)
+    a.control[:] = np.linspace(1.0, 0.0, a.n)
+    for rows in ([0], [a.n - 1], [1, 3], []):
+        p.group = Group(administrators=np.array(rows, dtype=np.int64), politicians=np.array([0], dtype=np.int64))
+        adm = p.group.administrators
+        want = fmean(a.facilitation[adm]) if adm.size else 0.0
+        got = w.facilitation(p)
+        assert got == want and type(got) is float and np.signbit(got) == np.signbit(want)
+        if actor == "administrators":
+            assert w.metagovernor_control(p) == (fmean(a.control[adm]) if adm.size else 0.5)
