@@ -19,8 +19,9 @@ from govsim import mechanisms as mech
 from govsim.config import validate
 from govsim.kernels import compiled as K  # numba is a dependency: without it this file fails
 from govsim.model import GovModel
+from govsim.paradigms import REGISTRY
 from govsim.paradigms.base import Paradigm
-from govsim.paradigms.npg import _competence
+from govsim.paradigms.npg import NPG, _competence
 from govsim.problems import Stage
 from govsim.kernels import state_views as _views
 from govsim.streams import Streams
@@ -491,7 +492,7 @@ def test_warming_loads_every_kernel():
     K.warm()
     for name in ("keys_top", "choice_sorted", "select", "open_rounds", "reach", "learn", "members_best",
                  "members_trust", "dot_rows", "logs", "exponentials", "reading", "numpy_unary", "design_from_best",
-                 "arena_definition", "arena_design", "chain_notice", "arena_notice", "implementation_teams",
+                 "arena_definition", "arena_design", "arena_rounds", "chain_designs", "chain_notice", "arena_notice", "implementation_teams",
                  "deliver", "indicators", "citizens_respond", "citizens_willingness", "take_part"):
         assert getattr(K, name).signatures, name  # compiled (or read from numba's cache) for some types
 
@@ -1042,10 +1043,14 @@ def test_numpys_own_loops_give_numpys_logarithms_and_exponentials(kernels_on):
              "firms": {"count": 4, "seats": 2, "partnership": "contract"}, "ladder": {"tokenism": 0.7}}),
 ])
 def test_designs_run_compiled_and_the_same(kernels_on, monkeypatch, paradigm, extra):
-    # NPG's arenas define through arena_definition and design through arena_design (which calls
-    # design_from_best inside), the others design through design_from_best directly
+    # A step's designs go through one batched kernel (NPG's arena_rounds, which calls arena_design inside,
+    # OPA's chain_designs, NPM's team_designs, which call design_from_best inside) or, with the batch
+    # off, one problem at a time through arena_design (NPG) or design_from_best; NPG's arenas define
+    # through arena_definition
     calls = _count_calls(monkeypatch, "arena_design" if paradigm == "npg" else "design_from_best")
+    batches = _count_calls(monkeypatch, BATCHED_DESIGNS[paradigm])
     defines = _count_calls(monkeypatch, "arena_definition")
+    rules = REGISTRY[paradigm]
     for seed, citizens in ((3, 2000), (6, 5000)):
         cfg = {"paradigm": paradigm, "metagovernance": "hands_on", "seed": seed, "population": {"citizens": citizens},
                **extra}
@@ -1053,11 +1058,90 @@ def test_designs_run_compiled_and_the_same(kernels_on, monkeypatch, paradigm, ex
         with kernels.disabled():
             frame0, table0 = _run(cfg, 15)
         assert frame.equals(frame0) and table.equals(table0)
+        with monkeypatch.context() as mp:
+            mp.setattr(rules, "design_all", lambda *a: False)  # one design at a time
+            frame1, table1 = _run(cfg, 15)
+        assert frame1.equals(frame0) and table1.equals(table0)
     if extra.get("core", {}).get("novelty_spread") == 0.0:
-        assert calls["n"] == 0
+        assert calls["n"] == 0 and batches["n"] == 0
     else:
-        assert calls["n"] > 30
+        assert calls["n"] > 30 and batches["n"] > 10
     assert (defines["n"] > 30) == (paradigm == "npg")
+
+
+BATCHED_DESIGNS = {"npg": "arena_rounds", "opa": "chain_designs", "npm": "team_designs"}
+
+
+@pytest.mark.parametrize("paradigm", ["opa", "npm"])
+@pytest.mark.parametrize("extra, seen", [
+    ({}, {2}),
+    ({"opa": {"standardisation": 0.8}, "npm": {"standardisation": 1.0}}, {2, "standard"}),
+    # designs that take many administrators' hours, congestion near every share of hours left: some wait
+    ({"opa": {"link_hours": 20.0}, "npm": {"manager_hours": 20.0}, "core": {"congestion": 0.95}}, {-1, 2}),
+])
+def test_chain_and_team_designs_batched_are_the_python_form(kernels_on, monkeypatch, paradigm, extra, seen):
+    # A step's designs under OPA (chain_designs: admission, the administrator with most time, a serving
+    # employee, the definition one link down the chain, the design, the link's hours) and NPM
+    # (team_designs: admission, the team's slack, the design, the manager's hours) in one compiled call,
+    # against one problem at a time, compiled and in Python: the same frames and problem tables
+    name = BATCHED_DESIGNS[paradigm]
+    real, got = getattr(K, name), {}
+
+    def counted(*args):
+        out = real(*args)
+        for s in out[0].tolist():
+            got[s] = got.get(s, 0) + 1
+        got["standard"] = got.get("standard", 0) + int((out[-5] >= 0).sum())
+        return out
+
+    monkeypatch.setattr(K, name, counted)
+    cfg = {"paradigm": paradigm, "seed": 6, "population": {"citizens": 5000}, **extra}
+    frame, table = _run(cfg, 15)
+    with monkeypatch.context() as mp:
+        mp.setattr(REGISTRY[paradigm], "design_all", lambda *a: False)
+        frame1, table1 = _run(cfg, 15)
+    with kernels.disabled():
+        frame0, table0 = _run(cfg, 15)
+    assert frame.equals(frame0) and table.equals(table0)
+    assert frame1.equals(frame0) and table1.equals(table0)
+    assert all(got.get(s, 0) > 0 for s in seen), got
+
+
+@pytest.mark.parametrize("extra, seen", [
+    ({}, {2}),
+    # every rung, tokenism, quick deadlock: other rounds, deadlocks and designs
+    ({"metagovernance": "hands_off", "ladder": {"mix": [1, 1, 1, 1, 1, 1], "tokenism": 0.5},
+      "npg": {"deadlock_threshold": 0.05, "max_rounds": 2}}, {0, 1, 2}),
+    # firms, politicians as metagovernor, facilitators only, one round: deadlocks and designs imposed
+    ({"metagovernance": "hands_off", "firms": {"count": 3, "seats": 2}, "metagovernor": {"actor": "politicians"},
+      "npg": {"administrators_as_members": False, "deadlock_threshold": 0.05, "max_rounds": 1}}, {1, 2, "imposed"}),
+    # few administrators: some arenas wait for their time
+    ({"population": {"citizens": 20000, "administrators": 40}}, {-1, 2}),
+])
+def test_design_rounds_batched_are_the_python_form(kernels_on, monkeypatch, extra, seen):
+    # A step's design rounds in one compiled call (NPG.design_all, arena_rounds: admission, deliberation,
+    # the meeting, the conflict draw, deadlock, the design) against one problem at a time, compiled
+    # and in Python: the same frames and problem tables
+    real, got = K.arena_rounds, {}
+
+    def counted(*args):
+        out = real(*args)
+        for s in out[1].tolist():
+            got[s] = got.get(s, 0) + 1
+        got["imposed"] = got.get("imposed", 0) + int((out[5] & ~args[10]).sum())
+        return out
+
+    monkeypatch.setattr(K, "arena_rounds", counted)
+    cfg = {"paradigm": "npg", "metagovernance": "hands_on", "seed": 4, "population": {"citizens": 3000}, **extra}
+    frame, table = _run(cfg, 15)
+    with monkeypatch.context() as mp:
+        mp.setattr(NPG, "design_all", lambda *a: False)
+        frame1, table1 = _run(cfg, 15)
+    with kernels.disabled():
+        frame0, table0 = _run(cfg, 15)
+    assert frame.equals(frame0) and table.equals(table0)
+    assert frame1.equals(frame0) and table1.equals(table0)
+    assert all(got.get(s, 0) > 0 for s in seen), got
 
 
 def test_numpys_power_loop_gives_numpys_powers(kernels_on):
@@ -1263,6 +1347,7 @@ def test_deliberation_compiled_is_the_python_form(kernels_on, cfg):
 
 
 def test_deliberation_runs_compiled(kernels_on, monkeypatch):
+    monkeypatch.setattr(NPG, "design_all", lambda *a: False)  # one design at a time (the batch deliberates inside)
     calls = _count_calls(monkeypatch, "arena_deliberation")
     cfg = {"paradigm": "npg", "metagovernance": "hands_on", "seed": 8, "population": {"citizens": 3000},
            "ladder": {"mix": [1, 1, 1, 1, 1, 1]}, "firms": {"count": 3, "seats": 2}}

@@ -19,7 +19,7 @@ from govsim import mechanisms as mech
 from govsim.ladder import RUNGS
 from govsim.metrics import compute_outcomes
 from govsim.problems import Problem, Stage
-from govsim.world import fmean, is_table_k
+from govsim.world import fmean, is_table_k, rows_joined
 
 _add_reduce = np.add.reduce  # ndarray.sum() without its wrapper (the same sum)
 
@@ -88,7 +88,10 @@ def notice_and_define(model: GovModel) -> None:
 def design_solutions(model: GovModel) -> None:
     w, rules = model.world, model.paradigm
     uses = "design" in rules.admin_stages
-    for p in w.ready(Stage.DEFINED):
+    ready = w.ready(Stage.DEFINED)
+    if ready and rules.design_all(w, ready, uses):  # (the same, in one batch)
+        return
+    for p in ready:
         if not w.admit(p, Stage.DEFINED, uses):
             continue
         if rules.design(w, p) and p.stage != Stage.CLOSED:
@@ -423,7 +426,7 @@ def _deliver_compiled(w, rules, ready: list[Problem], shared: Delivery, k) -> bo
         return False
     ids = np.array([p.id for p in ready], dtype=np.int64)
     attempts = np.array([p.attempts for p in ready], dtype=np.int64)
-    aff, a_end = _joined([p.affected for p in ready])
+    aff, a_end = rows_joined([p.affected for p in ready])
     cfg = w.config.employees
     order, bounds = w.staff_index()
     us, teams, t_end = k.implementation_teams(ids, attempts, aff, a_end, int(cfg.implementation_team), c.provider,
@@ -444,9 +447,9 @@ def _deliver_compiled(w, rules, ready: list[Problem], shared: Delivery, k) -> bo
         overlaps = np.concatenate(parts)
         focus = _NO_VALUES
     groups = [p.group for p in ready]
-    members, m_end = _joined([g.citizens for g in groups])
-    pols, p_end = _joined([g.politicians for g in groups])
-    firms, f_end = _joined([g.firms for g in groups])
+    members, m_end = rows_joined([g.citizens for g in groups])
+    pols, p_end = rows_joined([g.politicians for g in groups])
+    firms, f_end = rows_joined([g.firms for g in groups])
     coproduced, disc, quality, support, resistance, producers, pr_end = k.deliver(
         ids, attempts, aff, a_end, teams, np.array(t_end, dtype=np.int64),
         np.array([rules.coproduction * (RUNGS[p.arena.rung].coproduction if p.arena is not None else 1.0)
@@ -479,13 +482,6 @@ def _deliver_compiled(w, rules, ready: list[Problem], shared: Delivery, k) -> bo
 
 
 _NO_VALUES = np.zeros(0)
-
-
-def _joined(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Row arrays one after the other (int64), and where each ends."""
-    ends = np.array([a.size for a in parts], dtype=np.int64).cumsum()
-    joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
-    return joined.astype(np.int64, copy=False), ends
 
 
 def _pooled_producers(knowledge: np.ndarray, aff: np.ndarray, produce: np.ndarray, ends: list[int]) -> dict | None:
@@ -585,7 +581,7 @@ def respond(model: GovModel) -> None:
         # The same numbers, citizen by citizen in one compiled pass each side of voice and participation.
         closed = w.closed_now
         harmed = [p.affected for p in w.open]
-        aff, ends = _joined([p.affected for p in closed]) if closed else (_NO_ROWS, _NO_ROWS)
+        aff, ends = rows_joined([p.affected for p in closed]) if closed else (_NO_ROWS, _NO_ROWS)
         k.citizens_respond(exp, np.concatenate(harmed).astype(np.int64, copy=False) if harmed else _NO_ROWS,
                            1.0 - cfg.problems.harm, aff, ends, np.array([p.value for p in closed], dtype=float),
                            c.satisfaction, c.trust, c.expectation, c.fatigue, a, cfg.citizens.trust_adaptation,
@@ -700,7 +696,7 @@ def take_part(w) -> None:
         return
     k = kernels.get()
     if k is not None and _plain_citizens(w):  # the acts one after another, compiled: the same numbers
-        rows, ends = _joined([a[0] for a in acts])
+        rows, ends = rows_joined([a[0] for a in acts])
         k.take_part(rows, ends, np.array([a[1] for a in acts], dtype=np.int64),
                     np.array([a[2] for a in acts], dtype=float), c.fatigue, c.trust, c.efficacy, c.last_participated,
                     c.last_rung, c.last_deliberated, c.participations, cfg.fatigue, cfg.tokenism_threshold,

@@ -69,6 +69,13 @@ def fmean(x: np.ndarray) -> float:
     return float(_add_reduce(x, None)) / x.size if x.size else float("nan")
 
 
+def rows_joined(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Row arrays one after the other (int64), and where each ends (as the batched kernels take them)."""
+    ends = np.array([a.size for a in parts], dtype=np.int64).cumsum()
+    joined = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    return joined.astype(np.int64, copy=False), ends
+
+
 def top_rows(values: np.ndarray, n: int) -> np.ndarray:
     """Rows of the ``n`` largest ``values`` (the lowest rows first among equals), in increasing order.
 
@@ -948,14 +955,11 @@ class World:
         metagovernor (:meth:`pay_metagovernor`). Compiled where the kernels are used
         (:func:`govsim.kernels.compiled.book_meeting`: the same numbers, added in the same order)."""
         k = kernels.get()
-        pol, adm = self.politicians, self.administrators
         if k is not None and p.group is group and type(hours) is float and type(extra) is float:
-            floor = self._admin_floor
+            adm_left, pol_left, pol_policy, public, floor, budget, actor = self.meeting_state()
             ok, public, p_public, floor = k.book_meeting(
-                hours, group.employees.size, group.administrators, adm.hours_left, group.politicians, pol.hours_left,
-                pol.policy_hours, self.public_hours, p.public_hours, float("nan") if floor is None else floor,
-                float(adm.n * self.config.administrators.hours), extra,
-                self._ACTORS.get(self.config.metagovernor.actor, 2))
+                hours, group.employees.size, group.administrators, adm_left, group.politicians, pol_left, pol_policy,
+                public, p.public_hours, floor, budget, extra, actor)
             if ok:
                 self.public_hours = public
                 p.public_hours = p_public
@@ -967,6 +971,16 @@ class World:
         self.spend_politicians(group.politicians, hours, p, policy=True)
         self.citizen_hours(p, group.citizens, hours)
         self.pay_metagovernor(p, extra)
+
+    def meeting_state(self) -> tuple:
+        """What :func:`govsim.kernels.compiled.book_meeting` books meetings against: the administrators' and
+        politicians' hours left and the politicians' policy hours (written in place), the public hours,
+        the admission floor (NaN for none), all administrators' hours in a step and the metagovernor's
+        code (``_ACTORS``; 2 for an outside actor)."""
+        pol, adm, floor = self.politicians, self.administrators, self._admin_floor
+        return (adm.hours_left, pol.hours_left, pol.policy_hours, self.public_hours,
+                float("nan") if floor is None else floor, float(adm.n * self.config.administrators.hours),
+                self._ACTORS.get(self.config.metagovernor.actor, 2))
 
     def pay_metagovernor(self, p: Problem, hours: float) -> None:
         """Book the metagovernor's hours for ``p``: administrators', politicians' (policy) or an outside actor's."""

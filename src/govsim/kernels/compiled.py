@@ -561,6 +561,19 @@ def _increasing(rows, n):
     return True
 
 
+@nb.njit(inline="always", cache=True)
+def _argmax(values):
+    """``np.argmax`` of a non-empty vector: the first row of the largest value, or the first NaN."""
+    best = 0
+    for i in range(values.size):
+        v = values[i]
+        if v != v:
+            return i
+        if v > values[best]:
+            best = i
+    return best
+
+
 @nb.njit(cache=True)
 def _give_politicians(rows, hours, left, booked):
     """``World.spend_politicians(rows, hours, p, policy=...)``'s booking: each gives ``min(hours, max(left,
@@ -619,20 +632,12 @@ def book_meeting(hours, n_employees, adm, adm_left, pols, pol_left, pol_policy, 
         one = np.empty(1, np.int64)
         if pols.size:
             one[0] = pols[0]
-        else:  # the politician with most time left (the first among equals; a NaN first, as argmax)
+        else:  # the politician with most time left
             if pol_left.size == 0:
                 public += 0.0
                 p_public += 0.0
                 return True, public, p_public, floor
-            best = 0
-            for i in range(pol_left.size):
-                v = pol_left[i]
-                if v != v:
-                    best = i
-                    break
-                if v > pol_left[best]:
-                    best = i
-            one[0] = best
+            one[0] = _argmax(pol_left)
         total = _give_politicians(one, extra, pol_left, pol_policy)
         public += total
         p_public += total
@@ -1156,6 +1161,243 @@ def arena_design(g_def, g_nov, g_std, pid, rounds, need, defined, conflict, nois
         best, any_row, sharing, scaled, need, direction, log_fn, exp_fn, g_nov, g_std, pid, rounds, low, width, slack,
         constraint, share, defined, True, codified, k0, r0, k1, r1, k2, r2, k3, r3, k4, r4, n_kinds, lr, learning)
     return direction, influence, coverage, fit, diversity, novelty, standard, learned
+
+
+@nb.njit(inline="always", cache=True)
+def _kind_pair(tables, rows, kinds, n_kinds, m, pad, none):
+    """The ``m``-th (knowledge table, rows) pair :func:`learn` takes: the ``m``-th kind of member with rows
+    (``kinds``), else ``(pad, none)`` (``World.learning_pairs``)."""
+    if m < n_kinds:
+        j = kinds[m]
+        return tables[j], rows[j]
+    return pad, none
+
+
+@nb.njit(inline="always", cache=True)
+def _piece(joined, ends, i):
+    """Problem ``i``'s rows of ``joined`` (each problem's rows one after the other, problem ``i``'s ending
+    at ``ends[i]``)."""
+    return joined[ends[i - 1] if i else 0:ends[i]]
+
+
+@nb.njit(cache=True)
+def arena_rounds(pids, rounds, needs, defineds, wickedness, pulls, managements, deliberates, thresholds, deadlines,
+                 imposed, autonomies, depths, caps, activations, constraints, hours, extras, learnings, lrs, p_public,
+                 cit, c_end, emp, e_end, adm, a_end, pol, p_end, frm, f_end, g_cong, g_con, g_def, g_nov, g_std, uses,
+                 total, congestion, now, stage, floor, adm_left, pol_left, pol_policy, public, budget, actor,
+                 max_rounds, coordination, goal, softening, noise, fused, cp, ep, ap, pp, fp, ct, ft, control,
+                 openness, ck, will, efficacy, passivity, ek, discretion, motivation, ak, facilitation, pk, fk,
+                 firm_share, members_adm, log_fn, exp_fn, low, width, share, codified):
+    """``NPG.design`` for a step's arenas ready to design, one after another as the phase takes them
+    (the problems ``pids``, their groups' rows one problem after another, ``*_end`` where each ends):
+    admission where the stage ``uses`` administrators' time (``World.admit``: the floor on their share of
+    hours left, the ``congestion`` stream), deliberation (:func:`arena_deliberation`), the meeting
+    (:func:`book_meeting`: ``hours`` for each member, ``extras`` for the metagovernor), the ``conflict``
+    stream's draw at ``(pid, round)``, and past the threshold another round (before ``max_rounds``),
+    deadlock (the draw at or above the mandate's deadline) or a design imposed; then the design
+    (:func:`arena_design`, sharing cut by the conflict and by coordination among the members, mutual
+    learning on the members' kinds in the world's order).
+
+    Returns whether it went (False, with nothing changed, where a group's administrators or politicians
+    are not distinct and increasing), then per problem: the status (-1 not admitted, 0 another round,
+    1 deadlock, 2 designed), alignment, members' positions counted, conflict, whether the design was
+    imposed, the problem's public hours, influence, fit, diversity, novelty, standard (-1 for none),
+    learned, directions and coverages (rows of zeros without a design); then the world's public hours
+    and the admission floor (NaN for none) after them all."""
+    n = pids.size
+    status = np.full(n, -1, np.int64)
+    alignment, conflict, influence = np.zeros(n), np.zeros(n), np.zeros(n)
+    fit, diversity, novelty, learned = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    members = np.zeros(n, np.int64)
+    standard = np.full(n, -1, np.int64)
+    imposed_now = imposed.copy()
+    p_pub = p_public.copy()
+    directions, coverages = np.zeros((n, 5)), np.zeros((n, 5))
+    for i in range(n):
+        if not _increasing(_piece(adm, a_end, i), adm_left.size) or not _increasing(_piece(pol, p_end, i),
+                                                                                   pol_left.size):
+            return (False, status, alignment, members, conflict, imposed_now, p_pub, influence, fit, diversity,
+                    novelty, standard, learned, directions, coverages, public, floor)
+    tables = (ck, ek, ak, pk, fk)
+    kinds = np.zeros(5, np.int64)
+    for i in range(n):
+        pid = pids[i]
+        if uses:
+            go, floor, _ = _admit(adm_left, floor, total, congestion, g_cong, pid, now, stage, False)
+            if not go:
+                continue
+        crows, erows, arows = _piece(cit, c_end, i), _piece(emp, e_end, i), _piece(adm, a_end, i)
+        prows, frows = _piece(pol, p_end, i), _piece(frm, f_end, i)
+        marows = arows if members_adm else arows[:0]
+        r = rounds[i] + 1
+        a, m, c = arena_deliberation(goal, pulls[i], deliberates[i], softening, managements[i], cp, crows, ep, erows,
+                                     ap, marows, pp, prows, fp, frows, ct, openness, motivation, ft)
+        alignment[i], members[i], conflict[i] = a, m, c
+        _, public, p_pub[i], floor = book_meeting(hours[i], erows.size, arows, adm_left, prows, pol_left, pol_policy,
+                                                  public, p_pub[i], floor, budget, extras[i], actor)
+        _rekey(g_con, pid, r, 0)
+        u = random(g_con)
+        status[i] = 2
+        if c > thresholds[i]:
+            if r < max_rounds:
+                status[i] = 0
+            elif u >= deadlines[i]:
+                status[i] = 1
+            else:
+                imposed_now[i] = True
+        if status[i] < 2:
+            continue
+        sharing = (1.0 - c) / (1.0 + coordination * max(m - 1, 0))
+        scaled = sharing != 1.0
+        open_arena = crows.size > 0
+        if imposed_now[i]:
+            open_arena = False
+        rows = (crows, erows, arows, prows, frows)
+        n_kinds = 0
+        for j in range(5):
+            if rows[j].size:
+                kinds[n_kinds] = j
+                n_kinds += 1
+        pad = tables[kinds[0]] if n_kinds else ck
+        none = crows[:0]
+        k0, r0 = _kind_pair(tables, rows, kinds, n_kinds, 0, pad, none)
+        k1, r1 = _kind_pair(tables, rows, kinds, n_kinds, 1, pad, none)
+        k2, r2 = _kind_pair(tables, rows, kinds, n_kinds, 2, pad, none)
+        k3, r3 = _kind_pair(tables, rows, kinds, n_kinds, 3, pad, none)
+        k4, r4 = _kind_pair(tables, rows, kinds, n_kinds, 4, pad, none)
+        shared = firm_share if frows.size else 1.0
+        act = activations[i]
+        held = 1.0 - act
+        d, inf, cov, f, dv, nv, st, ln = arena_design(
+            g_def, g_nov, g_std, pid, r, needs[i], defineds[i], c, noise, wickedness[i], fused, arows, prows, control,
+            openness, autonomies[i], depths[i], caps[i], open_arena, ck, crows, will, efficacy, passivity, held, act,
+            ek, erows, discretion, motivation, ak, marows, facilitation, pk, fk, frows, shared, constraints[i],
+            sharing, scaled, log_fn, exp_fn, low, width, share, codified, k0, r0, k1, r1, k2, r2, k3, r3, k4, r4,
+            n_kinds, lrs[i], learnings[i])
+        directions[i, :] = d
+        coverages[i, :] = cov
+        influence[i], fit[i], diversity[i], novelty[i], standard[i], learned[i] = inf, f, dv, nv, st, ln
+    return (True, status, alignment, members, conflict, imposed_now, p_pub, influence, fit, diversity, novelty,
+            standard, learned, directions, coverages, public, floor)
+
+
+@nb.njit(cache=True)
+def chain_designs(pids, rounds, needs, defineds, aff, a_end, g_cong, g_staff, g_chain, g_nov, g_std, uses, total,
+                  congestion, now, stage, floor, adm_left, public, budget, link_hours, cprov, order, bounds, n_emp,
+                  flag, provs, bits, pool, fidelity, ek, ak, discretion, motivation, log_fn, exp_fn, low, width,
+                  standardisation, codified, lr):
+    """``OPA.design`` for a step's problems ready to design, one after another as the phase takes them:
+    admission where the stage ``uses`` administrators' time (``World.admit``), the administrator with
+    most hours left (``World.pick_administrators(1)``), an employee of the staff serving the affected
+    (the ``staffing`` stream at ``(pid, 1)``, :func:`staff_top`), the definition passed one link down the
+    chain (five exponentials of the ``chain`` stream at ``(pid, 1)``, ``fidelity`` the rows of what a link
+    keeps and loses of each dimension), the employee's slack, the design from the better of the two on
+    each dimension (:func:`design_from_best`, both learning), and the administrator's ``link_hours``
+    booked (``World.spend``).
+
+    Returns per problem the status (-1 not admitted, 2 designed), the direction, the coverage, fit,
+    diversity, novelty, standard (-1 for none), learned and the problem's public hours added; then the
+    world's public hours and the admission floor (NaN for none) after them all."""
+    n = pids.size
+    status = np.full(n, -1, np.int64)
+    fit, diversity, novelty, learned = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    standard = np.full(n, -1, np.int64)
+    booked = np.zeros(n)
+    directions, coverages = np.zeros((n, 5)), np.zeros((n, 5))
+    keep, lose = fidelity[0], fidelity[1]
+    one_adm = np.zeros(1, np.int64)
+    none = one_adm[:0]
+    best = np.empty(5)
+    for i in range(n):
+        pid = pids[i]
+        if uses:
+            go, floor, _ = _admit(adm_left, floor, total, congestion, g_cong, pid, now, stage, False)
+            if not go:
+                continue
+        r_adm = _argmax(adm_left)
+        one_adm[0] = r_adm
+        _rekey(g_staff, pid, 1, 0)
+        emp = staff_top(g_staff, _piece(aff, a_end, i), cprov, order, bounds, n_emp, 1, flag, provs, bits, pool)
+        r_emp = emp[0]
+        _rekey(g_chain, pid, 1, 0)
+        x = exponentials(g_chain, 5)
+        direction = defineds[i].copy()
+        _dirichlet_mix(direction, keep, lose, x, 0, False)
+        slack = discretion[r_emp] * motivation[r_emp]
+        for d in range(5):
+            u, v = ek[r_emp, d], ak[r_adm, d]
+            best[d] = u if (u >= v or u != u) else v
+        cov, f, dv, nv, st, ln = design_from_best(
+            best.copy(), True, 1.0, False, needs[i], direction, log_fn, exp_fn, g_nov, g_std, pid, rounds[i], low,
+            width, slack, standardisation, standardisation, defineds[i], True, codified, ek, emp, ak, one_adm, ek,
+            none, ek, none, ek, none, 2, lr, 1.0)
+        status[i] = 2
+        directions[i, :] = direction
+        coverages[i, :] = cov
+        fit[i], diversity[i], novelty[i], standard[i], learned[i] = f, dv, nv, st, ln
+        adm_left[r_adm] = adm_left[r_adm] - link_hours  # World.spend of one administrator's hours
+        if floor == floor:
+            floor = floor - link_hours / budget if link_hours >= 0 and budget > 0 else np.nan
+        public += link_hours
+        booked[i] = link_hours
+    return status, directions, coverages, fit, diversity, novelty, standard, learned, booked, public, floor
+
+
+@nb.njit(cache=True)
+def team_designs(pids, rounds, needs, defineds, emp, e_end, adm, g_cong, g_nov, g_std, uses, total, congestion, now,
+                 stage, floor, adm_left, public, budget, manager_hours, ek, ak, discretion, motivation, log_fn, exp_fn,
+                 low, width, overhead, standardisation, codified, lr):
+    """``NPM.design`` for a step's problems ready to design, one after another as the phase takes them,
+    each defined by a team of employees (``emp``, each problem's ending at ``e_end``) and one manager
+    (``adm``): admission where the stage ``uses`` administrators' time (``World.admit``), the employees'
+    slack (the mean of discretion x motivation, as numpy adds it), the design aimed at the defined need
+    from the best the team knows on each dimension (:func:`design_from_best`, all of them learning), and
+    the manager's ``manager_hours`` booked (``World.spend``).
+
+    Returns per problem the status (-1 not admitted, 2 designed), the coverage, fit, diversity, novelty,
+    standard (-1 for none), learned and the problem's public hours added; then the world's public hours
+    and the admission floor (NaN for none) after them all."""
+    n = pids.size
+    status = np.full(n, -1, np.int64)
+    fit, diversity, novelty, learned = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    standard = np.full(n, -1, np.int64)
+    booked = np.zeros(n)
+    coverages = np.zeros((n, 5))
+    one_adm = np.zeros(1, np.int64)
+    none = one_adm[:0]
+    best = np.empty(5)
+    tmp = np.empty(emp.size + 1)
+    for i in range(n):
+        pid = pids[i]
+        if uses:
+            go, floor, _ = _admit(adm_left, floor, total, congestion, g_cong, pid, now, stage, False)
+            if not go:
+                continue
+        erows = _piece(emp, e_end, i)
+        m = erows.size
+        if m == 1:  # the mean of one number is that number
+            slack = discretion[erows[0]] * motivation[erows[0]]
+        else:
+            for j in range(m):
+                tmp[j] = discretion[erows[j]] * motivation[erows[j]]
+            slack = (0.0 + pairwise_sum(tmp, 0, m)) / m
+        r_adm = adm[i]
+        one_adm[0] = r_adm
+        _rows_max(best, ek, erows, True)
+        _rows_max(best, ak, one_adm, False)
+        cov, f, dv, nv, st, ln = design_from_best(
+            best.copy(), True, 1.0, False, needs[i], defineds[i], log_fn, exp_fn, g_nov, g_std, pid, rounds[i], low,
+            width, slack, overhead, standardisation, defineds[i], True, codified, ek, erows, ak, one_adm, ek, none, ek,
+            none, ek, none, 2, lr, 1.0)
+        status[i] = 2
+        coverages[i, :] = cov
+        fit[i], diversity[i], novelty[i], standard[i], learned[i] = f, dv, nv, st, ln
+        adm_left[r_adm] = adm_left[r_adm] - manager_hours  # World.spend of one administrator's hours
+        if floor == floor:
+            floor = floor - manager_hours / budget if manager_hours >= 0 and budget > 0 else np.nan
+        public += manager_hours
+        booked[i] = manager_hours
+    return status, coverages, fit, diversity, novelty, standard, learned, booked, public, floor
 
 
 @nb.njit(cache=True)
@@ -1880,6 +2122,17 @@ def warm() -> None:
                      1.0, 1.0, True, table, rows, values, values, 0.3, 0.5, 0.5, table, rows, values, values, table,
                      rows[:1], values, table, table, none, 1.0, 0.5, 0.8, True, loops[0], loops[1], 0.5, 1.0, 0.5, v,
                      table, rows, table, none, table, none, table, none, table, none, 1, 0.1, 1.0)
+        two = np.ones(2)
+        ends = np.array([2, 4])
+        for at in (0.0, 2.0):  # designs, and other rounds
+            arena_rounds(rows[:2], rows[:2], table[:2].copy(), table[:2].copy(), two, two, two, np.ones(2, np.bool_),
+                         two * at, two, np.zeros(2, np.bool_), two, two, two, two, two, two, two, two, two, two, rows,
+                         ends, rows, ends, rows[:2], np.array([1, 2]), rows[:2], np.array([1, 2]), none,
+                         np.array([0, 0]), views, views, views, views, views, True, 60.0, 0.5, 1, 1, np.nan,
+                         values.copy(), values.copy(), values.copy(), 0.0, 60.0, 1, 4, 0.1, 0.5, 0.5, 0.1, True,
+                         values, values, values, values, values, values, values, values, values, table, values,
+                         values, 0.3, table, values, values, table, values, table, table, 1.0, True, loops[0],
+                         loops[1], 0.5, 1.0, 0.5, v)
     reading(views, table[0], table[1], table[2], 0.1, 0.5, table[:2], 1, True, False)
     arena_deliberation(0.5, 0.2, True, 0.5, 0.1, values, rows, values, rows[:1], values, none, values, rows[:2], values,
                        none, values, values, values, values)
@@ -1894,6 +2147,14 @@ def warm() -> None:
     ends = rows[1:2] + 3
     scratch = (np.zeros(1, np.bool_), rows[:1].copy(), np.zeros(1, np.uint64), rows.copy())
     staff_top(views, rows, rows * 0, rows, np.array([0, 4]), 4, 2, *scratch)
+    if loops is not None:
+        team_designs(rows[:2], rows[:2], table[:2].copy(), table[:2].copy(), rows[:3], np.array([1, 3]), rows[:2],
+                     views, views, views, True, 60.0, 0.5, 1, 1, np.nan, values.copy(), 0.0, 60.0, 3.0, table, table,
+                     values, values, loops[0], loops[1], 0.5, 1.0, 0.1, 0.5, np.ones(5), 0.1)
+        chain_designs(rows[:2], rows[:2], table[:2].copy(), table[:2].copy(), rows, np.array([2, 4]), views, views,
+                      views, views, views, True, 60.0, 0.5, 1, 1, np.nan, values.copy(), 0.0, 60.0, 3.0, rows * 0, rows,
+                      np.array([0, 4]), 4, *scratch, table[:2].copy(), table, table, values, values, loops[0],
+                      loops[1], 0.5, 1.0, 0.5, np.ones(5), 0.1)
     chain_notice(0, rows[:1], table[:1], rows, ends, rows * 0, rows, np.array([0, 4]), 4, table, table,
                  values, True, np.nan, 6.0, 0.5, 1, 0, 0, stream_state(key), stream_state(key), *scratch, picked, False)
     arena_notice(0, rows[:1], table[:1], table[:1, :4], rows, ends, values, 3, rows * 0, rows, np.array([0, 4]), 4,

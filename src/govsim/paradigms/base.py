@@ -401,6 +401,13 @@ class Paradigm(ABC):
     def design(self, world: World, problem: Problem) -> bool:
         """Design a solution; ``False`` if no design came out this step (deadlock)."""
 
+    def design_all(self, world: World, ready: list[Problem], uses: bool) -> bool:
+        """Design every problem of ``ready`` at once, each after its admission (``World.admit`` where the
+        stage ``uses`` administrators' time), with what the phase would get taking them one by one
+        (:meth:`design`, the stage set to designed where it returns True); or do nothing and return
+        False, and the phase takes them one by one. A rule set with a batched path overrides this."""
+        return False
+
     # Phase 4 -------------------------------------------------------------
     @abstractmethod
     def decide(self, world: World, problem: Problem) -> bool:

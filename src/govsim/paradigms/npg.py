@@ -26,7 +26,7 @@ from govsim.ladder import RUNGS
 from govsim.paradigms.base import (NO_LEARNING, Paradigm, ParadigmParams, Steering, compiled_reading, normalised,
                                    plain_k, record_design)
 from govsim.problems import EMPTY, Arena, Group, Stage
-from govsim.world import fmean, is_table_k, top_row
+from govsim.world import fmean, is_table_k, rows_joined, top_row
 
 KINDS = ("citizen", "employee", "administrator", "politician")
 FIRST_FELT_BY = {"problem": ("citizen", "employee"), "challenge": ("administrator",), "ambition": ("politician",)}
@@ -503,7 +503,7 @@ class NPG(Paradigm):
     def _arena_kernels(self, world) -> dict | None:
         """What the compiled recruitment, definition, deliberation and design of arenas take that stays the
         same within a step (the state views of the ``definition``, ``novelty``, ``standard``,
-        ``recruitment`` and ``staffing`` streams, how numpy adds dot products, numpy's logarithm,
+        ``recruitment``, ``staffing``, ``conflict`` and ``congestion`` streams, how numpy adds dot products, numpy's logarithm,
         exponential and power loops, the populations' tables and values, the parameters), worked out once
         a step; None where the Python forms must run (no kernels, a table
         not of the plain kind)."""
@@ -519,7 +519,7 @@ class NPG(Paradigm):
             return kept[2]
         found = None
         views = [streams.views_of(streams.get(name, 0))
-                 for name in ("definition", "novelty", "standard", "recruitment", "staffing")]
+                 for name in ("definition", "novelty", "standard", "recruitment", "staffing", "conflict", "congestion")]
         order, loops = kernels.dot_order(k), kernels.numpy_loops(k)
         c, e, a, pol, f = world.citizens, world.employees, world.administrators, world.politicians, world.firms
         if (order >= 0 and None not in views
@@ -539,7 +539,7 @@ class NPG(Paradigm):
                 "firm_trust": f.trust if firms else _NO_VALUES, "completeness": world.config.ladder.completeness,
                 "coordination": core.coordination, "standardisation": float(p.standardisation),
                 "codified": self._codified_array(world), "learning_rate": world.config.citizens.learning_rate,
-                "c": c, "e": e, "a": a, "pol": pol, "recruit": views[3:],
+                "c": c, "e": e, "a": a, "pol": pol, "recruit": views[3:5],
                 "power": kernels.numpy_power_loop(k, bias), "bias": np.array([float(bias)]),
             }
         self._arena_kept = (world, world.now, found, self.params)
@@ -660,6 +660,95 @@ class NPG(Paradigm):
             self.design_with(world, problem, group, direction, slack, constraint, sharing=sharing,
                              knowledge=knowledge, learning=rung.learning)
         problem.ready_at = world.now + p.meeting_interval
+        return True
+
+    def design_all(self, world, ready: list, uses: bool) -> bool:
+        """:meth:`design` for every arena of ``ready`` in turn, each after its admission, in one compiled call
+        (:func:`govsim.kernels.compiled.arena_rounds`: the same draws and numbers), then what each round
+        left, problem by problem in the same order (the problem's fields, the design recorded or the
+        arena closed in deadlock, the stage). False, with nothing done, where the phase must take the
+        problems one by one: no kernels, a table or vector not of the plain kind, an arena not yet formed
+        (a problem defined before a reform), hours that are not plain floats, rows the kernel does not book."""
+        s = self._arena_kernels(world)
+        if s is None or s["loops"] is None or not 0.0 < s["width"] < _INF:
+            return False
+        p, core = self.params, world.core
+        coordination, completeness, rate = core.coordination, s["completeness"], s["learning_rate"]
+        threshold, span = p.deadlock_threshold, 1.0 - p.deadlock_threshold
+        cols, groups, learnings, hours = [], [], [], []
+        for q in ready:
+            arena, group = q.arena, q.group
+            if arena is None or not plain_k(q.need) or not plain_k(q.defined):
+                return False
+            rung = RUNGS[arena.rung]
+            size = group.size()
+            h = p.meeting_hours * rung.hours * mech.coordination_factor(size, coordination)  # as _meet books them
+            extra = arena.round_hours + arena.servicing * size + 0.0
+            if type(h) is not float or type(extra) is not float:
+                return False
+            learning = rung.learning
+            cols.append((float(q.wickedness), float(arena.pull), float(arena.management),
+                         threshold + arena.breakthrough * span, float(arena.deadline), float(arena.autonomy),
+                         float(rung.depth), float(1.0 - completeness if arena.tokenistic else 1.0),
+                         float(arena.activation), 1.0 - (1.0 - arena.premises) * (1.0 - arena.inside), h, extra,
+                         float(learning), float(rate * learning if learning > 0 else 0.0), float(q.public_hours)))
+            groups.append(group)
+            learnings.append(learning)
+            hours.append(h)
+        (wickedness, pulls, managements, thresholds, deadlines, autonomies, depths, caps, activations, constraints,
+         meeting, extras, learning_at, lrs, p_public) = np.array(cols, dtype=float).T.copy()  # (rows C-ordered)
+        c, e, a, pol, f = s["c"], s["e"], s["a"], s["pol"], world.firms
+        firms, views, loops = s["firms"], s["views"], s["loops"]
+        adm_left, pol_left, pol_policy, public, floor, budget, actor = world.meeting_state()
+        total, congestion, _ = world.admission()
+        (ok, status, alignment, members, conflict, imposed, p_pub, influence, fit, diversity, novelty, standard,
+         learned, directions, coverages, public, floor) = kernels.get().arena_rounds(
+            np.array([q.id for q in ready], dtype=np.int64), np.array([q.rounds for q in ready], dtype=np.int64),
+            np.array([q.need for q in ready]), np.array([q.defined for q in ready]), wickedness, pulls, managements,
+            np.array([RUNGS[q.arena.rung].deliberates for q in ready]), thresholds, deadlines,
+            np.array([q.arena.imposed for q in ready], dtype=bool), autonomies, depths, caps, activations,
+            constraints, meeting, extras, learning_at, lrs, p_public, *rows_joined([g.citizens for g in groups]),
+            *rows_joined([g.employees for g in groups]), *rows_joined([g.administrators for g in groups]),
+            *rows_joined([g.politicians for g in groups]), *rows_joined([g.firms for g in groups]), views[6],
+            views[5], views[0], views[1], views[2], uses, total, congestion, world.now, int(Stage.DEFINED), floor,
+            adm_left, pol_left, pol_policy, public, budget, actor, p.max_rounds, float(coordination),
+            float(world.political_goal()), float(core.trust_softening), s["noise"], s["fused"], c.position,
+            e.position, a.position, pol.position, f.position if firms else _NO_VALUES, c.trust, s["firm_trust"],
+            a.control, pol.openness, c.knowledge, c.willingness, c.efficacy, s["passivity"], e.knowledge,
+            e.discretion, e.motivation, a.knowledge, a.facilitation, pol.knowledge, s["firm_table"],
+            s["firm_share"], s["members_adm"], loops[0], loops[1], s["low"], s["width"], s["standardisation"],
+            s["codified"])
+        if not ok:
+            return False
+        world.public_hours = public
+        world.set_admission_floor(floor)
+        now, interval, muddy = world.now, p.meeting_interval, p.muddy_threshold
+        status, conflict, imposed = status.tolist(), conflict.tolist(), imposed.tolist()
+        alignment, p_pub, influence = alignment.tolist(), p_pub.tolist(), influence.tolist()
+        fit, diversity, novelty = fit.tolist(), diversity.tolist(), novelty.tolist()
+        standard, learned = standard.tolist(), learned.tolist()
+        for i, q in enumerate(ready):
+            done = status[i]
+            if done < 0:  # not admitted: waits for administrators' time
+                continue
+            q.alignment, q.conflict = alignment[i], conflict[i]
+            q.rounds += 1
+            q.public_hours = p_pub[i]
+            q.citizen_hours += hours[i] * groups[i].citizens.size
+            if done == 0:  # paralysing conflict (T15): another round
+                q.ready_at = now + interval
+                continue
+            if done == 1:
+                world.close(q, "deadlock")
+                continue
+            if imposed[i]:
+                q.arena.imposed = True  # the mandate's deadline: the metagovernor decides (hierarchy creeps back)
+            q.muddy = conflict[i] > muddy
+            q.influence = influence[i]
+            record_design(world, q, directions[i].copy(), coverages[i].copy(), fit[i], diversity[i], novelty[i],
+                          standard[i], learned[i] if learnings[i] > 0 else 0.0)
+            q.ready_at = now + interval
+            q.stage = Stage.DESIGNED
         return True
 
     def _deliberation(self, world, group: Group, arena: Arena, rung, goal: float) -> tuple:

@@ -16,13 +16,17 @@ from typing import Literal
 
 import numpy as np
 
+from govsim import kernels
 from govsim import mechanisms as mech
 from govsim.fields import param
-from govsim.paradigms.base import Paradigm, ParadigmParams, Steering, compiled_reading, normalised, perceived_chained
-from govsim.problems import Group
+from govsim.paradigms.base import (Paradigm, ParadigmParams, Steering, compiled_reading, normalised, perceived_chained,
+                                   plain_k, record_design)
+from govsim.problems import Group, Stage
+from govsim.world import is_table_k, rows_joined
 
 _max_reduce = np.maximum.reduce  # ndarray.max(axis=0) without its wrapper (the same maxima)
 _maximum = np.maximum
+_INF = float("inf")
 
 Dimension = Literal["professional", "procedural", "local", "experiential", "political"]
 
@@ -145,6 +149,55 @@ class NPM(Paradigm):
             self.design_with(world, problem, group, problem.defined, slack, p.measurement_overhead)
         world.spend("administrators", group.administrators, p.manager_hours, problem)
         problem.ready_at = world.now + 1
+        return True
+
+    def design_all(self, world, ready: list, uses: bool) -> bool:
+        """:meth:`design` for every problem of ``ready`` in turn, each after its admission, in one compiled
+        call (:func:`govsim.kernels.compiled.team_designs`: the same draws and numbers), then each design
+        recorded, problem by problem in the same order. False, with nothing done, where the phase must take
+        the problems one by one: no kernels, a team that is not employees and one manager, a table or
+        vector not of the plain kind, hours that are not a plain float."""
+        k = kernels.get()
+        if k is None:
+            return False
+        loops, streams = kernels.numpy_loops(k), world.streams
+        views = [streams.views_of(streams.get(name, 0)) for name in ("congestion", "novelty", "standard")]
+        e, a, p = world.employees, world.administrators, self.params
+        spread = world.core.novelty_spread
+        low = 1.0 - spread
+        width = (1.0 + spread) - low
+        hours = p.manager_hours
+        if (loops is None or None in views or not is_table_k(e.knowledge) or not is_table_k(a.knowledge)
+                or not 0.0 < width < _INF or type(hours) is not float):
+            return False
+        for q in ready:
+            g = q.group
+            if (not g.employees.size or g.administrators.size != 1 or g.citizens.size or g.politicians.size
+                    or g.firms.size or not plain_k(q.need) or not plain_k(q.defined)):
+                return False
+        total, congestion, floor = world.admission()
+        status, coverages, fit, diversity, novelty, standard, learned, booked, public, floor = k.team_designs(
+            np.array([q.id for q in ready], dtype=np.int64), np.array([q.rounds for q in ready], dtype=np.int64),
+            np.array([q.need for q in ready]), np.array([q.defined for q in ready]),
+            *rows_joined([q.group.employees for q in ready]),
+            np.array([q.group.administrators[0] for q in ready], dtype=np.int64), *views, uses, total, congestion,
+            world.now, int(Stage.DEFINED), floor, a.hours_left, world.public_hours,
+            total, hours, e.knowledge, a.knowledge, e.discretion,
+            e.motivation, loops[0], loops[1], low, width, float(p.measurement_overhead), float(p.standardisation),
+            self._codified_array(world), float(world.config.citizens.learning_rate * 1.0))
+        world.public_hours = public
+        world.set_admission_floor(floor)
+        at = world.now + 1
+        status, fit, diversity, novelty = status.tolist(), fit.tolist(), diversity.tolist(), novelty.tolist()
+        standard, learned, booked = standard.tolist(), learned.tolist(), booked.tolist()
+        for i, q in enumerate(ready):
+            if status[i] < 0:  # not admitted: waits for administrators' time
+                continue
+            record_design(world, q, q.defined, coverages[i].copy(), fit[i], diversity[i], novelty[i], standard[i],
+                          learned[i])
+            q.public_hours += booked[i]
+            q.ready_at = at
+            q.stage = Stage.DESIGNED
         return True
 
     def decide(self, world, problem):

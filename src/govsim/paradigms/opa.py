@@ -17,11 +17,14 @@ from govsim import kernels
 from govsim import mechanisms as mech
 from govsim.fields import param
 from govsim.paradigms.base import (Paradigm, ParadigmParams, Steering, chained_drawn, compiled_reading,
-                                   fit_of, log_coverage, normalised, perceived_chained)
+                                   fit_of, log_coverage, normalised, perceived_chained, plain_k, record_design)
 from govsim.problems import Group, Stage
-from govsim.world import fmean, is_table_k, top_row
+from govsim.world import fmean, is_table_k, rows_joined, top_row
 
 _maximum, _max_reduce, _array = np.maximum, np.maximum.reduce, np.array
+
+
+_INF = float("inf")
 
 
 class OPAParams(ParadigmParams):
@@ -155,6 +158,54 @@ class OPA(Paradigm):
             self.design_with(world, problem, group, direction, slack, p.standardisation)
         world.spend("administrators", adm, p.link_hours, problem)
         problem.ready_at = world.now + p.rule_delay
+        return True
+
+    def design_all(self, world, ready: list, uses: bool) -> bool:
+        """:meth:`design` for every problem of ``ready`` in turn, each after its admission, in one compiled
+        call (:func:`govsim.kernels.compiled.chain_designs`: the same draws and numbers), then each design
+        recorded, problem by problem in the same order. False, with nothing done, where the phase must take
+        the problems one by one: no kernels (or not numpy's exponentials), no employees or administrators,
+        a table or vector not of the plain kind, hours that are not a plain float."""
+        k = kernels.get()
+        if k is None or not k.EXPONENTIALS:
+            return False
+        loops, streams = kernels.numpy_loops(k), world.streams
+        views = [streams.views_of(streams.get(name, 0)) for name in ("congestion", "staffing", "chain", "novelty",
+                                                                     "standard")]
+        e, a, p = world.employees, world.administrators, self.params
+        spread = world.core.novelty_spread
+        low = 1.0 - spread
+        width = (1.0 + spread) - low
+        link = p.link_hours
+        if (loops is None or None in views or not e.n or not a.n or not is_table_k(e.knowledge)
+                or not is_table_k(a.knowledge) or not 0.0 < width < _INF or type(link) is not float
+                or not all(plain_k(q.need) and plain_k(q.defined) for q in ready)):
+            return False
+        total, congestion, floor = world.admission()
+        order, bounds = world.staff_index()
+        status, directions, coverages, fit, diversity, novelty, standard, learned, booked, public, floor = (
+            k.chain_designs(
+                np.array([q.id for q in ready], dtype=np.int64), np.array([q.rounds for q in ready], dtype=np.int64),
+                np.array([q.need for q in ready]), np.array([q.defined for q in ready]),
+                *rows_joined([q.affected for q in ready]), *views, uses, total, congestion, world.now,
+                int(Stage.DEFINED), floor, a.hours_left, world.public_hours,
+                total, link, world.citizens.provider, order, bounds, e.n,
+                *world.staff_scratch(), self._fidelity_rows(world), e.knowledge, a.knowledge, e.discretion,
+                e.motivation, loops[0], loops[1], low, width, float(p.standardisation), self._codified_array(world),
+                float(world.config.citizens.learning_rate * 1.0)))
+        world.public_hours = public
+        world.set_admission_floor(floor)
+        at = world.now + p.rule_delay
+        status, fit, diversity, novelty = status.tolist(), fit.tolist(), diversity.tolist(), novelty.tolist()
+        standard, learned, booked = standard.tolist(), learned.tolist(), booked.tolist()
+        for i, q in enumerate(ready):
+            if status[i] < 0:  # not admitted: waits for administrators' time
+                continue
+            record_design(world, q, directions[i].copy(), coverages[i].copy(), fit[i], diversity[i], novelty[i],
+                          standard[i], learned[i])
+            q.public_hours += booked[i]
+            q.ready_at = at
+            q.stage = Stage.DESIGNED
         return True
 
     def decide(self, world, problem):
