@@ -72,6 +72,15 @@ def notice_and_define(model: GovModel) -> None:
         w.close(p, "expired")
     uses = "define" in rules.admin_stages
     waiting = w.ready(Stage.ARRIVED)
+    done = rules.notice_and_define_all(w, waiting, uses) if waiting else None
+    if done is not None:  # (the same, in one batch)
+        for i, who in done:
+            p = waiting[i]
+            p.initiator = who
+            p.paradigm = rules.name
+            p.definition_quality = mech.overlap(p.defined, p.need)
+            p.stage = Stage.DEFINED
+        return
     start = 0
     while (found := rules.next_noticed(w, waiting, start, uses)) is not None:
         i, who = found

@@ -1565,6 +1565,63 @@ def chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, e
 
 
 @nb.njit(cache=True)
+def chain_phase(ids, needs, wickedness, aff, aff_end, cprov, order, bounds, n_emp, ek, ak, adm_left, uses, floor, total,
+                congestion, now, stage, g_notice, g_cong, g_staff, g_chain, flag, provs, bits, pool, picked, fused,
+                sees, noise, fidelity, links, adm_hours, pol_left, pol_policy, case_hours, public, budget):
+    """OPA's noticing and defining of the problems waiting (``phases.notice_and_define``): the next problem
+    noticed (:func:`chain_notice`, the administrator with most hours left found afresh each time), then its
+    definition (``OPA.define``): an employee of the staff serving the affected (the ``staffing`` stream
+    at ``(id, 0)``), the administrator and the politician with most hours left, the employee's
+    knowledge read up the chain (:func:`reading` with ``links`` links, the ``chain`` stream at
+    ``(id, 0)``), ``adm_hours`` booked for the administrator and ``case_hours`` of policy time for the
+    politician, as far as she has it (``World.spend``, ``World.spend_politicians``); and so on from the
+    problem after it.
+
+    Returns how many were noticed, then for each in turn its index in the list, the employee, the
+    administrator, the politician, the defined need, and the politician's hours given; then the world's
+    public hours and the admission floor (NaN for none) after them all; -1 for the count where there is
+    no employee or administrator (the caller makes sure there are)."""
+    n = ids.size
+    found = np.empty(n, np.int64)
+    emps, adms, pols = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    defined = np.zeros((n, 5))
+    given = np.zeros(n)
+    count = 0
+    start = 0
+    while start < n:
+        i, floor = chain_notice(start, ids, needs, aff, aff_end, cprov, order, bounds, n_emp, ek, ak, adm_left, uses,
+                                floor, total, congestion, now, stage, _argmax(adm_left), g_notice, g_cong, flag,
+                                provs, bits, pool, picked, fused)
+        if i == -2:
+            return -1, found, emps, adms, pols, defined, given, public, floor
+        if i < 0:
+            break
+        pid = ids[i]
+        _rekey(g_staff, pid, 0, 0)
+        emp = staff_top(g_staff, _piece(aff, aff_end, i), cprov, order, bounds, n_emp, 1, flag, provs, bits,
+                        pool)[0]
+        adm = _argmax(adm_left)
+        pol = _argmax(pol_left)
+        _rekey(g_chain, pid, 0, 0)
+        view = reading(g_chain, needs[i], ek[emp], sees, noise, wickedness[i], fidelity, links, fused, False)
+        adm_left[adm] = adm_left[adm] - adm_hours  # World.spend of one administrator's hours
+        if floor == floor:
+            floor = floor - adm_hours / budget if adm_hours >= 0 and budget > 0 else np.nan
+        public += adm_hours
+        h = pol_left[pol]  # World.spend_politicians of one politician's policy time
+        m = h if (h > 0.0 or h != h) else 0.0
+        g = case_hours if (case_hours < m or case_hours != case_hours) else m
+        pol_left[pol] = h - g
+        pol_policy[pol] = pol_policy[pol] + g
+        public += g + 0.0
+        found[count], emps[count], adms[count], pols[count], given[count] = i, emp, adm, pol, g
+        defined[count, :] = view
+        count += 1
+        start = i + 1
+    return count, found, emps, adms, pols, defined, given, public, floor
+
+
+@nb.njit(cache=True)
 def _seen_mean(need, table, rows, n, best, values, fused):
     """``NPG._seen`` of the first ``n`` of ``rows`` (``need . max of their knowledge rows``, 0 for none)
     and the mean of ``values`` over them (``fmean``; 0 for none)."""
@@ -2157,6 +2214,11 @@ def warm() -> None:
                       loops[1], 0.5, 1.0, 0.5, np.ones(5), 0.1)
     chain_notice(0, rows[:1], table[:1], rows, ends, rows * 0, rows, np.array([0, 4]), 4, table, table,
                  values, True, np.nan, 6.0, 0.5, 1, 0, 0, stream_state(key), stream_state(key), *scratch, picked, False)
+    if EXPONENTIALS:
+        chain_phase(rows[:2], table[:2].copy(), values[:2], rows, np.array([2, 4]), rows * 0, rows, np.array([0, 4]),
+                    4, table, table, values.copy(), True, np.nan, 6.0, 0.5, 1, 0, stream_state(key), stream_state(key),
+                    views, views, *scratch, picked, False, np.ones(5), 0.1, table[:2].copy(), 2, 3.0, values.copy(),
+                    values.copy(), 2.0, 0.0, 6.0)
     arena_notice(0, rows[:1], table[:1], table[:1, :4], rows, ends, values, 3, rows * 0, rows, np.array([0, 4]), 4,
                  table, values, table, values, values, table, values, 40.0, table, values, 20.0, 0.5, True, np.nan,
                  6.0, 0.5, 1, 0, 0, 0, stream_state(key), stream_state(key), *scratch, picked, False, 2.0 ** -40)

@@ -392,6 +392,13 @@ class Paradigm(ABC):
     def _scan_done(self) -> None:
         self._scan = None
 
+    def notice_and_define_all(self, world: World, waiting: list[Problem], uses: bool) -> list[tuple[int, str]] | None:
+        """Notice and define the problems ``waiting`` as the phase would, taking :meth:`next_noticed` and
+        :meth:`define` in turn, all at once: the indices noticed, in order, with who noticed each
+        (the phase then sets what it sets on each); or do nothing and return None, and the phase takes
+        them one by one. A rule set with a batched path overrides this."""
+        return None
+
     @abstractmethod
     def define(self, world: World, problem: Problem) -> None:
         """Form the defining group and set ``problem.defined`` (and its cost and delay)."""

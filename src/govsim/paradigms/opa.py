@@ -25,6 +25,7 @@ _maximum, _max_reduce, _array = np.maximum, np.maximum.reduce, np.array
 
 
 _INF = float("inf")
+_SEES_ALL = np.ones(mech.K)  # every dimension visible to the chain's reading
 
 
 class OPAParams(ParadigmParams):
@@ -113,6 +114,53 @@ class OPA(Paradigm):
         if i < 0:
             raise RuntimeError("chain_notice found no employee or administrator")  # checked above: cannot happen
         return i, "employee"
+
+    def notice_and_define_all(self, world, waiting, uses):
+        """:meth:`next_noticed` and :meth:`define` over the problems ``waiting``, in one compiled call
+        (:func:`govsim.kernels.compiled.chain_phase`: the same draws and numbers), then each definition
+        kept on its problem in the same order. None, with nothing done, where the phase must take them
+        one by one: no kernels (or not numpy's exponentials), no employee, administrator or politician,
+        a table or vector not of the plain kind, hours that are not plain floats."""
+        k = kernels.get()
+        e, a, pol, p = world.employees, world.administrators, world.politicians, self.params
+        if (k is None or not k.EXPONENTIALS or not e.n or not a.n or not pol.n or not is_table_k(e.knowledge)
+                or not is_table_k(a.knowledge) or kernels.dot_order(k) < 0 or type(p.link_hours) is not float
+                or type(p.case_hours) is not float):
+            return None
+        streams = world.streams
+        g_staff = streams.views_of(streams.get("staffing", 0))
+        g_chain = streams.views_of(streams.get("chain", 0))
+        scan = self._noticing_arrays(world, waiting, k)
+        self._scan_done()
+        if scan is None or g_staff is None or g_chain is None:
+            return None
+        ids, needs, aff, aff_end, g_notice, g_cong, picked = scan
+        order, bounds = world.staff_index()
+        total, congestion, floor = world.admission()
+        adm_hours = p.link_hours * p.chain_links
+        count, found, emps, adms, pols, defined, given, public, floor = k.chain_phase(
+            ids, needs, np.array([q.wickedness for q in waiting], dtype=float), aff, aff_end, world.citizens.provider,
+            order, bounds, e.n, e.knowledge, a.knowledge, a.hours_left, uses, floor, total, congestion, world.now,
+            int(Stage.ARRIVED), g_notice, g_cong, g_staff, g_chain, *world.staff_scratch(), picked,
+            kernels.dot_order(k) == 1, _SEES_ALL, float(world.core.definition_noise), self._fidelity_rows(world),
+            p.chain_links, adm_hours, pol.hours_left, pol.policy_hours, p.case_hours, world.public_hours, total)
+        if count < 0:
+            raise RuntimeError("chain_phase found no employee or administrator")  # checked above: cannot happen
+        world.public_hours = public
+        world.set_admission_floor(floor)
+        at, top, case = world.now + p.rule_delay, p.top_ownership, p.case_hours * 1
+        found, given = found[:count].tolist(), given[:count].tolist()
+        for j, i in enumerate(found):
+            q = waiting[i]
+            q.group = Group(employees=emps[j:j + 1].copy(), administrators=adms[j:j + 1].copy(),
+                            politicians=pols[j:j + 1].copy())
+            q.defined = defined[j].copy()
+            booked = given[j] + 0.0  # what World.spend_politicians returns
+            q.public_hours += adm_hours  # what World.spend and World.spend_politicians add, in that order
+            q.public_hours += booked
+            q.political_ownership = top * (booked / case if case > 0 else 1.0)
+            q.ready_at = at
+        return [(i, "employee") for i in found]
 
     def define(self, world, problem):
         p = self.params
