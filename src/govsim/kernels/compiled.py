@@ -1622,6 +1622,71 @@ def chain_phase(ids, needs, wickedness, aff, aff_end, cprov, order, bounds, n_em
 
 
 @nb.njit(cache=True)
+def team_phase(ids, needs, wickedness, aff, aff_end, cprov, n_prov, order, bounds, n_emp, ek, ak, adm_left, uses, floor,
+               total, congestion, now, stage, g_notice, g_cong, g_staff, g_def, counted, seen, noise, team,
+               manager_hours, public, budget, fused):
+    """NPM's noticing and defining of the problems waiting (``phases.notice_and_define``): each in turn is
+    admitted (:func:`_look`) and noticed with chance ``need . counted`` against the first draw of its
+    ``noticing`` block; a problem noticed is defined (``NPM.define``): a team of ``team`` employees of its
+    main provider (the provider of most of the affected, the first among equals; the ``staffing``
+    stream at ``(id, 0)``, :func:`keys_top`, every employee where the provider has none), the
+    administrator with most hours left, their best knowledge on each dimension read through what
+    measurement lets be ``seen`` (:func:`reading`, the ``definition`` stream at ``(id, 0)``), and the
+    manager's hours booked (``World.spend``).
+
+    Returns how many were noticed, then for each in turn its index in the list, the administrator, the
+    defined need, the team's rows one team after another and where each team ends; then the world's
+    public hours and the admission floor (NaN for none) after them all."""
+    n = ids.size
+    found, adms = np.empty(n, np.int64), np.empty(n, np.int64)
+    defined = np.zeros((n, 5))
+    members = np.empty(n * team, np.int64)
+    m_end = np.zeros(n, np.int64)
+    counts = np.zeros(n_prov, np.int64)
+    every = np.arange(n_emp)
+    one_adm = np.zeros(1, np.int64)
+    best = np.empty(5)
+    links = np.zeros((2, 5))
+    count, at, exact = 0, 0, False
+    for i in range(n):
+        pid = ids[i]
+        admitted, floor, exact, u = _look(uses, adm_left, floor, total, congestion, g_cong, g_notice, pid, now,
+                                          stage, exact)
+        if not admitted or not u < dot(needs[i], counted, fused):
+            continue
+        counts[:] = 0
+        for c in _piece(aff, aff_end, i):
+            counts[cprov[c]] += 1
+        prov = 0
+        for k in range(n_prov):  # np.bincount(...).argmax(): the first of the most
+            if counts[k] > counts[prov]:
+                prov = k
+        pool = order[bounds[prov]:bounds[prov + 1]]
+        if pool.size == 0:
+            pool = every
+        _rekey(g_staff, pid, 0, 0)
+        emp = keys_top(g_staff, pool, team)
+        adm = _argmax(adm_left)
+        one_adm[0] = adm
+        _rows_max(best, ek, emp, True)
+        _rows_max(best, ak, one_adm, False)
+        _rekey(g_def, pid, 0, 0)
+        view = reading(g_def, needs[i], best, seen, noise, wickedness[i], links, 0, fused, False)
+        adm_left[adm] = adm_left[adm] - manager_hours  # World.spend of one administrator's hours
+        if floor == floor:
+            floor = floor - manager_hours / budget if manager_hours >= 0 and budget > 0 else np.nan
+        public += manager_hours
+        exact = False  # the hours changed
+        found[count], adms[count] = i, adm
+        defined[count, :] = view
+        members[at:at + emp.size] = emp
+        at += emp.size
+        m_end[count] = at
+        count += 1
+    return count, found, adms, defined, members, m_end, public, floor
+
+
+@nb.njit(cache=True)
 def _seen_mean(need, table, rows, n, best, values, fused):
     """``NPG._seen`` of the first ``n`` of ``rows`` (``need . max of their knowledge rows``, 0 for none)
     and the mean of ``values`` over them (``fmean``; 0 for none)."""
@@ -2215,6 +2280,10 @@ def warm() -> None:
     chain_notice(0, rows[:1], table[:1], rows, ends, rows * 0, rows, np.array([0, 4]), 4, table, table,
                  values, True, np.nan, 6.0, 0.5, 1, 0, 0, stream_state(key), stream_state(key), *scratch, picked, False)
     if EXPONENTIALS:
+        team_phase(rows[:2], table[:2].copy(), values[:2], rows, np.array([2, 4]), rows * 0, 2, rows,
+                   np.array([0, 4, 4]), 4, table, table, values.copy(), True, np.nan, 6.0, 0.5, 1, 0,
+                   stream_state(key), stream_state(key), views, views, np.ones(5), np.ones(5), 0.1, 2, 4.0, 0.0, 6.0,
+                   False)
         chain_phase(rows[:2], table[:2].copy(), values[:2], rows, np.array([2, 4]), rows * 0, rows, np.array([0, 4]),
                     4, table, table, values.copy(), True, np.nan, 6.0, 0.5, 1, 0, stream_state(key), stream_state(key),
                     views, views, *scratch, picked, False, np.ones(5), 0.1, table[:2].copy(), 2, 3.0, values.copy(),

@@ -31,6 +31,15 @@ _INF = float("inf")
 Dimension = Literal["professional", "procedural", "local", "experiential", "political"]
 
 
+def _owned(defined: list[float], measured: list[float]) -> float:
+    """Politicians own what their targets count: the defined problem's overlap with the measured
+    dimensions (``mechanisms.overlap``, added from the first dimension to the last)."""
+    d0, d1, d2, d3, d4 = defined
+    m0, m1, m2, m3, m4 = measured
+    return ((d0 if d0 < m0 else m0) + (d1 if d1 < m1 else m1) + (d2 if d2 < m2 else m2) + (d3 if d3 < m3 else m3)
+            + (d4 if d4 < m4 else m4))
+
+
 class NPMParams(ParadigmParams):
     """New Public Management: targets, measurement, competition and exit (T2–T4)."""
 
@@ -107,6 +116,51 @@ class NPM(Paradigm):
         return Group(employees=world.pick_employees(problem, self.params.team_size, rng, provider=provider),
                      administrators=world.pick_administrators(1))
 
+    def notice_and_define_all(self, world, waiting, uses):
+        """:meth:`next_noticed` (with :meth:`notice`) and :meth:`define` over the problems ``waiting``, in one
+        compiled call (:func:`govsim.kernels.compiled.team_phase`: the same draws and numbers), then each
+        definition kept on its problem in the same order. None, with nothing done, where the phase must
+        take them one by one: no kernels (or not numpy's exponentials), no employees, administrators or
+        providers, no team, a table or vector not of the plain kind, hours that are not a plain float."""
+        k = kernels.get()
+        e, a, c, p = world.employees, world.administrators, world.citizens, self.params
+        P = world.providers.n
+        if (k is None or not k.EXPONENTIALS or not e.n or not a.n or not P or p.team_size < 1
+                or not is_table_k(e.knowledge) or not is_table_k(a.knowledge) or kernels.dot_order(k) < 0
+                or type(p.manager_hours) is not float or int(c.provider.max(initial=0)) >= P
+                or int(c.provider.min(initial=0)) < 0):
+            return None
+        streams = world.streams
+        g_staff = streams.views_of(streams.get("staffing", 0))
+        g_def = streams.views_of(streams.get("definition", 0))
+        scan = self._noticing_arrays(world, waiting, k)
+        self._scan_done()
+        if scan is None or g_staff is None or g_def is None:
+            return None
+        ids, needs, aff, aff_end, g_notice, g_cong, _ = scan
+        order, bounds = world.staff_index()
+        total, congestion, floor = world.admission()
+        masks = self._views()
+        count, found, adms, defined, members, m_end, public, floor = k.team_phase(
+            ids, needs, np.array([q.wickedness for q in waiting], dtype=float), aff, aff_end, c.provider, P, order,
+            bounds, e.n, e.knowledge, a.knowledge, a.hours_left, uses, floor, total, congestion, world.now,
+            int(Stage.ARRIVED), g_notice, g_cong, g_staff, g_def, masks[3], masks[3],
+            float(world.core.definition_noise), p.team_size, p.manager_hours, world.public_hours, total,
+            kernels.dot_order(k) == 1)
+        world.public_hours = public
+        world.set_admission_floor(floor)
+        at, hours, measured = world.now + 1, p.manager_hours, masks[5]
+        found, m_end, lo = found[:count].tolist(), m_end[:count].tolist(), 0
+        for j, i in enumerate(found):
+            q = waiting[i]
+            q.defined = defined[j].copy()
+            q.group = Group(employees=members[lo:m_end[j]].copy(), administrators=adms[j:j + 1].copy())
+            lo = m_end[j]
+            q.political_ownership = _owned(q.defined.tolist(), measured)
+            q.public_hours += hours  # what World.spend adds
+            q.ready_at = at
+        return [(i, "administrator") for i in found]
+
     def define(self, world, problem):
         group = self._team(world, problem)
         emp, adm = group.employees, group.administrators
@@ -126,12 +180,7 @@ class NPM(Paradigm):
             defined = drawn.tolist()
         problem.defined = drawn
         problem.group = group
-        # Politicians own what their targets count: the defined problem's overlap with the measured dimensions
-        # (mechanisms.overlap, added from the first dimension to the last).
-        d0, d1, d2, d3, d4 = defined
-        m0, m1, m2, m3, m4 = measured
-        problem.political_ownership = ((d0 if d0 < m0 else m0) + (d1 if d1 < m1 else m1) + (d2 if d2 < m2 else m2)
-                                       + (d3 if d3 < m3 else m3) + (d4 if d4 < m4 else m4))
+        problem.political_ownership = _owned(defined, measured)
         world.spend("administrators", adm, self.params.manager_hours, problem)
         problem.ready_at = world.now + 1
 
