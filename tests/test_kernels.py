@@ -1076,6 +1076,20 @@ def test_designs_run_compiled_and_the_same(kernels_on, monkeypatch, paradigm, ex
 BATCHED_DESIGNS = {"npg": "arena_rounds", "opa": "chain_designs", "npm": "team_designs"}
 
 
+def _batched_runs_match(monkeypatch, cfg: dict, hook: str, off):
+    """A 15-step run with the rule set's batch ``hook`` on, with it answering ``off`` (one problem at a
+    time, compiled) and with the kernels off (the Python forms): the same frames and problem tables."""
+    frame, table = _run(cfg, 15)
+    with monkeypatch.context() as mp:
+        mp.setattr(REGISTRY[cfg["paradigm"]], hook, lambda *a: off)
+        frame1, table1 = _run(cfg, 15)
+    with kernels.disabled():
+        frame0, table0 = _run(cfg, 15)
+    assert frame.equals(frame0) and table.equals(table0)
+    assert frame1.equals(frame0) and table1.equals(table0)
+    return table
+
+
 @pytest.mark.parametrize("paradigm", ["opa", "npm"])
 @pytest.mark.parametrize("extra", [
     {},
@@ -1103,14 +1117,7 @@ def test_noticing_and_defining_batched_is_the_python_form(kernels_on, monkeypatc
 
     monkeypatch.setattr(K, name, counted)
     cfg = {"paradigm": paradigm, "seed": 6, "population": {"citizens": 3000}, **extra}
-    frame, table = _run(cfg, 15)
-    with monkeypatch.context() as mp:
-        mp.setattr(REGISTRY[paradigm], "notice_and_define_all", lambda *a: None)
-        frame1, table1 = _run(cfg, 15)
-    with kernels.disabled():
-        frame0, table0 = _run(cfg, 15)
-    assert frame.equals(frame0) and table.equals(table0)
-    assert frame1.equals(frame0) and table1.equals(table0)
+    table = _batched_runs_match(monkeypatch, cfg, "notice_and_define_all", None)
     assert got["calls"] == 15 and got["noticed"] > 40, got
     if paradigm == "opa" and "politicians" in extra.get("population", {}):  # some short of time
         assert (table["political_ownership"] < 0.99 * table["political_ownership"].max()).any()
@@ -1139,15 +1146,8 @@ def test_chain_and_team_designs_batched_are_the_python_form(kernels_on, monkeypa
         return out
 
     monkeypatch.setattr(K, name, counted)
-    cfg = {"paradigm": paradigm, "seed": 6, "population": {"citizens": 5000}, **extra}
-    frame, table = _run(cfg, 15)
-    with monkeypatch.context() as mp:
-        mp.setattr(REGISTRY[paradigm], "design_all", lambda *a: False)
-        frame1, table1 = _run(cfg, 15)
-    with kernels.disabled():
-        frame0, table0 = _run(cfg, 15)
-    assert frame.equals(frame0) and table.equals(table0)
-    assert frame1.equals(frame0) and table1.equals(table0)
+    _batched_runs_match(monkeypatch, {"paradigm": paradigm, "seed": 6, "population": {"citizens": 5000}, **extra},
+                        "design_all", False)
     assert all(got.get(s, 0) > 0 for s in seen), got
 
 
@@ -1177,14 +1177,7 @@ def test_design_rounds_batched_are_the_python_form(kernels_on, monkeypatch, extr
 
     monkeypatch.setattr(K, "arena_rounds", counted)
     cfg = {"paradigm": "npg", "metagovernance": "hands_on", "seed": 4, "population": {"citizens": 3000}, **extra}
-    frame, table = _run(cfg, 15)
-    with monkeypatch.context() as mp:
-        mp.setattr(NPG, "design_all", lambda *a: False)
-        frame1, table1 = _run(cfg, 15)
-    with kernels.disabled():
-        frame0, table0 = _run(cfg, 15)
-    assert frame.equals(frame0) and table.equals(table0)
-    assert frame1.equals(frame0) and table1.equals(table0)
+    _batched_runs_match(monkeypatch, cfg, "design_all", False)
     assert all(got.get(s, 0) > 0 for s in seen), got
 
 

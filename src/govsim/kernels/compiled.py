@@ -1281,6 +1281,16 @@ def arena_rounds(pids, rounds, needs, defineds, wickedness, pulls, managements, 
             standard, learned, directions, coverages, public, floor)
 
 
+@nb.njit(inline="always", cache=True)
+def _spend_one(left, r, hours, floor, budget):
+    """``World.spend`` of ``hours`` for one administrator ``r``: her hours left, and the floor on the share of
+    all administrators' hours left (NaN for none) lowered by them (``budget``: all their hours)."""
+    left[r] = left[r] - hours
+    if floor == floor:
+        floor = floor - hours / budget if hours >= 0 and budget > 0 else np.nan
+    return floor
+
+
 @nb.njit(cache=True)
 def chain_designs(pids, rounds, needs, defineds, aff, a_end, g_cong, g_staff, g_chain, g_nov, g_std, uses, total,
                   congestion, now, stage, floor, adm_left, public, budget, link_hours, cprov, order, bounds, n_emp,
@@ -1335,9 +1345,7 @@ def chain_designs(pids, rounds, needs, defineds, aff, a_end, g_cong, g_staff, g_
         directions[i, :] = direction
         coverages[i, :] = cov
         fit[i], diversity[i], novelty[i], standard[i], learned[i] = f, dv, nv, st, ln
-        adm_left[r_adm] = adm_left[r_adm] - link_hours  # World.spend of one administrator's hours
-        if floor == floor:
-            floor = floor - link_hours / budget if link_hours >= 0 and budget > 0 else np.nan
+        floor = _spend_one(adm_left, r_adm, link_hours, floor, budget)
         public += link_hours
         booked[i] = link_hours
     return status, directions, coverages, fit, diversity, novelty, standard, learned, booked, public, floor
@@ -1392,9 +1400,7 @@ def team_designs(pids, rounds, needs, defineds, emp, e_end, adm, g_cong, g_nov, 
         status[i] = 2
         coverages[i, :] = cov
         fit[i], diversity[i], novelty[i], standard[i], learned[i] = f, dv, nv, st, ln
-        adm_left[r_adm] = adm_left[r_adm] - manager_hours  # World.spend of one administrator's hours
-        if floor == floor:
-            floor = floor - manager_hours / budget if manager_hours >= 0 and budget > 0 else np.nan
+        floor = _spend_one(adm_left, r_adm, manager_hours, floor, budget)
         public += manager_hours
         booked[i] = manager_hours
     return status, coverages, fit, diversity, novelty, standard, learned, booked, public, floor
@@ -1604,9 +1610,7 @@ def chain_phase(ids, needs, wickedness, aff, aff_end, cprov, order, bounds, n_em
         pol = _argmax(pol_left)
         _rekey(g_chain, pid, 0, 0)
         view = reading(g_chain, needs[i], ek[emp], sees, noise, wickedness[i], fidelity, links, fused, False)
-        adm_left[adm] = adm_left[adm] - adm_hours  # World.spend of one administrator's hours
-        if floor == floor:
-            floor = floor - adm_hours / budget if adm_hours >= 0 and budget > 0 else np.nan
+        floor = _spend_one(adm_left, adm, adm_hours, floor, budget)
         public += adm_hours
         h = pol_left[pol]  # World.spend_politicians of one politician's policy time
         m = h if (h > 0.0 or h != h) else 0.0
@@ -1672,9 +1676,7 @@ def team_phase(ids, needs, wickedness, aff, aff_end, cprov, n_prov, order, bound
         _rows_max(best, ak, one_adm, False)
         _rekey(g_def, pid, 0, 0)
         view = reading(g_def, needs[i], best, seen, noise, wickedness[i], links, 0, fused, False)
-        adm_left[adm] = adm_left[adm] - manager_hours  # World.spend of one administrator's hours
-        if floor == floor:
-            floor = floor - manager_hours / budget if manager_hours >= 0 and budget > 0 else np.nan
+        floor = _spend_one(adm_left, adm, manager_hours, floor, budget)
         public += manager_hours
         exact = False  # the hours changed
         found[count], adms[count] = i, adm

@@ -392,6 +392,20 @@ class Paradigm(ABC):
     def _scan_done(self) -> None:
         self._scan = None
 
+    def _phase_arrays(self, world: World, waiting: list[Problem], k, stream: str) -> tuple | None:
+        """What a compiled noticing-and-defining of ``waiting`` reads besides the tables: the scan's arrays
+        (:meth:`_noticing_arrays`, let go at once), the state views of the ``staffing`` stream and of the
+        definition's ``stream``, and what admission works from (``World.admission``); None where the
+        Python form must run."""
+        streams = world.streams
+        g_staff = streams.views_of(streams.get("staffing", 0))
+        g_read = streams.views_of(streams.get(stream, 0))
+        scan = self._noticing_arrays(world, waiting, k)
+        self._scan_done()
+        if scan is None or g_staff is None or g_read is None:
+            return None
+        return scan, g_staff, g_read, world.admission()
+
     def notice_and_define_all(self, world: World, waiting: list[Problem], uses: bool) -> list[tuple[int, str]] | None:
         """Notice and define the problems ``waiting`` as the phase would, taking :meth:`next_noticed` and
         :meth:`define` in turn, all at once: the indices noticed, in order, with who noticed each

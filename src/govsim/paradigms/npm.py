@@ -130,16 +130,11 @@ class NPM(Paradigm):
                 or type(p.manager_hours) is not float or int(c.provider.max(initial=0)) >= P
                 or int(c.provider.min(initial=0)) < 0):
             return None
-        streams = world.streams
-        g_staff = streams.views_of(streams.get("staffing", 0))
-        g_def = streams.views_of(streams.get("definition", 0))
-        scan = self._noticing_arrays(world, waiting, k)
-        self._scan_done()
-        if scan is None or g_staff is None or g_def is None:
+        arrays = self._phase_arrays(world, waiting, k, "definition")
+        if arrays is None:
             return None
-        ids, needs, aff, aff_end, g_notice, g_cong, _ = scan
+        (ids, needs, aff, aff_end, g_notice, g_cong, _), g_staff, g_def, (total, congestion, floor) = arrays
         order, bounds = world.staff_index()
-        total, congestion, floor = world.admission()
         masks = self._views()
         count, found, adms, defined, members, m_end, public, floor = k.team_phase(
             ids, needs, np.array([q.wickedness for q in waiting], dtype=float), aff, aff_end, c.provider, P, order,

@@ -127,16 +127,11 @@ class OPA(Paradigm):
                 or not is_table_k(a.knowledge) or kernels.dot_order(k) < 0 or type(p.link_hours) is not float
                 or type(p.case_hours) is not float):
             return None
-        streams = world.streams
-        g_staff = streams.views_of(streams.get("staffing", 0))
-        g_chain = streams.views_of(streams.get("chain", 0))
-        scan = self._noticing_arrays(world, waiting, k)
-        self._scan_done()
-        if scan is None or g_staff is None or g_chain is None:
+        arrays = self._phase_arrays(world, waiting, k, "chain")
+        if arrays is None:
             return None
-        ids, needs, aff, aff_end, g_notice, g_cong, picked = scan
+        (ids, needs, aff, aff_end, g_notice, g_cong, picked), g_staff, g_chain, (total, congestion, floor) = arrays
         order, bounds = world.staff_index()
-        total, congestion, floor = world.admission()
         adm_hours = p.link_hours * p.chain_links
         count, found, emps, adms, pols, defined, given, public, floor = k.chain_phase(
             ids, needs, np.array([q.wickedness for q in waiting], dtype=float), aff, aff_end, world.citizens.provider,
