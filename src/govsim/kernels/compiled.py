@@ -1180,6 +1180,17 @@ def _piece(joined, ends, i):
     return joined[ends[i - 1] if i else 0:ends[i]]
 
 
+@nb.njit(inline="always", cache=True)
+def _stage_admitted(uses, hours, floor, total, congestion, g_cong, pid, now, stage):
+    """``World.admit`` of one problem's stage (:func:`_admit`, the share of hours left added up again where
+    the floor is not clearly above ``congestion``; every problem goes ahead where the stage does not use
+    administrators' time): whether it goes ahead, and the floor after."""
+    if not uses:
+        return True, floor
+    go, floor, _ = _admit(hours, floor, total, congestion, g_cong, pid, now, stage, False)
+    return go, floor
+
+
 @nb.njit(cache=True)
 def arena_rounds(pids, rounds, needs, defineds, wickedness, pulls, managements, deliberates, thresholds, deadlines,
                  imposed, autonomies, depths, caps, activations, constraints, hours, extras, learnings, lrs, p_public,
@@ -1222,10 +1233,9 @@ def arena_rounds(pids, rounds, needs, defineds, wickedness, pulls, managements, 
     kinds = np.zeros(5, np.int64)
     for i in range(n):
         pid = pids[i]
-        if uses:
-            go, floor, _ = _admit(adm_left, floor, total, congestion, g_cong, pid, now, stage, False)
-            if not go:
-                continue
+        go, floor = _stage_admitted(uses, adm_left, floor, total, congestion, g_cong, pid, now, stage)
+        if not go:
+            continue
         crows, erows, arows = _piece(cit, c_end, i), _piece(emp, e_end, i), _piece(adm, a_end, i)
         prows, frows = _piece(pol, p_end, i), _piece(frm, f_end, i)
         marows = arows if members_adm else arows[:0]
@@ -1320,10 +1330,9 @@ def chain_designs(pids, rounds, needs, defineds, aff, a_end, g_cong, g_staff, g_
     best = np.empty(5)
     for i in range(n):
         pid = pids[i]
-        if uses:
-            go, floor, _ = _admit(adm_left, floor, total, congestion, g_cong, pid, now, stage, False)
-            if not go:
-                continue
+        go, floor = _stage_admitted(uses, adm_left, floor, total, congestion, g_cong, pid, now, stage)
+        if not go:
+            continue
         r_adm = _argmax(adm_left)
         one_adm[0] = r_adm
         _rekey(g_staff, pid, 1, 0)
@@ -1377,10 +1386,9 @@ def team_designs(pids, rounds, needs, defineds, emp, e_end, adm, g_cong, g_nov, 
     tmp = np.empty(emp.size + 1)
     for i in range(n):
         pid = pids[i]
-        if uses:
-            go, floor, _ = _admit(adm_left, floor, total, congestion, g_cong, pid, now, stage, False)
-            if not go:
-                continue
+        go, floor = _stage_admitted(uses, adm_left, floor, total, congestion, g_cong, pid, now, stage)
+        if not go:
+            continue
         erows = _piece(emp, e_end, i)
         m = erows.size
         if m == 1:  # the mean of one number is that number

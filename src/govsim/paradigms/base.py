@@ -29,6 +29,7 @@ from govsim import kernels
 from govsim import mechanisms as mech
 from govsim.fields import param
 from govsim.problems import Group, Problem, Stage
+from govsim.world import is_table_k
 
 if TYPE_CHECKING:  # pragma: no cover
     from govsim.world import World
@@ -392,11 +393,17 @@ class Paradigm(ABC):
     def _scan_done(self) -> None:
         self._scan = None
 
-    def _phase_arrays(self, world: World, waiting: list[Problem], k, stream: str) -> tuple | None:
-        """What a compiled noticing-and-defining of ``waiting`` reads besides the tables: the scan's arrays
-        (:meth:`_noticing_arrays`, let go at once), the state views of the ``staffing`` stream and of the
-        definition's ``stream``, and what admission works from (``World.admission``); None where the
-        Python form must run."""
+    def _phase_arrays(self, world: World, waiting: list[Problem], stream: str) -> tuple | None:
+        """What a compiled noticing-and-defining of ``waiting`` reads besides the tables: the kernels, the
+        scan's arrays (:meth:`_noticing_arrays`, let go at once), the state views of the ``staffing``
+        stream and of the definition's ``stream``, and what admission works from (``World.admission``);
+        None where the Python form must run (no kernels or not numpy's exponentials, no employees or
+        administrators, their knowledge not of the plain kind, a dot product not added as numpy does)."""
+        k = kernels.get()
+        e, a = world.employees, world.administrators
+        if (k is None or not k.EXPONENTIALS or not e.n or not a.n or not is_table_k(e.knowledge)
+                or not is_table_k(a.knowledge) or kernels.dot_order(k) < 0):
+            return None
         streams = world.streams
         g_staff = streams.views_of(streams.get("staffing", 0))
         g_read = streams.views_of(streams.get(stream, 0))
@@ -404,7 +411,7 @@ class Paradigm(ABC):
         self._scan_done()
         if scan is None or g_staff is None or g_read is None:
             return None
-        return scan, g_staff, g_read, world.admission()
+        return k, scan, g_staff, g_read, world.admission()
 
     def notice_and_define_all(self, world: World, waiting: list[Problem], uses: bool) -> list[tuple[int, str]] | None:
         """Notice and define the problems ``waiting`` as the phase would, taking :meth:`next_noticed` and

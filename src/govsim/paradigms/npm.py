@@ -122,18 +122,15 @@ class NPM(Paradigm):
         definition kept on its problem in the same order. None, with nothing done, where the phase must
         take them one by one: no kernels (or not numpy's exponentials), no employees, administrators or
         providers, no team, a table or vector not of the plain kind, hours that are not a plain float."""
-        k = kernels.get()
         e, a, c, p = world.employees, world.administrators, world.citizens, self.params
         P = world.providers.n
-        if (k is None or not k.EXPONENTIALS or not e.n or not a.n or not P or p.team_size < 1
-                or not is_table_k(e.knowledge) or not is_table_k(a.knowledge) or kernels.dot_order(k) < 0
-                or type(p.manager_hours) is not float or int(c.provider.max(initial=0)) >= P
-                or int(c.provider.min(initial=0)) < 0):
+        if (not P or p.team_size < 1 or type(p.manager_hours) is not float
+                or int(c.provider.max(initial=0)) >= P or int(c.provider.min(initial=0)) < 0):
             return None
-        arrays = self._phase_arrays(world, waiting, k, "definition")
+        arrays = self._phase_arrays(world, waiting, "definition")
         if arrays is None:
             return None
-        (ids, needs, aff, aff_end, g_notice, g_cong, _), g_staff, g_def, (total, congestion, floor) = arrays
+        k, (ids, needs, aff, aff_end, g_notice, g_cong, _), g_staff, g_def, (total, congestion, floor) = arrays
         order, bounds = world.staff_index()
         masks = self._views()
         count, found, adms, defined, members, m_end, public, floor = k.team_phase(

@@ -121,16 +121,13 @@ class OPA(Paradigm):
         kept on its problem in the same order. None, with nothing done, where the phase must take them
         one by one: no kernels (or not numpy's exponentials), no employee, administrator or politician,
         a table or vector not of the plain kind, hours that are not plain floats."""
-        k = kernels.get()
         e, a, pol, p = world.employees, world.administrators, world.politicians, self.params
-        if (k is None or not k.EXPONENTIALS or not e.n or not a.n or not pol.n or not is_table_k(e.knowledge)
-                or not is_table_k(a.knowledge) or kernels.dot_order(k) < 0 or type(p.link_hours) is not float
-                or type(p.case_hours) is not float):
+        if not pol.n or type(p.link_hours) is not float or type(p.case_hours) is not float:
             return None
-        arrays = self._phase_arrays(world, waiting, k, "chain")
+        arrays = self._phase_arrays(world, waiting, "chain")
         if arrays is None:
             return None
-        (ids, needs, aff, aff_end, g_notice, g_cong, picked), g_staff, g_chain, (total, congestion, floor) = arrays
+        k, (ids, needs, aff, aff_end, g_notice, g_cong, picked), g_staff, g_chain, (total, congestion, floor) = arrays
         order, bounds = world.staff_index()
         adm_hours = p.link_hours * p.chain_links
         count, found, emps, adms, pols, defined, given, public, floor = k.chain_phase(
