@@ -10,8 +10,8 @@ each other).
 Loading them costs a process about a second (importing numba and its compiler, then numba's disk
 cache). So by default (``GOVSIM_JIT=auto``) a process runs the Python forms until ``AFTER``
 problems have arrived in it (a long or large run, or a few runs of a sweep's worker), then loads
-the kernels. Compiling them, where numba's cache has nothing for this machine yet, costs 35–70 s
-once: ``auto`` processes compile them only once ``AFTER_COMPILE`` problems have arrived in the
+the kernels. Compiling them, where numba's cache has nothing for this machine yet, costs about two
+minutes once (112 s on a quiet 2-core machine): ``auto`` processes compile them only once ``AFTER_COMPILE`` problems have arrived in the
 processes on the machine together (counted in a file beside numba's cache), about as many as the
 kernels need to save that time, and one process at a time (a lock beside the cache; the others go
 on with the Python forms and load the kernels once they are compiled). ``GOVSIM_JIT=1``
@@ -42,9 +42,10 @@ AFTER = 5000
 AFTER_COMPILE = 200_000
 """Problems arrived without the kernels, in the processes on this machine together, before a process
 compiles them where numba's cache has none for this machine (``GOVSIM_JIT=auto``). Compiling takes
-35–70 s; the kernels save 0.06–0.37 ms of CPU per arriving problem (1k and 10k citizens,
-docs/performance.md), so by then running without them has cost about as much extra time as compiling
-them takes: rent until the rent paid equals the price, then buy."""
+about two minutes (112 s on a quiet 2-core machine); the kernels save 0.06–0.37 ms of CPU per arriving
+problem (1k and 10k citizens, docs/performance.md, measured before the batched phases, which save
+more), so by then running without them has cost about as much extra time as compiling them takes,
+within a factor of two: rent until the rent paid is about the price, then buy."""
 
 RETRY = 5000
 """Problems arrived between two looks at numba's cache while the kernels are not compiled for this
@@ -208,7 +209,7 @@ def prepare(compiled: ModuleType) -> None:
     minute, once."""
     fresh = not _in_cache(compiled)
     if fresh:
-        sys.stderr.write("govsim: compiling the numerical kernels for this machine (once; about a minute)...\n")
+        sys.stderr.write("govsim: compiling the numerical kernels for this machine (once; about two minutes)...\n")
         sys.stderr.flush()
         start = time.perf_counter()
     compiled.warm()
