@@ -961,9 +961,8 @@ class World:
                 hours, group.employees.size, group.administrators, adm_left, group.politicians, pol_left, pol_policy,
                 public, p.public_hours, floor, budget, extra, actor)
             if ok:
-                self.public_hours = public
+                self.hours_booked(public, floor)
                 p.public_hours = p_public
-                self._admin_floor = None if floor != floor else floor
                 p.citizen_hours += hours * group.citizens.size
                 return
         self.spend("employees", group.employees, hours, p)
@@ -981,6 +980,12 @@ class World:
         return (adm.hours_left, pol.hours_left, pol.policy_hours, self.public_hours,
                 float("nan") if floor is None else floor, float(adm.n * self.config.administrators.hours),
                 self._ACTORS.get(self.config.metagovernor.actor, 2))
+
+    def hours_booked(self, public: float, floor: float) -> None:
+        """Keep what compiled bookings left (see :meth:`meeting_state`): the public hours, and the admission
+        floor (NaN for none)."""
+        self.public_hours = public
+        self.set_admission_floor(floor)
 
     def pay_metagovernor(self, p: Problem, hours: float) -> None:
         """Book the metagovernor's hours for ``p``: administrators', politicians' (policy) or an outside actor's."""

@@ -1592,7 +1592,8 @@ def chain_phase(ids, needs, wickedness, aff, aff_end, cprov, order, bounds, n_em
     problem after it.
 
     Returns how many were noticed, then for each in turn its index in the list, the employee, the
-    administrator, the politician, the defined need, and the politician's hours given; then the world's
+    administrator, the politician, the defined need, and the politician's hours given (as
+    ``World.spend_politicians`` returns them); then the world's
     public hours and the admission floor (NaN for none) after them all; -1 for the count where there is
     no employee or administrator (the caller makes sure there are)."""
     n = ids.size
@@ -1600,6 +1601,7 @@ def chain_phase(ids, needs, wickedness, aff, aff_end, cprov, order, bounds, n_em
     emps, adms, pols = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
     defined = np.zeros((n, 5))
     given = np.zeros(n)
+    one_pol = np.zeros(1, np.int64)
     count = 0
     start = 0
     while start < n:
@@ -1620,12 +1622,9 @@ def chain_phase(ids, needs, wickedness, aff, aff_end, cprov, order, bounds, n_em
         view = reading(g_chain, needs[i], ek[emp], sees, noise, wickedness[i], fidelity, links, fused, False)
         floor = _spend_one(adm_left, adm, adm_hours, floor, budget)
         public += adm_hours
-        h = pol_left[pol]  # World.spend_politicians of one politician's policy time
-        m = h if (h > 0.0 or h != h) else 0.0
-        g = case_hours if (case_hours < m or case_hours != case_hours) else m
-        pol_left[pol] = h - g
-        pol_policy[pol] = pol_policy[pol] + g
-        public += g + 0.0
+        one_pol[0] = pol
+        g = _give_politicians(one_pol, case_hours, pol_left, pol_policy)  # World.spend_politicians, policy time
+        public += g
         found[count], emps[count], adms[count], pols[count], given[count] = i, emp, adm, pol, g
         defined[count, :] = view
         count += 1

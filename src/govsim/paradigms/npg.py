@@ -675,7 +675,7 @@ class NPG(Paradigm):
         p, core = self.params, world.core
         coordination, completeness, rate = core.coordination, s["completeness"], s["learning_rate"]
         threshold, span = p.deadlock_threshold, 1.0 - p.deadlock_threshold
-        cols, groups, learnings, hours = [], [], [], []
+        cols, groups, learnings, hours, deliberates, imposed_before = [], [], [], [], [], []
         for q in ready:
             arena, group = q.arena, q.group
             if arena is None or not plain_k(q.need) or not plain_k(q.defined):
@@ -695,6 +695,8 @@ class NPG(Paradigm):
             groups.append(group)
             learnings.append(learning)
             hours.append(h)
+            deliberates.append(rung.deliberates)
+            imposed_before.append(arena.imposed)
         (wickedness, pulls, managements, thresholds, deadlines, autonomies, depths, caps, activations, constraints,
          meeting, extras, learning_at, lrs, p_public) = np.array(cols, dtype=float).T.copy()  # (rows C-ordered)
         c, e, a, pol, f = s["c"], s["e"], s["a"], s["pol"], world.firms
@@ -705,10 +707,10 @@ class NPG(Paradigm):
          learned, directions, coverages, public, floor) = kernels.get().arena_rounds(
             np.array([q.id for q in ready], dtype=np.int64), np.array([q.rounds for q in ready], dtype=np.int64),
             np.array([q.need for q in ready]), np.array([q.defined for q in ready]), wickedness, pulls, managements,
-            np.array([RUNGS[q.arena.rung].deliberates for q in ready]), thresholds, deadlines,
-            np.array([q.arena.imposed for q in ready], dtype=bool), autonomies, depths, caps, activations,
-            constraints, meeting, extras, learning_at, lrs, p_public, *rows_joined([g.citizens for g in groups]),
-            *rows_joined([g.employees for g in groups]), *rows_joined([g.administrators for g in groups]),
+            np.array(deliberates, dtype=bool), thresholds, deadlines, np.array(imposed_before, dtype=bool),
+            autonomies, depths, caps, activations, constraints, meeting, extras, learning_at, lrs, p_public,
+            *rows_joined([g.citizens for g in groups]), *rows_joined([g.employees for g in groups]),
+            *rows_joined([g.administrators for g in groups]),
             *rows_joined([g.politicians for g in groups]), *rows_joined([g.firms for g in groups]), views[6],
             views[5], views[0], views[1], views[2], uses, total, congestion, world.now, int(Stage.DEFINED), floor,
             adm_left, pol_left, pol_policy, public, budget, actor, p.max_rounds, float(coordination),
@@ -720,8 +722,7 @@ class NPG(Paradigm):
             s["codified"])
         if not ok:
             return False
-        world.public_hours = public
-        world.set_admission_floor(floor)
+        world.hours_booked(public, floor)
         now, interval, muddy = world.now, p.meeting_interval, p.muddy_threshold
         status, conflict, imposed = status.tolist(), conflict.tolist(), imposed.tolist()
         alignment, p_pub, influence = alignment.tolist(), p_pub.tolist(), influence.tolist()

@@ -139,8 +139,7 @@ class NPM(Paradigm):
             int(Stage.ARRIVED), g_notice, g_cong, g_staff, g_def, masks[3], masks[3],
             float(world.core.definition_noise), p.team_size, p.manager_hours, world.public_hours, total,
             kernels.dot_order(k) == 1)
-        world.public_hours = public
-        world.set_admission_floor(floor)
+        world.hours_booked(public, floor)
         at, hours, measured = world.now + 1, p.manager_hours, masks[5]
         found, m_end, lo = found[:count].tolist(), m_end[:count].tolist(), 0
         for j, i in enumerate(found):
@@ -226,8 +225,7 @@ class NPM(Paradigm):
             total, hours, e.knowledge, a.knowledge, e.discretion,
             e.motivation, loops[0], loops[1], low, width, float(p.measurement_overhead), float(p.standardisation),
             self._codified_array(world), float(world.config.citizens.learning_rate * 1.0))
-        world.public_hours = public
-        world.set_admission_floor(floor)
+        world.hours_booked(public, floor)
         at = world.now + 1
         status, fit, diversity, novelty = status.tolist(), fit.tolist(), diversity.tolist(), novelty.tolist()
         standard, learned, booked = standard.tolist(), learned.tolist(), booked.tolist()

@@ -138,8 +138,7 @@ class OPA(Paradigm):
             p.chain_links, adm_hours, pol.hours_left, pol.policy_hours, p.case_hours, world.public_hours, total)
         if count < 0:
             raise RuntimeError("chain_phase found no employee or administrator")  # checked above: cannot happen
-        world.public_hours = public
-        world.set_admission_floor(floor)
+        world.hours_booked(public, floor)
         at, top, case = world.now + p.rule_delay, p.top_ownership, p.case_hours * 1
         found, given = found[:count].tolist(), given[:count].tolist()
         for j, i in enumerate(found):
@@ -233,8 +232,7 @@ class OPA(Paradigm):
                 *world.staff_scratch(), self._fidelity_rows(world), e.knowledge, a.knowledge, e.discretion,
                 e.motivation, loops[0], loops[1], low, width, float(p.standardisation), self._codified_array(world),
                 float(world.config.citizens.learning_rate * 1.0)))
-        world.public_hours = public
-        world.set_admission_floor(floor)
+        world.hours_booked(public, floor)
         at = world.now + p.rule_delay
         status, fit, diversity, novelty = status.tolist(), fit.tolist(), diversity.tolist(), novelty.tolist()
         standard, learned, booked = standard.tolist(), learned.tolist(), booked.tolist()
