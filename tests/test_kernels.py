@@ -492,7 +492,7 @@ def test_warming_loads_every_kernel():
     K.warm()
     for name in ("keys_top", "choice_sorted", "select", "open_rounds", "reach", "learn", "members_best",
                  "members_trust", "dot_rows", "logs", "exponentials", "reading", "numpy_unary", "design_from_best",
-                 "arena_definition", "arena_design", "arena_rounds", "chain_designs", "chain_notice", "chain_phase", "team_phase", "arena_notice", "implementation_teams",
+                 "arena_definition", "arena_design", "arena_rounds", "council_decisions", "chain_designs", "chain_notice", "chain_phase", "team_phase", "arena_notice", "implementation_teams",
                  "deliver", "indicators", "citizens_respond", "citizens_willingness", "take_part"):
         assert getattr(K, name).signatures, name  # compiled (or read from numba's cache) for some types
 
@@ -1088,6 +1088,67 @@ def _batched_runs_match(monkeypatch, cfg: dict, hook: str, off):
     assert frame.equals(frame0) and table.equals(table0)
     assert frame1.equals(frame0) and table1.equals(table0)
     return table
+
+
+@pytest.mark.parametrize("cfg", [
+    {"paradigm": "opa"},
+    # a hearing for every decision, of 40 seats: all the affected heard where fewer, the best scores where more
+    {"paradigm": "opa", "opa": {"hearing_share": 1.0, "hearing_seats": 40, "hearing_completeness": 0.5}},
+    {"paradigm": "opa", "opa": {"hearing_share": 1.0, "hearing_seats": 0}},  # no seats: nobody heard
+    # two politicians asked for more case time than they have; committee time for few discussions
+    {"paradigm": "opa", "population": {"citizens": 4000, "politicians": 2}, "opa": {"case_hours": 30.0},
+     "politics": {"discussion_hours": 40.0}},
+    {"paradigm": "npg", "metagovernance": "hands_on"},  # politicians in (almost) every arena: few cases
+    # no politicians' seats: every decision a case, some sent back by the council
+    {"paradigm": "npg", "npg": {"arena_politicians": 0, "council_veto": 1.0}},
+    {"paradigm": "npg", "population": {"citizens": 4000, "politicians": 2},
+     "npg": {"arena_politicians": 0, "meeting_hours": 30.0}},
+])
+def test_decisions_batched_are_the_python_form(kernels_on, monkeypatch, cfg):
+    # A step's decisions with the council's cases and hearings in one compiled call (council_decisions),
+    # against one problem at a time (compiled readings) and in Python: the same frames and problem tables
+    real, got = K.council_decisions, {"calls": 0, "cases": 0, "short": 0, "discussed": 0, "held": 0, "heard": 0}
+
+    def counted(*args):
+        out = real(*args)
+        got["calls"] += 1
+        got["cases"] += int(args[4].sum())
+        got["short"] += int((out[1][args[4]] < args[5]).sum())
+        got["discussed"] += int(out[2].sum())
+        got["held"] += int(out[4].sum())
+        got["heard"] += out[8].size
+        sizes = np.diff(out[9], prepend=0)[out[4]]  # how many each hearing heard
+        got["all"] = got.get("all", 0) + int((sizes < args[12]).sum())  # fewer affected than seats
+        got["best"] = got.get("best", 0) + int((sizes == args[12]).sum())
+        return out
+
+    monkeypatch.setattr(K, "council_decisions", counted)
+    rules, answers = REGISTRY[cfg["paradigm"]], {True: 0, False: 0}
+    batch = rules.decide_all
+
+    def decide_all(self, world, ready, uses):
+        out = batch(self, world, ready, uses)
+        for x in out or ():
+            answers[x] += 1
+        return out
+
+    monkeypatch.setattr(rules, "decide_all", decide_all)
+    _batched_runs_match(monkeypatch, {"seed": 6, "population": {"citizens": 3000}, **cfg}, "decide_all", None)
+    assert answers[True] > 20, answers
+    opa, npg = cfg["paradigm"] == "opa", cfg.get("npg", {})
+    if opa or npg:
+        assert got["calls"] > 5 and got["cases"] > 20 and got["discussed"] > 0, got
+    else:  # no case, no call
+        assert got["calls"] == 0, got
+    if opa:
+        seats = cfg.get("opa", {}).get("hearing_seats", 10)
+        assert (got["held"] > 0) == (got["heard"] > 0) == (seats > 0), got
+        if seats == 40:
+            assert got["all"] > 0 and got["best"] > 0, got
+    if "politicians" in cfg.get("population", {}):
+        assert got["short"] > 0 and got["discussed"] < got["cases"], got
+    if npg.get("council_veto") == 1.0:
+        assert answers[False] > 0, answers
 
 
 @pytest.mark.parametrize("paradigm", ["opa", "npm"])

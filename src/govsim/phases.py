@@ -111,16 +111,27 @@ def design_solutions(model: GovModel) -> None:
 def decide(model: GovModel) -> None:
     w, rules = model.world, model.paradigm
     uses = "decide" in rules.admin_stages
-    for p in w.ready(Stage.DESIGNED):
-        if not w.admit(p, Stage.DESIGNED, uses):
-            continue
-        if rules.decide(w, p):
-            p.stage = Stage.DECIDED
-            p.decided_at = w.now
-            p.legitimacy = legitimacy(w, p)
-            w.decisions.append(p)
-        elif p.stage != Stage.CLOSED:
-            p.stage = Stage.DEFINED
+    ready = w.ready(Stage.DESIGNED)
+    done = rules.decide_all(w, ready, uses) if ready else None
+    if done is not None:  # (the same, in one batch)
+        for p, decided in zip(ready, done):
+            if decided is not None:
+                _decided(w, p, decided)
+        return
+    for p in ready:
+        if w.admit(p, Stage.DESIGNED, uses):
+            _decided(w, p, rules.decide(w, p))
+
+
+def _decided(w, p: Problem, decided: bool) -> None:
+    """What follows a decision on ``p``: decided (with its legitimacy, recorded), or back to design."""
+    if decided:
+        p.stage = Stage.DECIDED
+        p.decided_at = w.now
+        p.legitimacy = legitimacy(w, p)
+        w.decisions.append(p)
+    elif p.stage != Stage.CLOSED:
+        p.stage = Stage.DEFINED
 
 
 def legitimacy(w, p: Problem) -> float:

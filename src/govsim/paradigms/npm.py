@@ -122,6 +122,8 @@ class NPM(Paradigm):
         definition kept on its problem in the same order. None, with nothing done, where the phase must
         take them one by one: no kernels (or not numpy's exponentials), no employees, administrators or
         providers, no team, a table or vector not of the plain kind, hours that are not a plain float."""
+        if not self._stands_in(NPM):
+            return None
         e, a, c, p = world.employees, world.administrators, world.citizens, self.params
         P = world.providers.n
         if (not P or p.team_size < 1 or type(p.manager_hours) is not float
@@ -197,6 +199,8 @@ class NPM(Paradigm):
         recorded, problem by problem in the same order. False, with nothing done, where the phase must take
         the problems one by one: no kernels, a team that is not employees and one manager, a table or
         vector not of the plain kind, hours that are not a plain float."""
+        if not self._stands_in(NPM):
+            return False
         k = kernels.get()
         if k is None:
             return False

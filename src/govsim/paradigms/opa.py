@@ -92,6 +92,8 @@ class OPA(Paradigm):
     def next_noticed(self, world, waiting, start, uses):
         """:meth:`Paradigm.next_noticed` with :meth:`notice`: compiled
         (:func:`govsim.kernels.compiled.chain_notice`) where the kernels are used, the same draws and numbers."""
+        if not self._stands_in(OPA):
+            return super().next_noticed(world, waiting, start, uses)
         k = kernels.get()
         e, a = world.employees, world.administrators
         if (k is None or start >= len(waiting) or not e.n or not a.n or not is_table_k(e.knowledge)
@@ -121,6 +123,8 @@ class OPA(Paradigm):
         kept on its problem in the same order. None, with nothing done, where the phase must take them
         one by one: no kernels (or not numpy's exponentials), no employee, administrator or politician,
         a table or vector not of the plain kind, hours that are not plain floats."""
+        if not self._stands_in(OPA):
+            return None
         e, a, pol, p = world.employees, world.administrators, world.politicians, self.params
         if not pol.n or type(p.link_hours) is not float or type(p.case_hours) is not float:
             return None
@@ -205,6 +209,8 @@ class OPA(Paradigm):
         recorded, problem by problem in the same order. False, with nothing done, where the phase must take
         the problems one by one: no kernels (or not numpy's exponentials), no employees or administrators,
         a table or vector not of the plain kind, hours that are not a plain float."""
+        if not self._stands_in(OPA):
+            return False
         k = kernels.get()
         if k is None or not k.EXPONENTIALS:
             return False
@@ -245,6 +251,32 @@ class OPA(Paradigm):
             q.ready_at = at
             q.stage = Stage.DESIGNED
         return True
+
+    def decide_all(self, world, ready, uses):
+        """:meth:`decide` for every problem of ``ready`` in turn, the council's cases and hearings in one
+        compiled call (:meth:`Paradigm._council`), then each hearing's direction, fit and participants
+        set, problem by problem in the same order; None where the phase must take them one by one."""
+        if not self._stands_in(OPA):
+            return None
+        p = self.params
+        n = len(ready)
+        if uses:
+            return None
+        got = self._council(world, ready, [True] * n, [0] * n, p.case_hours, float(p.hearing_share),
+                            int(p.hearing_seats), float(p.hearing_completeness))
+        if got is None:
+            return None
+        held, influence, directions, fits = got[4].tolist(), got[5].tolist(), got[6], got[7].tolist()
+        heard, ends = got[8], got[9].tolist()
+        at, lo = world.now + p.rule_delay, 0
+        for i, q in enumerate(ready):
+            if held[i]:
+                q.direction = directions[i].copy()
+                q.fit = fits[i]
+                world.record_participation(q, heard[lo:ends[i]].copy(), mech.RUNG_PANEL, influence[i])
+            lo = ends[i]
+            q.ready_at = at
+        return [True] * n
 
     def decide(self, world, problem):
         p = self.params
