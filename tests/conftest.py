@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from govsim import kernels
 from govsim.config import validate
 from govsim.model import GovModel
 
@@ -24,6 +25,20 @@ def root() -> Path:
 @pytest.fixture(scope="session")
 def scenarios_dir(root) -> Path:
     return root / "scenarios"
+
+
+@pytest.fixture(params=["python forms", "compiled"])
+def forms(request):
+    """Runs within the test through the Python forms, then through the compiled kernels and batches (a
+    rule set's subclass, such as a test's reference form, takes its problems one by one through its
+    own methods either way)."""
+    if request.param == "compiled":
+        with kernels.enabled() as k:
+            assert k is not None, "the compiled kernels could not be loaded"
+            yield request.param
+    else:
+        with kernels.disabled():
+            yield request.param
 
 
 @pytest.fixture

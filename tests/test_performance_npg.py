@@ -303,7 +303,7 @@ def assert_same_runs(fast, plain) -> None:
 
 
 @pytest.mark.parametrize("name", list(SETTINGS))
-def test_runs_equal_the_plain_computation(name):
+def test_runs_equal_the_plain_computation(forms, name):
     fast, plain = _run(SETTINGS[name], False), _run(SETTINGS[name], True)
     assert isinstance(plain.paradigm, PlainNPG) and type(fast.paradigm) is NPG
     assert_same_runs(fast, plain)

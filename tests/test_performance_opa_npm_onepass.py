@@ -260,7 +260,7 @@ RUNS = [
 
 
 @pytest.mark.parametrize("paradigm,extra,seed", RUNS)
-def test_whole_runs_equal_the_previous_forms(paradigm, extra, seed):
+def test_whole_runs_equal_the_previous_forms(forms, paradigm, extra, seed):
     scenario = {"paradigm": paradigm, "metagovernance": "none", "seed": seed, "population": {"citizens": 900},
                 **extra}
     previous = {"opa": PreviousOPA, "npm": PreviousNPM}[paradigm]

@@ -305,7 +305,7 @@ RUNS = [
 
 
 @pytest.mark.parametrize("paradigm,extra,seed", RUNS)
-def test_rule_sets_run_exactly_as_written_with_the_mechanisms(paradigm, extra, seed):
+def test_rule_sets_run_exactly_as_written_with_the_mechanisms(forms, paradigm, extra, seed):
     scenario = {"paradigm": paradigm, "metagovernance": "none", "seed": seed, "population": {"citizens": 1200},
                 **extra}
     reference = {"opa": ReferenceOPA, "npm": ReferenceNPM}[paradigm]
