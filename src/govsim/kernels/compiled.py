@@ -1830,32 +1830,28 @@ def arena_notice(start, ids, needs, salience, aff, aff_end, will, watchers, cpro
 
 
 @nb.njit(cache=True)
-def council_decisions(g_dec, g_hear, pids, rounds, cases, hours, left, booked, pool, need, public, hearing, seats,
-                      completeness, openness, aff, aff_end, will, ck, needs, directions, coverages, wickedness, noise,
-                      fused, log_fn, exp_fn):
-    """The council's part of a step's decisions, problem after problem in the phase's order.
+def council_decisions(g_dec, g_hear, pids, hours, left, booked, pool, need, public, hearing, seats, completeness,
+                      openness, aff, aff_end, will, ck, needs, directions, coverages, wickedness, noise, fused, log_fn,
+                      exp_fn):
+    """``OPA.decide`` for a step's designed problems, one after another in the phase's order.
 
-    A problem handled as a case (``cases``: OPA's every proposal, NPG's arenas no politician sat in):
-    the politician with most time left (numpy's argmax) gives ``hours`` of case time as
-    ``World.spend_politicians`` books one politician's; two uniforms of the ``decision`` stream at
-    ``(pid, rounds)``, the first deciding whether the committee discusses it (``World.handle_case``:
-    with chance ``min(1, pool / need)``, using up ``need`` of the committee ``pool``), the second NPG's
-    council veto. Where ``hearing >= 0`` (OPA): a uniform of the ``hearing`` stream at ``pid``; below
-    ``hearing``, with ``seats > 0``, a hearing (``OPA.decide``): ``seats`` of the affected drawn as
-    ``World.pick_willing_citizens`` draws them (numpy's logarithm, ``log_fn``), their best knowledge
-    reading the need (:func:`reading`, on from the same stream), the direction moved towards that
-    reading by the influence (the politician's openness x ``1 - completeness``) and normalised as
-    ``normalised`` does, and its fit as ``fit_of`` works it out (numpy's ``log_fn`` and ``exp_fn``).
+    Each is a case: the politician with most time left (numpy's argmax) gives ``hours`` of case time
+    as ``World.spend_politicians`` books one politician's, and a uniform of the ``decision`` stream at
+    ``(pid, 0)`` decides whether the committee discusses it (``World.handle_case``: with chance
+    ``min(1, pool / need)``, using up ``need`` of the committee ``pool``). Then a uniform of the
+    ``hearing`` stream at ``pid``; below ``hearing``, with ``seats > 0``, a hearing: ``seats`` of the
+    affected drawn as ``World.pick_willing_citizens`` draws them (numpy's logarithm, ``log_fn``), their
+    best knowledge reading the need (:func:`reading`, on from the same stream), the direction moved
+    towards that reading by the influence (the politician's openness x ``1 - completeness``) and
+    normalised as ``normalised`` does, and its fit as ``fit_of`` works it out (numpy's ``log_fn`` and
+    ``exp_fn``).
 
-    Returns, per problem: the politician (-1 for none), the hours given, whether discussed, the second
-    uniform, whether a hearing was held, the influence, the directions (changed where heard) and fits
-    (where heard), the heard one problem after another with where each ends; then the committee pool
-    and the public hours after."""
+    Returns, per problem: the hours given, whether discussed, whether a hearing was held, the influence,
+    the directions (changed where heard) and fits (where heard), the heard one problem after another
+    with where each ends; then the committee pool and the public hours after."""
     n = pids.size
-    pol = np.full(n, -1, np.int64)
     given = np.zeros(n)
     discussed = np.zeros(n, np.bool_)
-    veto = np.zeros(n)
     held = np.zeros(n, np.bool_)
     influence = np.zeros(n)
     fits = np.zeros(n)
@@ -1872,78 +1868,73 @@ def council_decisions(g_dec, g_hear, pids, rounds, cases, hours, left, booked, p
     lo = 0
     for i in range(n):
         hi = aff_end[i]
-        if cases[i]:
-            _rekey(g_dec, pids[i], rounds[i], 0)
-            u = random(g_dec)
-            veto[i] = random(g_dec)
-            r = _argmax(left)
-            pol[i] = r
-            h = left[r]
-            m = h if (h > 0.0 or h != h) else 0.0  # np.maximum(h, 0.0), then np.minimum(hours, m)
-            g = hours if (hours < m or hours != hours) else m
-            left[r] = h - g
-            booked[r] = booked[r] + g
-            total = g + 0.0
-            public += total
-            given[i] = total
-            x = pool / need
-            if u < (x if x < 1.0 else 1.0):  # Python's min(1.0, x) and max(0.0, y)
-                y = pool - need
-                pool = y if y > 0.0 else 0.0
-                discussed[i] = True
-        if hearing >= 0.0:
-            _rekey(g_hear, pids[i], 0, 0)
-            if random(g_hear) < hearing and seats > 0:
-                held[i] = True
-                m = hi - lo
-                keys = np.empty(m)
-                random_into(g_hear, keys)
+        r = _argmax(left)
+        h = left[r]
+        m = h if (h > 0.0 or h != h) else 0.0  # np.maximum(h, 0.0), then np.minimum(hours, m)
+        g = hours if (hours < m or hours != hours) else m
+        left[r] = h - g
+        booked[r] = booked[r] + g
+        total = g + 0.0
+        public += total
+        given[i] = total
+        _rekey(g_dec, pids[i], 0, 0)
+        x = pool / need
+        if random(g_dec) < (x if x < 1.0 else 1.0):  # Python's min(1.0, x) and max(0.0, y)
+            y = pool - need
+            pool = y if y > 0.0 else 0.0
+            discussed[i] = True
+        _rekey(g_hear, pids[i], 0, 0)
+        if random(g_hear) < hearing and seats > 0:
+            held[i] = True
+            m = hi - lo
+            keys = np.empty(m)
+            random_into(g_hear, keys)
+            for j in range(m):
+                if not keys[j] >= 1e-300:  # np.maximum(keys, 1e-300) (a uniform is never NaN)
+                    keys[j] = 1e-300
+            numpy_unary(log_fn, keys, keys, m)
+            for j in range(m):
+                keys[j] = keys[j] / (will[aff[lo + j]] + 1e-9)
+            start = n_heard
+            if seats >= m:  # top_rows of all: every row
                 for j in range(m):
-                    if not keys[j] >= 1e-300:  # np.maximum(keys, 1e-300) (a uniform is never NaN)
-                        keys[j] = 1e-300
-                numpy_unary(log_fn, keys, keys, m)
-                for j in range(m):
-                    keys[j] = keys[j] / (will[aff[lo + j]] + 1e-9)
-                start = n_heard
-                if seats >= m:  # top_rows of all: every row
-                    for j in range(m):
-                        heard[n_heard] = aff[lo + j]
-                        n_heard += 1
-                else:  # the best scores, the first rows among equals
-                    taken = np.zeros(m, np.bool_)
-                    for t in range(seats):
-                        b = _best_left(keys, taken)
-                        taken[b] = True
-                        heard[n_heard] = aff[lo + b]
-                        n_heard += 1
-                heard[start:n_heard].sort()
-                one[0] = pol[i]
-                inf = _gathered_mean(openness, one, 0, 1, tmp) * (1.0 - completeness)
-                influence[i] = inf
-                cov[:] = 0.0
-                _rows_max(cov, ck, heard[start:n_heard], True)
-                view = reading(g_hear, needs[i], cov, ones, noise, wickedness[i], no_links, 0, fused, False)
-                rest = 1.0 - inf
-                d = dirs[i]
-                for k in range(5):
-                    d[k] = rest * d[k] + inf * view[k]
-                _normalise_into(d, False)
-                for k in range(5):  # log(clip(coverage, 1e-3, 1)): np.maximum, then np.minimum (NaN kept)
-                    x = coverages[i, k]
-                    x = 1e-3 if x < 1e-3 else x
-                    scratch[k] = 1.0 if x > 1.0 else x
-                numpy_unary(log_fn, scratch, scratch[5:], 5)
-                nd = needs[i]
-                weighted = (nd[0] * scratch[5] + nd[1] * scratch[6] + nd[2] * scratch[7] + nd[3] * scratch[8]
-                            + nd[4] * scratch[9])
-                capability = _numpy_scalar(exp_fn, weighted, scratch)
-                overlap = d[0] if d[0] < nd[0] else nd[0]
-                for k in range(1, 5):
-                    overlap += d[k] if d[k] < nd[k] else nd[k]
-                fits[i] = overlap * capability
+                    heard[n_heard] = aff[lo + j]
+                    n_heard += 1
+            else:  # the best scores, the first rows among equals
+                taken = np.zeros(m, np.bool_)
+                for t in range(seats):
+                    b = _best_left(keys, taken)
+                    taken[b] = True
+                    heard[n_heard] = aff[lo + b]
+                    n_heard += 1
+            heard[start:n_heard].sort()
+            one[0] = r
+            inf = _gathered_mean(openness, one, 0, 1, tmp) * (1.0 - completeness)
+            influence[i] = inf
+            cov[:] = 0.0
+            _rows_max(cov, ck, heard[start:n_heard], True)
+            view = reading(g_hear, needs[i], cov, ones, noise, wickedness[i], no_links, 0, fused, False)
+            rest = 1.0 - inf
+            d = dirs[i]
+            for k in range(5):
+                d[k] = rest * d[k] + inf * view[k]
+            _normalise_into(d, False)
+            for k in range(5):  # log(clip(coverage, 1e-3, 1)): np.maximum, then np.minimum (NaN kept)
+                x = coverages[i, k]
+                x = 1e-3 if x < 1e-3 else x
+                scratch[k] = 1.0 if x > 1.0 else x
+            numpy_unary(log_fn, scratch, scratch[5:], 5)
+            nd = needs[i]
+            weighted = (nd[0] * scratch[5] + nd[1] * scratch[6] + nd[2] * scratch[7] + nd[3] * scratch[8]
+                        + nd[4] * scratch[9])
+            capability = _numpy_scalar(exp_fn, weighted, scratch)
+            overlap = d[0] if d[0] < nd[0] else nd[0]
+            for k in range(1, 5):
+                overlap += d[k] if d[k] < nd[k] else nd[k]
+            fits[i] = overlap * capability
         h_end[i] = n_heard
         lo = hi
-    return pol, given, discussed, veto, held, influence, dirs, fits, heard[:n_heard].copy(), h_end, pool, public
+    return given, discussed, held, influence, dirs, fits, heard[:n_heard].copy(), h_end, pool, public
 
 
 # --------------------------------------------------------------------------- implementation
@@ -2402,10 +2393,9 @@ def warm() -> None:
         team_designs(rows[:2], rows[:2], table[:2].copy(), table[:2].copy(), rows[:3], np.array([1, 3]), rows[:2],
                      views, views, views, True, 60.0, 0.5, 1, 1, np.nan, values.copy(), 0.0, 60.0, 3.0, table, table,
                      values, values, loops[0], loops[1], 0.5, 1.0, 0.1, 0.5, np.ones(5), 0.1)
-        council_decisions(views, views, rows[:2], rows[:2], np.ones(2, np.bool_), 2.0, values.copy(), values.copy(),
-                          10.0, 6.0, 0.0, 0.5, 2, 0.9, values, rows, np.array([2, 4]), values, table,
-                          table[:2].copy(), table[:2].copy(), table[:2].copy(), values[:2], 0.1, True, loops[0],
-                          loops[1])
+        council_decisions(views, views, rows[:2], 2.0, values.copy(), values.copy(), 10.0, 6.0, 0.0, 0.5, 2, 0.9,
+                          values, rows, np.array([2, 4]), values, table, table[:2].copy(), table[:2].copy(),
+                          table[:2].copy(), values[:2], 0.1, True, loops[0], loops[1])
         chain_designs(rows[:2], rows[:2], table[:2].copy(), table[:2].copy(), rows, np.array([2, 4]), views, views,
                       views, views, views, True, 60.0, 0.5, 1, 1, np.nan, values.copy(), 0.0, 60.0, 3.0, rows * 0, rows,
                       np.array([0, 4]), 4, *scratch, table[:2].copy(), table, table, values, values, loops[0],

@@ -29,7 +29,7 @@ from govsim import kernels
 from govsim import mechanisms as mech
 from govsim.fields import param
 from govsim.problems import Group, Problem, Stage
-from govsim.world import is_table_k, rows_joined
+from govsim.world import is_table_k
 
 if TYPE_CHECKING:  # pragma: no cover
     from govsim.world import World
@@ -141,7 +141,6 @@ def perceived(need: np.ndarray, coverage: np.ndarray, visibility: list[float] | 
 # Arguments of the compiled reading, writable as the others are (numba compiles a read-only array's type
 # apart); never written.
 _SEES_ALL = np.ones(mech.K)
-_NO_ROWS = np.zeros(0, dtype=np.int64)
 _NO_LINKS = np.zeros((2, mech.K))
 
 
@@ -455,58 +454,6 @@ class Paradigm(ABC):
         one; the answer for each, or None (a problem not admitted), in their order. Or do nothing and
         return None, and the phase takes them one by one. A rule set with a batched path overrides this."""
         return None
-
-    def _council(self, world: World, ready: list[Problem], cases: list[bool], rounds: list[int], hours: float,
-                 hearing: float = -1.0, seats: int = 0, completeness: float = 0.0) -> tuple | None:
-        """The council's part of ``ready``'s decisions in one compiled call
-        (:func:`govsim.kernels.compiled.council_decisions`: the same draws and numbers): for each problem
-        handled as a case (``cases``) the politician with most time left gives ``hours`` of case time
-        and the committee may discuss it (``World.handle_case``, from the ``decision`` stream at the
-        problem's id and ``rounds``); with ``hearing >= 0`` a hearing as :meth:`OPA.decide
-        <govsim.paradigms.opa.OPA.decide>` holds it. The politicians' hours, the committee's pool and
-        the public hours are booked; each problem's hours, ``political_case`` and ``discussed`` set.
-        Returns the kernel's answers per problem (see there), or None, with nothing changed, where the
-        Python forms must run."""
-        k = kernels.get()
-        pol, c = world.politicians, world.citizens
-        need = world.politics.discussion_hours
-        if (k is None or not k.EXPONENTIALS or pol.n == 0 or type(hours) is not float or not need > 0
-                or not is_table_k(c.knowledge)):
-            return None
-        loops = kernels.numpy_loops(k)
-        order = kernels.dot_order(k)
-        streams = world.streams
-        views = [streams.views_of(streams.get(name, 0)) for name in ("decision", "hearing")]
-        if loops is None or order < 0 or None in views:
-            return None
-        if hearing >= 0.0 and not all(plain_k(q.need) and plain_k(q.direction) and plain_k(q.coverage)
-                                      for q in ready):
-            return None
-        n = len(ready)
-        if hearing >= 0.0:
-            needs = np.array([q.need for q in ready])
-            directions = np.array([q.direction for q in ready])
-            coverages = np.array([q.coverage for q in ready])
-            aff, aff_end = rows_joined([q.affected for q in ready])
-        else:
-            needs = directions = coverages = np.zeros((n, mech.K))
-            aff, aff_end = _NO_ROWS, np.zeros(n, dtype=np.int64)
-        got = k.council_decisions(
-            *views, np.array([q.id for q in ready], dtype=np.int64), np.array(rounds, dtype=np.int64),
-            np.array(cases, dtype=bool), hours, pol.hours_left, pol.case_hours, float(world.committee_pool),
-            float(need), float(world.public_hours), float(hearing), int(seats), float(completeness), pol.openness,
-            aff, aff_end, c.willingness, c.knowledge, needs, directions, coverages,
-            np.array([q.wickedness for q in ready], dtype=float), float(world.core.definition_noise), order == 1,
-            loops[0], loops[1])
-        world.committee_pool, world.public_hours = got[-2], got[-1]
-        given, discussed = got[1].tolist(), got[2].tolist()
-        for i, q in enumerate(ready):
-            if cases[i]:
-                q.public_hours += given[i]
-                q.political_case = True
-                if discussed[i]:
-                    q.discussed = True
-        return got
 
     # Phase 5 -------------------------------------------------------------
     @abstractmethod

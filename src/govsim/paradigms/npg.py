@@ -828,38 +828,6 @@ class NPG(Paradigm):
                       learned if learning > 0 else 0.0)
         return True
 
-    def decide_all(self, world, ready, uses):
-        """:meth:`decide` for every problem of ``ready`` in turn, the council's cases in one compiled call
-        (:meth:`Paradigm._council`), then each problem's veto, participants and next step set, problem
-        by problem in the same order; None where the phase must take them one by one (an arena not yet
-        formed, one defined under another rule set, forms through the metagovernance tools)."""
-        if not self._stands_in(NPG):
-            return None
-        if uses or any(q.arena is None for q in ready):
-            return None
-        p = self.params
-        cases = [q.group.politicians.size == 0 for q in ready]
-        veto = cases  # (read only for cases)
-        if any(cases):  # (otherwise nothing is drawn or booked: the decision stream is keyed by problem)
-            got = self._council(world, ready, cases, [q.rounds for q in ready], p.meeting_hours)
-            if got is None:
-                return None
-            veto = got[3].tolist()
-        after, out = world.now + 1, []
-        for i, q in enumerate(ready):
-            if cases[i]:
-                if veto[i] < p.council_veto * (1.0 - q.alignment):
-                    q.ready_at = after
-                    out.append(False)
-                    continue
-            else:
-                q.political_case = True
-                q.discussed = True  # politicians shaped it in the arena
-            world.record_participation(q, q.group.citizens, q.arena.rung, q.influence)
-            q.ready_at = after
-            out.append(True)
-        return out
-
     def decide(self, world, problem):
         p, group, arena = self.params, problem.group, self._adopt(world, problem)
         u_case, u_veto = world.streams.get("decision", problem.id, problem.rounds).random(2)

@@ -253,30 +253,49 @@ class OPA(Paradigm):
         return True
 
     def decide_all(self, world, ready, uses):
-        """:meth:`decide` for every problem of ``ready`` in turn, the council's cases and hearings in one
-        compiled call (:meth:`Paradigm._council`), then each hearing's direction, fit and participants
-        set, problem by problem in the same order; None where the phase must take them one by one."""
+        """:meth:`decide` for every problem of ``ready`` in turn, in one compiled call
+        (:func:`govsim.kernels.compiled.council_decisions`: the same draws and numbers): each case's
+        politician, case hours and committee discussion, and each hearing (who is heard, their reading,
+        the direction and its fit); then what each left set on its problem, in the same order. None,
+        with nothing done, where the phase must take them one by one: no kernels (or not numpy's
+        exponentials, logarithm and exponential), no politician, a table or vector not of the plain
+        kind, hours that are not a plain float."""
         if not self._stands_in(OPA):
             return None
-        p = self.params
-        n = len(ready)
-        if uses:
+        k, p, pol, c = kernels.get(), self.params, world.politicians, world.citizens
+        need = world.politics.discussion_hours
+        if (uses or k is None or not k.EXPONENTIALS or not pol.n or type(p.case_hours) is not float
+                or not need > 0 or not is_table_k(c.knowledge)
+                or not all(plain_k(q.need) and plain_k(q.direction) and plain_k(q.coverage) for q in ready)):
             return None
-        got = self._council(world, ready, [True] * n, [0] * n, p.case_hours, float(p.hearing_share),
-                            int(p.hearing_seats), float(p.hearing_completeness))
-        if got is None:
+        loops, order, streams = kernels.numpy_loops(k), kernels.dot_order(k), world.streams
+        views = [streams.views_of(streams.get(name, 0)) for name in ("decision", "hearing")]
+        if loops is None or order < 0 or None in views:
             return None
-        held, influence, directions, fits = got[4].tolist(), got[5].tolist(), got[6], got[7].tolist()
-        heard, ends = got[8], got[9].tolist()
+        given, discussed, held, influence, directions, fits, heard, ends, pool, public = k.council_decisions(
+            *views, np.array([q.id for q in ready], dtype=np.int64), p.case_hours, pol.hours_left, pol.case_hours,
+            float(world.committee_pool), float(need), float(world.public_hours), float(p.hearing_share),
+            int(p.hearing_seats), float(p.hearing_completeness), pol.openness,
+            *rows_joined([q.affected for q in ready]), c.willingness, c.knowledge, np.array([q.need for q in ready]),
+            np.array([q.direction for q in ready]), np.array([q.coverage for q in ready]),
+            np.array([q.wickedness for q in ready], dtype=float), float(world.core.definition_noise), order == 1,
+            loops[0], loops[1])
+        world.committee_pool, world.public_hours = pool, public
+        given, discussed, held = given.tolist(), discussed.tolist(), held.tolist()
+        influence, fits, ends = influence.tolist(), fits.tolist(), ends.tolist()
         at, lo = world.now + p.rule_delay, 0
         for i, q in enumerate(ready):
+            q.public_hours += given[i]
+            q.political_case = True
+            if discussed[i]:
+                q.discussed = True
             if held[i]:
                 q.direction = directions[i].copy()
                 q.fit = fits[i]
                 world.record_participation(q, heard[lo:ends[i]].copy(), mech.RUNG_PANEL, influence[i])
             lo = ends[i]
             q.ready_at = at
-        return [True] * n
+        return [True] * len(ready)
 
     def decide(self, world, problem):
         p = self.params
