@@ -1868,13 +1868,8 @@ def council_decisions(g_dec, g_hear, pids, hours, left, booked, pool, need, publ
     lo = 0
     for i in range(n):
         hi = aff_end[i]
-        r = _argmax(left)
-        h = left[r]
-        m = h if (h > 0.0 or h != h) else 0.0  # np.maximum(h, 0.0), then np.minimum(hours, m)
-        g = hours if (hours < m or hours != hours) else m
-        left[r] = h - g
-        booked[r] = booked[r] + g
-        total = g + 0.0
+        one[0] = _argmax(left)
+        total = _give_politicians(one, hours, left, booked)  # World.spend_politicians, case time
         public += total
         given[i] = total
         _rekey(g_dec, pids[i], 0, 0)
@@ -1908,7 +1903,6 @@ def council_decisions(g_dec, g_hear, pids, hours, left, booked, pool, need, publ
                     heard[n_heard] = aff[lo + b]
                     n_heard += 1
             heard[start:n_heard].sort()
-            one[0] = r
             inf = _gathered_mean(openness, one, 0, 1, tmp) * (1.0 - completeness)
             influence[i] = inf
             cov[:] = 0.0
