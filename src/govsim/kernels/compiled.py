@@ -1019,6 +1019,21 @@ def _numpy_scalar(fn, v, scratch):
     return scratch[1]
 
 
+@nb.njit(inline="always", cache=True)
+def _fit(need, aim, scratch, log_fn, exp_fn):
+    """``fit_of(aim, need, log_coverage(coverage))`` with the clipped coverage in ``scratch[:5]`` (its
+    logarithms go into ``scratch[5:]``): numpy's ``log`` and ``exp`` (``log_fn``, ``exp_fn``), the sums
+    Python's, left to right."""
+    numpy_unary(log_fn, scratch, scratch[5:], 5)
+    weighted = (need[0] * scratch[5] + need[1] * scratch[6] + need[2] * scratch[7] + need[3] * scratch[8]
+                + need[4] * scratch[9])
+    capability = _numpy_scalar(exp_fn, weighted, scratch)
+    overlap = aim[0] if aim[0] < need[0] else need[0]
+    for d in range(1, 5):
+        overlap += aim[d] if aim[d] < need[d] else need[d]
+    return overlap * capability
+
+
 @nb.njit(cache=True)
 def design_from_best(best, has_best, sharing, scaled, need, aim, log_fn, exp_fn, g_nov, g_std, pid, rounds, low,
                      width, slack, constraint, share, defined, has_defined, codified, k0, r0, k1, r1, k2, r2, k3,
@@ -1045,14 +1060,7 @@ def design_from_best(best, has_best, sharing, scaled, need, aim, log_fn, exp_fn,
         diversity = 0.0
         coverage = np.zeros(5)
         scratch[:5] = 1e-3
-    numpy_unary(log_fn, scratch, scratch[5:], 5)
-    weighted = (need[0] * scratch[5] + need[1] * scratch[6] + need[2] * scratch[7] + need[3] * scratch[8]
-                + need[4] * scratch[9])
-    capability = _numpy_scalar(exp_fn, weighted, scratch)
-    overlap = aim[0] if aim[0] < need[0] else need[0]
-    for d in range(1, 5):
-        overlap += aim[d] if aim[d] < need[d] else need[d]
-    fit = overlap * capability
+    fit = _fit(need, aim, scratch, log_fn, exp_fn)
     _rekey(g_nov, pid, rounds, 0)
     u = low + width * random(g_nov)
     novelty = diversity * slack * (1.0 - constraint) * u
@@ -1913,19 +1921,11 @@ def council_decisions(g_dec, g_hear, pids, hours, left, booked, pool, need, publ
             for k in range(5):
                 d[k] = rest * d[k] + inf * view[k]
             _normalise_into(d, False)
-            for k in range(5):  # log(clip(coverage, 1e-3, 1)): np.maximum, then np.minimum (NaN kept)
+            for k in range(5):  # clip(coverage, 1e-3, 1): np.maximum, then np.minimum (NaN kept)
                 x = coverages[i, k]
                 x = 1e-3 if x < 1e-3 else x
                 scratch[k] = 1.0 if x > 1.0 else x
-            numpy_unary(log_fn, scratch, scratch[5:], 5)
-            nd = needs[i]
-            weighted = (nd[0] * scratch[5] + nd[1] * scratch[6] + nd[2] * scratch[7] + nd[3] * scratch[8]
-                        + nd[4] * scratch[9])
-            capability = _numpy_scalar(exp_fn, weighted, scratch)
-            overlap = d[0] if d[0] < nd[0] else nd[0]
-            for k in range(1, 5):
-                overlap += d[k] if d[k] < nd[k] else nd[k]
-            fits[i] = overlap * capability
+            fits[i] = _fit(needs[i], d, scratch, log_fn, exp_fn)
         h_end[i] = n_heard
         lo = hi
     return given, discussed, held, influence, dirs, fits, heard[:n_heard].copy(), h_end, pool, public
