@@ -1435,3 +1435,40 @@ def test_deliberation_runs_compiled(kernels_on, monkeypatch):
     assert frame.equals(frame0) and table.equals(table0)
     assert calls["n"] > 60
 
+
+
+@pytest.mark.parametrize("paradigm", ["opa", "npm", "npg"])
+def test_a_variant_of_a_rule_set_has_its_own_methods_called(kernels_on, paradigm):
+    # The batches and compiled scans stand in for a shipped rule set's notice, define, design and decide;
+    # a subclass that overrides them has them called, the kernels loaded or not
+    base = REGISTRY[paradigm]
+    calls = {"notice": 0, "define": 0, "design": 0, "decide": 0}
+
+    class Variant(base):
+        def notice(self, world, problem, rng):
+            calls["notice"] += 1
+            return super().notice(world, problem, rng)
+
+        def define(self, world, problem):
+            calls["define"] += 1
+            return super().define(world, problem)
+
+        def design(self, world, problem):
+            calls["design"] += 1
+            return super().design(world, problem)
+
+        def decide(self, world, problem):
+            calls["decide"] += 1
+            return super().decide(world, problem)
+
+    cfg = {"paradigm": paradigm, "seed": 3, "population": {"citizens": 2000}}
+    m = GovModel(validate(cfg), history=False)
+    m.paradigm = Variant(m.paradigm.params)
+    for _ in range(16):
+        m.step()
+    assert min(calls.values()) > 5, calls
+    # and the variant's run is the shipped rule set's (its methods only count)
+    shipped = GovModel(validate(cfg), history=False)
+    for _ in range(16):
+        shipped.step()
+    assert m.problem_table().equals(shipped.problem_table())
