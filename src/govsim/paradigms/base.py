@@ -393,12 +393,15 @@ class Paradigm(ABC):
     def _scan_done(self) -> None:
         self._scan = None
 
-    def _phase_arrays(self, world: World, waiting: list[Problem], stream: str) -> tuple | None:
-        """What a compiled noticing-and-defining of ``waiting`` reads besides the tables: the kernels, the
-        scan's arrays (:meth:`_noticing_arrays`, let go at once), the state views of the ``staffing``
-        stream and of the definition's ``stream``, and what admission works from (``World.admission``);
-        None where the Python form must run (no kernels or not numpy's exponentials, no employees or
-        administrators, their knowledge not of the plain kind, a dot product not added as numpy does)."""
+    def _phase_arrays(self, world: World, waiting: list[Problem], stream: str, owner: type) -> tuple | None:
+        """What ``owner``'s compiled noticing-and-defining of ``waiting`` reads besides the tables: the
+        kernels, the scan's arrays (:meth:`_noticing_arrays`, let go at once), the state views of the
+        ``staffing`` stream and of the definition's ``stream``, and what admission works from
+        (``World.admission``); None where the Python form must run (a subclass of ``owner``, see
+        :meth:`_stands_in`; no kernels or not numpy's exponentials, no employees or administrators, their
+        knowledge not of the plain kind, a dot product not added as numpy does)."""
+        if not self._stands_in(owner):
+            return None
         k = kernels.get()
         e, a = world.employees, world.administrators
         if (k is None or not k.EXPONENTIALS or not e.n or not a.n or not is_table_k(e.knowledge)

@@ -122,14 +122,12 @@ class NPM(Paradigm):
         definition kept on its problem in the same order. None, with nothing done, where the phase must
         take them one by one: no kernels (or not numpy's exponentials), no employees, administrators or
         providers, no team, a table or vector not of the plain kind, hours that are not a plain float."""
-        if not self._stands_in(NPM):
-            return None
         e, a, c, p = world.employees, world.administrators, world.citizens, self.params
         P = world.providers.n
         if (not P or p.team_size < 1 or type(p.manager_hours) is not float
                 or int(c.provider.max(initial=0)) >= P or int(c.provider.min(initial=0)) < 0):
             return None
-        arrays = self._phase_arrays(world, waiting, "definition")
+        arrays = self._phase_arrays(world, waiting, "definition", NPM)
         if arrays is None:
             return None
         k, (ids, needs, aff, aff_end, g_notice, g_cong, _), g_staff, g_def, (total, congestion, floor) = arrays

@@ -123,12 +123,10 @@ class OPA(Paradigm):
         kept on its problem in the same order. None, with nothing done, where the phase must take them
         one by one: no kernels (or not numpy's exponentials), no employee, administrator or politician,
         a table or vector not of the plain kind, hours that are not plain floats."""
-        if not self._stands_in(OPA):
-            return None
         e, a, pol, p = world.employees, world.administrators, world.politicians, self.params
         if not pol.n or type(p.link_hours) is not float or type(p.case_hours) is not float:
             return None
-        arrays = self._phase_arrays(world, waiting, "chain")
+        arrays = self._phase_arrays(world, waiting, "chain", OPA)
         if arrays is None:
             return None
         k, (ids, needs, aff, aff_end, g_notice, g_cong, picked), g_staff, g_chain, (total, congestion, floor) = arrays
