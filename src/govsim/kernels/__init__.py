@@ -43,7 +43,7 @@ AFTER_COMPILE = 200_000
 """Problems arrived without the kernels, in the processes on this machine together, before a process
 compiles them where numba's cache has none for this machine (``GOVSIM_JIT=auto``). Compiling takes
 about two minutes (112 s on a quiet 2-core machine); the kernels save 0.06–0.37 ms of CPU per arriving
-problem (1k and 10k citizens, docs/performance.md, measured before the batched phases, which save
+problem (1k and 10k citizens, docs/performance-log.md, measured before the batched phases, which save
 more), so by then running without them has cost about as much extra time as compiling them takes,
 within a factor of two: rent until the rent paid is about the price, then buy."""
 
