@@ -2,7 +2,7 @@
 
     python benchmarks/run.py                 # the full suite (tens of minutes on two cores)
     python benchmarks/run.py --quick         # 1k and 10k citizens, fewer repetitions, no 1M run
-    python benchmarks/run.py --only scale    # one part: scale, growth, million, long, startup, sweep
+    python benchmarks/run.py --only scale    # one part: scale, growth, million, long, phases, startup, sweep
     python benchmarks/run.py --only million --million-steps 100   # 1M citizens x 100 steps
 
 Every measurement runs in a fresh Python process, so its peak memory (peak resident set
@@ -36,6 +36,10 @@ Parts:
   20 (981-1000 of 1000), in wall-clock and CPU time, the median over ``--long-seeds`` seeds
   (default 5: what a 20-step window asks of the model depends on the run's state), with the
   mean CPU time of each block of 100 steps and the ratio per problem in flight.
+- **phases**: where a step's time goes at 10k citizens, for each paradigm (NPG under hands-off
+  and hands-on): wall ms per step in each phase of ``model.phases``, and the part of it spent
+  inside the compiled kernels (each kernel's calls timed, dispatch included), medians over the
+  repetitions of 200 steps after 20. The timers add about a microsecond to each kernel call.
 - **startup**: wall time of ``govsim --help`` and of ``python -c "import govsim"``, and what
   loading the compiled kernels adds to a process (importing numba, reading numba's cache).
 
@@ -84,7 +88,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), os.env
 SWEEP_JIT = os.environ.get("GOVSIM_JIT", "0")
 os.environ.setdefault("GOVSIM_JIT", "1")
 JOB_TIMEOUT_S = 900
-PARTS = ("scale", "growth", "million", "long", "startup", "sweep")
+PARTS = ("scale", "growth", "million", "long", "phases", "startup", "sweep")
 
 
 def public_sector(citizens: int) -> dict:
@@ -154,6 +158,70 @@ def job_govsim(spec: dict) -> dict:
             "peak_mib": _peak_rss_mib(), "problems": work, "open_per_step": in_flight}
 
 
+def job_phases(spec: dict) -> dict:
+    """Wall time of each phase of a step, and of the compiled kernels' calls inside it, over
+    ``steps`` steps after ``warmup``."""
+    from govsim.config import validate
+    from govsim.model import GovModel
+    from govsim.phases import Phase
+    from govsim.runner import gc_for_run
+
+    scenario = validate({"paradigm": spec["paradigm"], "metagovernance": spec.get("metagovernance", "none"),
+                         "seed": spec.get("seed", 1), "steps": spec["warmup"] + spec["steps"],
+                         "population": {"citizens": spec["citizens"]}})
+    _warm_kernels()
+    model = GovModel(scenario, history=False)
+    in_phase = {"name": ""}
+    spent: dict[str, float] = {}
+    inside: dict[str, float] = {}
+
+    def timed(kernel):
+        def call(*args):
+            t = time.perf_counter()
+            out = kernel(*args)
+            name = in_phase["name"]
+            inside[name] = inside.get(name, 0.0) + time.perf_counter() - t
+            return out
+        return call
+
+    def timer(phase):
+        def run(m):
+            in_phase["name"] = phase.name
+            t = time.perf_counter()
+            phase.run(m)
+            spent[phase.name] = spent.get(phase.name, 0.0) + time.perf_counter() - t
+        return Phase(phase.name, run, phase.theory, phase.doc)
+
+    from govsim import kernels
+
+    compiled = kernels.get()  # the kernels in use from the first step (GOVSIM_JIT=1), if any
+    originals = {}
+    if compiled is not None:  # each kernel's calls timed and counted to the phase that makes them
+        from numba.core.registry import CPUDispatcher
+
+        originals = {name: getattr(compiled, name) for name in dir(compiled)
+                     if isinstance(getattr(compiled, name), CPUDispatcher)}
+    with gc_for_run() as after_step:  # as simulate() steps a model
+        for _ in range(spec["warmup"]):
+            model.step()
+            after_step()
+        model.phases[:] = [timer(ph) for ph in model.phases]
+        for name, kernel in originals.items():
+            setattr(compiled, name, timed(kernel))
+        try:
+            t = time.perf_counter()
+            for _ in range(spec["steps"]):
+                model.step()
+                after_step()
+            total = time.perf_counter() - t
+        finally:
+            for name, kernel in originals.items():
+                setattr(compiled, name, kernel)
+    per = 1000.0 / spec["steps"]
+    return {"ms_per_step": total * per, "phases": {k: v * per for k, v in spent.items()},
+            "kernels": {k: inside.get(k, 0.0) * per for k in spent}, "open_at_end": len(model.world.open)}
+
+
 def job_reference(spec: dict) -> dict:
     """Mesa's VirusOnNetwork with a sparse G(n, p) graph, at ``n`` agents."""
     import networkx as nx
@@ -194,7 +262,7 @@ def job_runs(spec: dict) -> dict:
     return {"cpu_s": time.process_time() - c}
 
 
-JOBS = {"govsim": job_govsim, "reference": job_reference, "runs": job_runs}
+JOBS = {"govsim": job_govsim, "phases": job_phases, "reference": job_reference, "runs": job_runs}
 
 
 def run_job(kind: str, spec: dict, timeout: float = JOB_TIMEOUT_S) -> dict:
@@ -277,6 +345,30 @@ def part_scale(sizes: list[int], reps: int, steps_for) -> dict:
                     arrivals = _median([r["problems"]["arrived"] / steps for r in ok])
                     s["budget"] = budget(s["ms_per_step"], floor["ms_per_step"], arrivals, ref["ms_per_step"])
             out[f"{par}/{meta}@{n}"] = s
+    return out
+
+
+def part_phases(citizens: int, steps: int, reps: int) -> dict:
+    """:func:`job_phases` for each rule set, interleaved: the median of each phase's ms per step."""
+    configs = [("opa", "none"), ("npm", "none"), ("npg", "hands_off"), ("npg", "hands_on")]
+    raw: dict = {c: [] for c in configs}
+    for _ in range(reps):
+        for par, meta in configs:
+            raw[(par, meta)].append(run_job("phases", {"paradigm": par, "metagovernance": meta,
+                                                       "citizens": citizens, "steps": steps, "warmup": 20}))
+    out: dict = {}
+    for (par, meta), res in raw.items():
+        ok = [r for r in res if "error" not in r]
+        if not ok:
+            out[f"{par}/{meta}"] = {"error": res[0]["error"]}
+            continue
+        names = list(ok[0]["phases"])
+        out[f"{par}/{meta}"] = {
+            "citizens": citizens, "steps": steps, "repetitions": len(ok),
+            "ms_per_step": _median([r["ms_per_step"] for r in ok]),
+            "phases": {n: _median([r["phases"].get(n, 0.0) for r in ok]) for n in names},
+            "kernels": {n: _median([r["kernels"].get(n, 0.0) for r in ok]) for n in names},
+        }
     return out
 
 
@@ -637,6 +729,19 @@ def print_report(figures: dict) -> None:
             print(f"{int(n):<24,}{g['cpu_ms_per_step']:>12.1f}{g['wall_ms_per_step']:>13.1f}"
                   f"{g['cpu_ms_per_arrived_problem']:>15.3f}{g['arrived']:>9}{g['designs_per_1000']:>11.0f}"
                   f"{g['closed_per_1000']:>10.0f}{_fmt(g.get('cpu_ratio_paired', ''), '>12.2f'):>12}")
+    phases = {k: v for k, v in figures.get("phases", {}).items() if "error" not in v}
+    for key, v in figures.get("phases", {}).items():
+        if "error" in v:
+            print(f"\nphases of {key}: error: {v['error']}")
+    if phases:
+        first = next(iter(phases.values()))
+        print(f"\n{'phase at ' + format(first['citizens'], ',') + ', ms (in kernels)':<28}"
+              + "".join(f"{k:>22}" for k in phases))
+        for name in first["phases"]:
+            print(f"{name:<28}" + "".join(f"{_fmt(v['phases'].get(name, float('nan')), '.2f') + ' (' + _fmt(v['kernels'].get(name, float('nan')), '.2f') + ')':>22}"
+                                         for v in phases.values()))
+        print(f"{'a step':<28}" + "".join(f"{_fmt(v['ms_per_step'], '.2f') + ' (' + _fmt(sum(v['kernels'].values()), '.2f') + ')':>22}"
+                                          for v in phases.values()))
     for part in ("million", "long", "startup", "sweep"):
         if part in figures:
             print(f"\n{part}:")
@@ -695,6 +800,8 @@ def main(argv: list[str] | None = None) -> int:
     if "long" in parts:
         figures["long"] = part_long(10_000, args.long_steps or (400 if args.quick else 1000),
                                     args.long_seeds or (2 if args.quick else 5))
+    if "phases" in parts:
+        figures["phases"] = part_phases(10_000, 200, reps)
     if "startup" in parts:
         figures["startup"] = part_startup(max(5, reps))
     if "sweep" in parts:

@@ -96,3 +96,34 @@ def test_budget_splits_a_step_into_the_floor_and_a_cost_per_problem(bench):
     assert b["ms_per_problem"] == pytest.approx(0.4)
     assert b["budget_ms_per_problem"] == pytest.approx(0.05)
     assert bench.budget(10.0, 4.0, 20.0, 30.0)["budget_ms_per_problem"] < 0  # the floor alone is over
+
+
+@pytest.mark.parametrize("jit", [False, True])
+def test_the_phases_part_times_every_phase_and_the_kernels_inside(bench, jit):
+    from govsim import kernels
+    from govsim.kernels import compiled as K
+    from govsim.phases import PHASES
+
+    spec = {"paradigm": "npg", "metagovernance": "hands_on", "citizens": 1500, "steps": 4, "warmup": 2}
+    with (kernels.enabled() if jit else kernels.disabled()):
+        before = K.arena_recruit
+        res = bench.job_phases(spec)
+        assert K.arena_recruit is before  # the kernels are given back untimed
+    assert list(res["phases"]) == [p.name for p in PHASES] == list(res["kernels"])
+    assert all(v >= 0.0 for v in res["phases"].values())
+    assert sum(res["phases"].values()) <= res["ms_per_step"]
+    assert all(res["kernels"][k] <= res["phases"][k] for k in res["phases"])
+    in_kernels = sum(res["kernels"].values())
+    assert (in_kernels > 0.0) == jit  # NPG recruits and designs through kernels once they are loaded
+    assert res["kernels"]["notice_and_define"] > 0.0 or not jit
+
+
+def test_the_report_prints_the_phases(bench, capsys):
+    figs = {"phases": {"opa/none": {"citizens": 10000, "steps": 200, "repetitions": 1, "ms_per_step": 4.0,
+                                    "phases": {"arrive_problems": 0.5, "respond": 0.4},
+                                    "kernels": {"arrive_problems": 0.1, "respond": 0.0}},
+                       "npm/none": {"error": "timed out after 900 s"}}}
+    bench.print_report(figs)
+    out = capsys.readouterr().out
+    assert "arrive_problems" in out and "0.50 (0.10)" in out and "4.00 (0.10)" in out
+    assert "phases of npm/none: error: timed out after 900 s" in out
