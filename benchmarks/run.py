@@ -89,6 +89,8 @@ SWEEP_JIT = os.environ.get("GOVSIM_JIT", "0")
 os.environ.setdefault("GOVSIM_JIT", "1")
 JOB_TIMEOUT_S = 900
 PARTS = ("scale", "growth", "million", "long", "phases", "startup", "sweep")
+CONFIGS = (("opa", "none"), ("npm", "none"), ("npg", "hands_off"), ("npg", "hands_on"))
+"""The rule sets measured at each size (NPG under both metagovernance presets)."""
 
 
 def public_sector(citizens: int) -> dict:
@@ -121,21 +123,28 @@ def _warm_kernels() -> None:
             k.warm()
 
 
-def job_govsim(spec: dict) -> dict:
-    """Build a GovModel and step it; per-step wall times are kept for the long-run part."""
+def _scenario(spec: dict, steps: int):
+    """The validated scenario of a govsim job: rule set, metagovernance, seed, citizens, and the
+    ladder's mix and the problem rate where the job sets them."""
     from govsim.config import validate
-    from govsim.model import GovModel
-    from govsim.runner import gc_for_run
 
-    scenario = validate({
+    return validate({
         "paradigm": spec["paradigm"],
         "metagovernance": spec.get("metagovernance", "none"),
         "seed": spec.get("seed", 1),
-        "steps": spec["steps"],
+        "steps": steps,
         "population": {"citizens": spec["citizens"]},
         **({"ladder": spec["ladder"]} if "ladder" in spec else {}),
         **({"problems": {"rate": spec["rate"]}} if "rate" in spec else {}),
     })
+
+
+def job_govsim(spec: dict) -> dict:
+    """Build a GovModel and step it; per-step wall times are kept for the long-run part."""
+    from govsim.model import GovModel
+    from govsim.runner import gc_for_run
+
+    scenario = _scenario(spec, spec["steps"])
     _warm_kernels()
     t0 = time.perf_counter()
     model = GovModel(scenario, history=False)  # as simulate() runs it
@@ -161,14 +170,11 @@ def job_govsim(spec: dict) -> dict:
 def job_phases(spec: dict) -> dict:
     """Wall time of each phase of a step, and of the compiled kernels' calls inside it, over
     ``steps`` steps after ``warmup``."""
-    from govsim.config import validate
     from govsim.model import GovModel
     from govsim.phases import Phase
     from govsim.runner import gc_for_run
 
-    scenario = validate({"paradigm": spec["paradigm"], "metagovernance": spec.get("metagovernance", "none"),
-                         "seed": spec.get("seed", 1), "steps": spec["warmup"] + spec["steps"],
-                         "population": {"citizens": spec["citizens"]}})
+    scenario = _scenario(spec, spec["warmup"] + spec["steps"])
     _warm_kernels()
     model = GovModel(scenario, history=False)
     in_phase = {"name": ""}
@@ -318,7 +324,7 @@ def budget(ms_per_step: float, floor_ms: float, arrivals_per_step: float, refere
 def part_scale(sizes: list[int], reps: int, steps_for) -> dict:
     """Each rule set against the reference at each size, interleaved; at ``BUDGET_AT`` each rule
     set also runs without problems, for the breakdown of :func:`budget`."""
-    configs = [("opa", "none"), ("npm", "none"), ("npg", "hands_off"), ("npg", "hands_on")]
+    configs = CONFIGS
     out: dict = {}
     for n in sizes:
         raw = {c: [] for c in configs}
@@ -350,7 +356,7 @@ def part_scale(sizes: list[int], reps: int, steps_for) -> dict:
 
 def part_phases(citizens: int, steps: int, reps: int) -> dict:
     """:func:`job_phases` for each rule set, interleaved: the median of each phase's ms per step."""
-    configs = [("opa", "none"), ("npm", "none"), ("npg", "hands_off"), ("npg", "hands_on")]
+    configs = CONFIGS
     raw: dict = {c: [] for c in configs}
     for _ in range(reps):
         for par, meta in configs:
@@ -737,11 +743,14 @@ def print_report(figures: dict) -> None:
         first = next(iter(phases.values()))
         print(f"\n{'phase at ' + format(first['citizens'], ',') + ', ms (in kernels)':<28}"
               + "".join(f"{k:>22}" for k in phases))
+        def cell(ms, inside) -> str:
+            return f"{f'{ms:.2f} ({inside:.2f})':>22}"
+
+        nan = float("nan")
         for name in first["phases"]:
-            print(f"{name:<28}" + "".join(f"{_fmt(v['phases'].get(name, float('nan')), '.2f') + ' (' + _fmt(v['kernels'].get(name, float('nan')), '.2f') + ')':>22}"
+            print(f"{name:<28}" + "".join(cell(v["phases"].get(name, nan), v["kernels"].get(name, nan))
                                          for v in phases.values()))
-        print(f"{'a step':<28}" + "".join(f"{_fmt(v['ms_per_step'], '.2f') + ' (' + _fmt(sum(v['kernels'].values()), '.2f') + ')':>22}"
-                                          for v in phases.values()))
+        print(f"{'a step':<28}" + "".join(cell(v["ms_per_step"], sum(v["kernels"].values())) for v in phases.values()))
     for part in ("million", "long", "startup", "sweep"):
         if part in figures:
             print(f"\n{part}:")
